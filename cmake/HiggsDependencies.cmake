@@ -1,0 +1,15 @@
+# Every third-party package higgs-train uses (all from Debian 12: see scripts/setup.sh).
+find_package(Torch REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(doctest REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SPM REQUIRED IMPORTED_TARGET sentencepiece)
+pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
+pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Jsonnet ships no CMake or pkg-config file.
+find_library(JSONNETPP_LIB jsonnet++ REQUIRED)
+find_library(JSONNET_LIB jsonnet REQUIRED)

@@ -1,0 +1,21 @@
+# `cmake --install` puts the framework library, its headers and a CMake package in place so that
+# out-of-tree plugins can `find_package(HiggsTrain)`.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+install(TARGETS higgs_framework EXPORT HiggsTrainTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS higgs-run RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS higgs_spm_shim LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY framework/ DESTINATION include/higgs-train/framework
+  FILES_MATCHING PATTERN "*.h" PATTERN "cli" EXCLUDE)
+install(DIRECTORY recipes/ DESTINATION ${CMAKE_INSTALL_DATADIR}/higgs-train/recipes)
+install(EXPORT HiggsTrainTargets NAMESPACE HiggsTrain::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/HiggsTrain)
+configure_package_config_file(cmake/HiggsTrainConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/HiggsTrainConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/HiggsTrain)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/HiggsTrainConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/HiggsTrainConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/HiggsTrainConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/HiggsTrain)

@@ -1,0 +1,43 @@
+// Kinds `audio_tokenizer` and `feature_extractor`.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace higgs {
+
+/// Audio to discrete codes (num_codebooks, T) and back.
+class AudioTokenizer {
+ public:
+  static constexpr const char* kKind = "audio_tokenizer";
+  virtual ~AudioTokenizer() = default;
+  virtual int64_t sample_rate() const = 0;     // 24000 for Higgs
+  virtual int64_t num_codebooks() const = 0;   // 8
+  virtual int64_t codebook_size() const = 0;   // 1024
+  virtual int64_t hop_length() const = 0;      // samples per frame (960)
+  /// Encodes a mono float waveform at sample_rate() to int64 codes (num_codebooks, T).
+  virtual at::Tensor encode(const at::Tensor& waveform) = 0;
+  /// Encodes several waveforms together where the implementation can batch.
+  virtual std::vector<at::Tensor> encode_batch(const std::vector<at::Tensor>& waveforms);
+  /// Decodes codes (num_codebooks, T) to a mono float waveform at sample_rate().
+  virtual at::Tensor decode(const at::Tensor& codes) = 0;
+  /// Identity of config + weights, used to key the code cache.
+  virtual std::string identity() const = 0;
+};
+
+/// Features computed from audio for the model (e.g. Whisper log-mel).
+class FeatureExtractor {
+ public:
+  static constexpr const char* kKind = "feature_extractor";
+  virtual ~FeatureExtractor() = default;
+  virtual int64_t sample_rate() const = 0;  // 16000 for Whisper
+  /// Features of a batch of mono waveforms at sample_rate(): {features (N, n_mels, frames),
+  /// attention_mask (N, frames)}.
+  virtual std::pair<at::Tensor, at::Tensor> extract(const std::vector<at::Tensor>& waveforms) const = 0;
+  /// Longest waveform (in samples at sample_rate()) one feature window holds (30 s for Whisper).
+  virtual int64_t chunk_samples() const = 0;
+};
+
+}  // namespace higgs

@@ -1,0 +1,102 @@
+// One registry per component kind, defined once in the framework library and leaked on purpose.
+//
+// A component is a class with `struct Options`, a static `bind(Binder&, Options&)` and a
+// constructor `T(const Options&, BuildContext&)`, registered from its own .cpp:
+//
+//   HIGGS_REGISTER(higgs::Optimizer, AdamW, "adamw", "AdamW with decoupled weight decay.");
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/config/options.h"
+
+namespace higgs {
+
+class BuildContext;
+
+/// The kinds the runner knows, in the order `list` prints them.
+const std::vector<std::string>& component_kinds();
+/// One-line description of a kind.
+std::string kind_description(const std::string& kind);
+
+/// A component whose options are bound to a fresh Options object.
+struct BoundComponent {
+  std::function<void(Binder&)> visit;                         // visits the Options fields
+  std::function<std::shared_ptr<void>(BuildContext&)> build;  // constructs it (maybe heavy)
+};
+
+/// How to make one registered component.
+struct RegistryEntry {
+  std::string kind, name, description;
+  std::string origin;                          // source file or plugin path
+  std::function<BoundComponent()> make_bound;  // fresh default Options + closures
+};
+
+/// Registered components of one kind.
+class KindRegistry {
+ public:
+  explicit KindRegistry(std::string kind) : kind_(std::move(kind)) {}
+  const std::string& kind() const { return kind_; }
+  /// Adds an entry; a duplicate name is recorded in registry_errors() naming both origins.
+  bool add(RegistryEntry entry);
+  const RegistryEntry* find(const std::string& name) const;
+  std::vector<std::string> names() const;
+  const std::map<std::string, RegistryEntry>& entries() const { return entries_; }
+
+ private:
+  std::string kind_;
+  std::map<std::string, RegistryEntry> entries_;
+};
+
+/// The registry of a kind (must be one of component_kinds()).
+KindRegistry& registry(const std::string& kind);
+/// Problems found while registering (duplicates, unknown kinds). Checked by the CLI at start.
+std::vector<std::string>& registry_errors();
+
+/// While a plugin registers, entries record this origin instead of their source file.
+void set_registration_origin_override(const std::string& origin);
+
+template <class Base, class T>
+bool register_component(const char* name, const char* description, const char* file) {
+  RegistryEntry e;
+  e.kind = Base::kKind;
+  e.name = name;
+  e.description = description;
+  e.origin = file;
+  e.make_bound = [] {
+    auto opts = std::make_shared<typename T::Options>();
+    BoundComponent b;
+    b.visit = [opts](Binder& binder) { T::bind(binder, *opts); };
+    b.build = [opts](BuildContext& ctx) -> std::shared_ptr<void> {
+      std::shared_ptr<Base> obj = std::make_shared<T>(*opts, ctx);
+      return std::static_pointer_cast<void>(obj);
+    };
+    return b;
+  };
+  return registry(Base::kKind).add(std::move(e));
+}
+
+/// Describes the options of a registered component (fields, defaults, docs).
+struct ComponentDescription {
+  const RegistryEntry* entry = nullptr;
+  std::vector<FieldInfo> fields;
+  std::vector<Json> defaults;
+  std::vector<std::string> types;
+};
+ComponentDescription describe_component(const RegistryEntry& entry);
+
+/// JSON Schema (draft 2020-12) of one component's recipe object.
+Json component_schema(const RegistryEntry& entry);
+
+}  // namespace higgs
+
+#define HIGGS_CAT_INNER(a, b) a##b
+#define HIGGS_CAT(a, b) HIGGS_CAT_INNER(a, b)
+/// Registers component class TYPE of kind BASE under NAME. Use once per component .cpp.
+#define HIGGS_REGISTER(BASE, TYPE, NAME, DESCRIPTION)                                   \
+  [[maybe_unused]] static const bool HIGGS_CAT(higgs_registered_, __COUNTER__) =        \
+      ::higgs::register_component<BASE, TYPE>(NAME, DESCRIPTION, __FILE__)

@@ -1,0 +1,177 @@
+#include "framework/run/build_context.h"
+
+#include <set>
+
+namespace higgs {
+
+void RecipeSettings::bind(Binder& b, RecipeSettings& s) {
+  b.opt("seed", s.seed, "Seed for weights initialisation, shuffling and dropout.");
+  b.opt("output_dir", s.output_dir, "Run directory (checkpoints, logs, metrics).");
+  b.choice("device", s.device, {"cpu", "cuda", "auto"},
+           "Where to run: cpu, cuda, or auto (cuda when the build and machine have it).");
+  b.opt("threads", s.threads, "CPU threads for LibTorch; 0 uses every core.").min(0);
+  b.opt("description", s.description, "Free text saying what this recipe is for.");
+}
+
+const std::vector<RecipeKey>& recipe_keys() {
+  static const auto* keys = new std::vector<RecipeKey>{
+      {"model", "model"},
+      {"text_tokenizer", "text_tokenizer"},
+      {"audio_tokenizer", "audio_tokenizer"},
+      {"feature_extractor", "feature_extractor"},
+      {"train_data", "dataset"},
+      {"eval_data", "dataset"},
+      {"collator", "collator"},
+      {"adapters", "adapter", true},
+      {"freezing", "freezing", true},
+      {"optimizer", "optimizer"},
+      {"scheduler", "scheduler"},
+      {"trainer", "trainer"},
+      {"callbacks", "callback", true},
+      {"task", "task", false, "train"},
+  };
+  return *keys;
+}
+
+namespace {
+
+// Reads one component node ({type: NAME, ...} or the shorthand "NAME") into the plan.
+void plan_component(const Json& node, const std::string& path, const std::string& kind,
+                    RecipePlan& plan, Diagnostics& diags) {
+  const KindRegistry& reg = registry(kind);
+  std::string type;
+  if (node.is_string()) {
+    type = node.get<std::string>();
+  } else if (node.is_object()) {
+    if (!node.contains("type")) {
+      std::string names;
+      for (const auto& n : reg.names()) names += (names.empty() ? "" : ", ") + n;
+      diags.error(join_path(path, "type"),
+                  "missing \"type\"; registered " + kind + " types: " + names);
+      return;
+    }
+    if (!node["type"].is_string()) {
+      diags.error(join_path(path, "type"), "expected a string naming a " + kind);
+      return;
+    }
+    type = node["type"].get<std::string>();
+  } else {
+    diags.error(path, "expected an object {type: ..., ...} or a " + kind + " name, got " +
+                          std::string(node.type_name()));
+    return;
+  }
+  const RegistryEntry* entry = reg.find(type);
+  if (!entry) {
+    std::string names;
+    for (const auto& n : reg.names()) names += (names.empty() ? "" : ", ") + n;
+    diags.error(join_path(path, "type"), "unknown " + kind + " \"" + type + "\"" +
+                                             suggestion_suffix(type, reg.names()) +
+                                             "; registered: " + (names.empty() ? "none" : names));
+    return;
+  }
+  ComponentNode cn;
+  cn.path = path;
+  cn.entry = entry;
+  cn.bound = entry->make_bound();
+  static const Json kEmpty = Json::object();
+  OptionReader reader(node.is_object() ? node : kEmpty, path, diags);
+  cn.bound.visit(reader);
+  reader.finish();
+  OptionWriter writer;
+  cn.bound.visit(writer);
+  writer.finish();
+  cn.resolved = Json::object();
+  cn.resolved["type"] = type;
+  for (auto it = writer.out.begin(); it != writer.out.end(); ++it) {
+    cn.resolved[it.key()] = it.value();
+    if (!node.is_object() || !node.contains(it.key()))
+      plan.config.mark(join_path(path, it.key()), {Origin::kDefault, entry->name});
+  }
+  plan.components[path] = std::move(cn);
+}
+
+}  // namespace
+
+RecipePlan plan_recipe(Config config) {
+  RecipePlan plan;
+  plan.config = std::move(config);
+  const Json& root = plan.config.root();
+  Diagnostics diags;
+
+  std::set<std::string> component_keys;
+  for (const auto& k : recipe_keys()) component_keys.insert(k.key);
+
+  // Settings: strict, with component keys set aside (and offered as did-you-mean candidates).
+  OptionReader settings_reader(root, "", diags, component_keys);
+  RecipeSettings::bind(settings_reader, plan.settings);
+  settings_reader.finish();
+  OptionWriter settings_writer;
+  RecipeSettings::bind(settings_writer, plan.settings);
+  settings_writer.finish();
+  plan.resolved = settings_writer.out;
+  for (auto it = settings_writer.out.begin(); it != settings_writer.out.end(); ++it)
+    if (!root.contains(it.key())) plan.config.mark(it.key(), {Origin::kDefault, "recipe"});
+
+  for (const auto& rk : recipe_keys()) {
+    if (!root.contains(rk.key) || root[rk.key].is_null()) {
+      if (!rk.default_type.empty()) {
+        plan_component(Json(rk.default_type), rk.key, rk.kind, plan, diags);
+        plan.config.mark(rk.key, {Origin::kDefault, "recipe"});
+      }
+      continue;
+    }
+    const Json& node = root[rk.key];
+    if (rk.is_list) {
+      if (!node.is_array()) {
+        diags.error(rk.key, "expected a list of " + rk.kind + " components, got " +
+                                std::string(node.type_name()));
+        continue;
+      }
+      auto& paths = plan.lists[rk.key];
+      for (size_t i = 0; i < node.size(); ++i) {
+        std::string path = index_path(rk.key, i);
+        plan_component(node[i], path, rk.kind, plan, diags);
+        paths.push_back(path);
+      }
+    } else {
+      plan_component(node, rk.key, rk.kind, plan, diags);
+    }
+  }
+  diags.throw_if_any(plan.config.source());
+
+  for (const auto& rk : recipe_keys()) {
+    if (rk.is_list) {
+      Json arr = Json::array();
+      for (const auto& p : plan.lists[rk.key]) arr.push_back(plan.components[p].resolved);
+      if (root.contains(rk.key)) plan.resolved[rk.key] = arr;
+    } else if (plan.components.count(rk.key)) {
+      plan.resolved[rk.key] = plan.components[rk.key].resolved;
+    }
+  }
+  return plan;
+}
+
+BuildContext::BuildContext(const RecipePlan& plan, RunFlags flags)
+    : plan_(plan), flags_(std::move(flags)) {}
+
+bool BuildContext::has(const std::string& key) const { return plan_.components.count(key) > 0; }
+
+std::shared_ptr<void> BuildContext::get_erased(const std::string& key, const std::string& kind) {
+  auto it = built_.find(key);
+  if (it != built_.end()) return it->second;
+  auto node = plan_.components.find(key);
+  if (node == plan_.components.end())
+    throw RecipeError(plan_.config.source() + ": this task needs \"" + key +
+                      "\" in the recipe (a " + kind + " component)");
+  if (node->second.entry->kind != kind)
+    throw std::logic_error("recipe key " + key + " holds a " + node->second.entry->kind +
+                           ", asked for a " + kind);
+  if (building_[key]) throw std::logic_error("component " + key + " depends on itself");
+  building_[key] = true;
+  auto obj = node->second.bound.build(*this);
+  building_[key] = false;
+  built_[key] = obj;
+  return obj;
+}
+
+}  // namespace higgs

@@ -1,0 +1,25 @@
+// Kind `dataset`: an indexable collection of examples.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framework/train/types.h"
+
+namespace higgs {
+
+class Dataset {
+ public:
+  static constexpr const char* kKind = "dataset";
+  virtual ~Dataset() = default;
+  virtual size_t size() const = 0;
+  /// Loads example `index`; throws SampleError for a sample that cannot be used. Must be safe
+  /// to call from several loader threads at once.
+  virtual Example get(size_t index) const = 0;
+  /// Where example `index` comes from, for messages ("data.jsonl:12").
+  virtual std::string describe(size_t index) const { return "sample " + std::to_string(index); }
+  /// Largest fraction of samples that may be skipped before the run fails.
+  virtual double max_bad_fraction() const { return 0.0; }
+};
+
+}  // namespace higgs

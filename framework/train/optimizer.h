@@ -1,0 +1,44 @@
+// Kinds `optimizer` and `scheduler`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "framework/train/types.h"
+
+namespace higgs {
+
+/// A trainable parameter with its full name ("layers.0.self_attn.q_proj.lora_A.weight").
+struct NamedParameter {
+  std::string name;
+  at::Tensor tensor;
+};
+
+/// The parameters an optimizer updates; the trainer puts them in the BuildContext as
+/// "trainable_parameters" before the optimizer is built.
+using ParameterList = std::vector<NamedParameter>;
+
+class Optimizer {
+ public:
+  static constexpr const char* kKind = "optimizer";
+  virtual ~Optimizer() = default;
+  /// One update from the current gradients, with every group's lr = base lr * lr_scale.
+  virtual void step(double lr_scale) = 0;
+  virtual void zero_grad() = 0;
+  /// Base learning rate of the first group (for logging).
+  virtual double base_lr() const = 0;
+  /// Optimizer state for checkpoints (step counts, moments), keyed by stable names.
+  virtual TensorMap state() const = 0;
+  virtual void load_state(const TensorMap& state) = 0;
+};
+
+class Scheduler {
+ public:
+  static constexpr const char* kKind = "scheduler";
+  virtual ~Scheduler() = default;
+  /// Multiplier of the base learning rate for optimizer step `step` (0-based), given the total
+  /// number of steps of the run.
+  virtual double lr_scale(int64_t step, int64_t total_steps) const = 0;
+};
+
+}  // namespace higgs

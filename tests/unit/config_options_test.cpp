@@ -1,0 +1,3 @@
+#include <doctest/doctest.h>
+#include "framework/config/options.h"
+TEST_CASE("placeholder compile") { CHECK(1 == 1); }
