@@ -1,1 +1,160 @@
-int main() { return 0; }
+// higgs-run: the command line of higgs-train. Recipe errors and usage errors exit with code 2,
+// failures while running exit with 1.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "framework/cli/commands.h"
+#include "framework/registry/plugin.h"
+#include "framework/run/run_dir.h"
+#include "framework/run/runner.h"
+#include "framework/util/logging.h"
+
+namespace {
+
+using higgs::RecipeArgs;
+
+struct RecipeFlags {
+  std::vector<std::string> ext_str, ext_code, tla_str, tla_code;
+  std::string output_dir;
+  int64_t threads = -1;
+};
+
+std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
+  auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw higgs::RecipeError(flag + " " + s + ": expected NAME=VALUE");
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+// Adds the flags every recipe command takes.
+void add_recipe_flags(CLI::App* cmd, RecipeArgs& args, RecipeFlags& rf, bool run_flags) {
+  cmd->add_option("recipe", args.recipe, "Recipe file (.jsonnet, .json, .yaml)")->required();
+  cmd->add_option("--set", args.load.sets, "Override a recipe key: a.b.c=VALUE (VALUE as JSON, else string)");
+  cmd->add_option("--ext-str", rf.ext_str, "Jsonnet external variable NAME=STRING");
+  cmd->add_option("--ext-code", rf.ext_code, "Jsonnet external variable NAME=CODE");
+  cmd->add_option("--tla-str", rf.tla_str, "Jsonnet top-level argument NAME=STRING");
+  cmd->add_option("--tla-code", rf.tla_code, "Jsonnet top-level argument NAME=CODE");
+  cmd->add_option("--jpath,-J", args.load.jpath, "Extra Jsonnet import directory");
+  cmd->add_option("--output-dir", rf.output_dir, "Run directory (overrides output_dir)");
+  cmd->add_option("--threads", rf.threads, "CPU threads (default: recipe threads, 0 = all cores)");
+  if (run_flags) {
+    cmd->add_option("--resume", args.flags.resume, "Continue a run: auto (newest checkpoint) or a checkpoint directory");
+    cmd->add_flag("--force", args.flags.force, "Write into a non-empty output directory");
+    cmd->add_flag("--dry-run", args.flags.dry_run, "Build every component, train nothing");
+  }
+}
+
+void finish_recipe_args(RecipeArgs& args, const RecipeFlags& rf) {
+  for (const auto& s : rf.ext_str) args.load.ext_str.push_back(split_kv(s, "--ext-str"));
+  for (const auto& s : rf.ext_code) args.load.ext_code.push_back(split_kv(s, "--ext-code"));
+  for (const auto& s : rf.tla_str) args.load.tla_str.push_back(split_kv(s, "--tla-str"));
+  for (const auto& s : rf.tla_code) args.load.tla_code.push_back(split_kv(s, "--tla-code"));
+  if (!rf.output_dir.empty())
+    args.load.sets.push_back("output_dir=" + higgs::Json(rf.output_dir).dump());
+  if (rf.threads >= 0) args.load.sets.push_back("threads=" + std::to_string(rf.threads));
+}
+
+int report_registry_errors() {
+  if (higgs::registry_errors().empty()) return 0;
+  for (const auto& e : higgs::registry_errors()) std::cerr << "error: " << e << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"higgs-run: fine-tune Higgs Audio v2 from a recipe.\n"
+               "  higgs-run RECIPE            run the recipe's task (same as `higgs-run run RECIPE`)"};
+  app.require_subcommand(0, 1);
+  std::vector<std::string> plugins;
+  std::string log_level = "info";
+  app.add_option("--plugin", plugins, "Load a plugin .so that registers components (repeatable)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.fallthrough();
+
+  RecipeArgs args;
+  RecipeFlags rf;
+  bool minimal = false;
+  std::string kind, spec, schema_out, diff_a, diff_b;
+
+  auto* run = app.add_subcommand("run", "Run the recipe's task (train by default)");
+  add_recipe_flags(run, args, rf, true);
+  auto* validate = app.add_subcommand("validate", "Check a recipe: every error at once, nothing loaded");
+  add_recipe_flags(validate, args, rf, false);
+  auto* print = app.add_subcommand("print-config", "Print the resolved recipe (all defaults filled)");
+  add_recipe_flags(print, args, rf, false);
+  print->add_flag("--minimal", minimal, "Only values that differ from defaults, with their origin");
+  auto* diff = app.add_subcommand("diff", "Compare two recipes or run directories");
+  diff->add_option("a", diff_a, "Recipe or run directory")->required();
+  diff->add_option("b", diff_b, "Recipe or run directory")->required();
+  auto* list = app.add_subcommand("list", "List registered components");
+  list->add_option("kind", kind, "Only this kind");
+  auto* describe = app.add_subcommand("describe", "Show every option of a component");
+  describe->add_option("component", spec, "KIND/NAME, e.g. optimizer/adamw")->required();
+  auto* schema = app.add_subcommand("schema", "Write JSON Schemas of recipes and components");
+  schema->add_option("--out", schema_out, "Directory to write (default: print the recipe schema)");
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  // `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`.
+  std::vector<std::string> arglist(argv + 1, argv + argc);
+  std::set<std::string> subcommands;
+  for (auto* sc : app.get_subcommands([](CLI::App*) { return true; })) subcommands.insert(sc->get_name());
+  size_t first = 0;
+  while (first < arglist.size() && arglist[first].rfind("-", 0) == 0) {
+    bool takes_value = arglist[first] == "--plugin" || arglist[first] == "--log-level";
+    first += takes_value ? 2 : 1;
+  }
+  if (first < arglist.size() && !subcommands.count(arglist[first]))
+    arglist.insert(arglist.begin() + first, "run");
+  std::reverse(arglist.begin(), arglist.end());
+
+  try {
+    app.parse(arglist);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+    return 2;
+  }
+  higgs::setup_logging(log_level, higgs::placement_from_environment().rank);
+  args.flags.log_level = log_level;
+  args.flags.argv.assign(argv, argv + argc);
+
+  try {
+    for (const auto& p : plugins) higgs::load_plugin(p);
+    if (int rc = report_registry_errors()) return rc;
+    if (version->parsed()) {
+      std::cout << "higgs-run " << higgs::version_string() << "\n";
+      return 0;
+    }
+    if (list->parsed()) return higgs::cli::list_components(kind);
+    if (describe->parsed()) return higgs::cli::describe_component(spec);
+    if (schema->parsed()) return higgs::cli::write_schemas(schema_out);
+    if (diff->parsed()) {
+      higgs::LoadOptions load;
+      auto a = higgs::load_plan_or_run(diff_a, load);
+      auto b = higgs::load_plan_or_run(diff_b, load);
+      return higgs::cli::diff_plans(a, b, diff_a, diff_b);
+    }
+    finish_recipe_args(args, rf);
+    auto plan = higgs::load_plan(args);
+    if (validate->parsed()) {
+      std::cout << args.recipe << ": OK (" << plan.components.size() << " components)\n";
+      return 0;
+    }
+    if (print->parsed()) return higgs::cli::print_config(plan, minimal);
+    return higgs::run_plan(plan, args.flags);
+  } catch (const higgs::RecipeError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,177 @@
+#include "framework/cli/commands.h"
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "framework/util/fs.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs::cli {
+
+int list_components(const std::string& kind) {
+  const auto& kinds = component_kinds();
+  if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds)
+              << "; kinds: ";
+    for (size_t i = 0; i < kinds.size(); ++i) std::cerr << (i ? ", " : "") << kinds[i];
+    std::cerr << "\n";
+    return 2;
+  }
+  for (const auto& k : kinds) {
+    if (!kind.empty() && k != kind) continue;
+    std::cout << k << ": " << kind_description(k) << "\n";
+    const auto& reg = registry(k);
+    if (reg.entries().empty()) std::cout << "  (none registered)\n";
+    for (const auto& [name, e] : reg.entries()) {
+      std::cout << "  " << name;
+      for (size_t pad = name.size(); pad < 26; ++pad) std::cout << ' ';
+      std::cout << e.description << "\n";
+    }
+  }
+  return 0;
+}
+
+int describe_component(const std::string& spec) {
+  auto slash = spec.find('/');
+  if (slash == std::string::npos) {
+    std::cerr << "expected KIND/NAME, e.g. optimizer/adamw\n";
+    return 2;
+  }
+  std::string kind = spec.substr(0, slash), name = spec.substr(slash + 1);
+  const auto& kinds = component_kinds();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds) << "\n";
+    return 2;
+  }
+  const auto* entry = registry(kind).find(name);
+  if (!entry) {
+    std::cerr << "unknown " << kind << " \"" << name << "\""
+              << suggestion_suffix(name, registry(kind).names()) << "; see higgs-run list "
+              << kind << "\n";
+    return 2;
+  }
+  auto d = higgs::describe_component(*entry);
+  std::cout << kind << "/" << name << ": " << entry->description << "\n";
+  std::cout << "defined in " << entry->origin << "\n\n";
+  std::cout << "recipe: {type: \"" << name << "\", ...}\n\noptions:\n";
+  if (d.fields.empty()) std::cout << "  (none)\n";
+  for (size_t i = 0; i < d.fields.size(); ++i) {
+    const auto& f = d.fields[i];
+    std::cout << "  " << f.key << " (" << d.types[i];
+    if (f.required) {
+      std::cout << ", required";
+    } else {
+      std::cout << ", default " << d.defaults[i].dump();
+    }
+    if (!f.choices.empty()) {
+      std::cout << ", one of";
+      for (const auto& c : f.choices) std::cout << " " << c;
+    }
+    if (f.min) std::cout << ", min " << *f.min;
+    if (f.max) std::cout << ", max " << *f.max;
+    std::cout << ")\n      " << f.doc << "\n";
+  }
+  return 0;
+}
+
+Json recipe_schema() {
+  Json schema = Json::object();
+  schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+  schema["$id"] = "https://higgs-train.local/schemas/recipe.schema.json";
+  schema["title"] = "higgs-train recipe";
+  schema["type"] = "object";
+  Json props = Json::object();
+  Json defs = Json::object();
+  RecipeSettings settings;
+  OptionDescriber desc;
+  RecipeSettings::bind(desc, settings);
+  desc.finish();
+  for (size_t i = 0; i < desc.fields.size(); ++i)
+    props[desc.fields[i].key] = field_schema(desc.fields[i], desc.refs[i]);
+  for (const auto& kind : component_kinds()) {
+    Json any = Json::array();
+    Json names = Json::array();
+    for (const auto& [name, entry] : registry(kind).entries()) {
+      Json s = component_schema(entry);
+      s.erase("$schema");
+      defs[kind + "." + name] = s;
+      any.push_back({{"$ref", "#/$defs/" + kind + "." + name}});
+      names.push_back(name);
+    }
+    any.push_back({{"type", "string"}, {"enum", names}, {"description", "shorthand for {type: NAME}"}});
+    defs[kind] = {{"description", kind_description(kind)}, {"anyOf", any}};
+  }
+  for (const auto& rk : recipe_keys()) {
+    Json ref = {{"$ref", "#/$defs/" + rk.kind}};
+    if (rk.is_list) {
+      props[rk.key] = {{"type", "array"}, {"items", ref}};
+    } else {
+      props[rk.key] = ref;
+    }
+  }
+  schema["properties"] = props;
+  schema["additionalProperties"] = false;
+  schema["$defs"] = defs;
+  return schema;
+}
+
+int write_schemas(const std::string& out_dir) {
+  if (out_dir.empty()) {
+    std::cout << recipe_schema().dump(2) << "\n";
+    return 0;
+  }
+  fs::create_directories(out_dir);
+  write_file_atomic(out_dir + "/recipe.schema.json", recipe_schema().dump(2) + "\n");
+  size_t n = 1;
+  for (const auto& kind : component_kinds()) {
+    for (const auto& [name, entry] : registry(kind).entries()) {
+      fs::create_directories(out_dir + "/" + kind);
+      write_file_atomic(out_dir + "/" + kind + "/" + name + ".schema.json",
+                        component_schema(entry).dump(2) + "\n");
+      ++n;
+    }
+  }
+  std::cout << "wrote " << n << " schemas to " << out_dir << "\n";
+  return 0;
+}
+
+int print_config(const RecipePlan& plan, bool minimal) {
+  if (!minimal) {
+    std::cout << plan.resolved.dump(2) << "\n";
+    return 0;
+  }
+  // Only what differs from defaults, each value with where it came from.
+  for (const auto& [path, value] : flatten(plan.resolved)) {
+    Provenance p = plan.config.provenance(path);
+    if (p.origin == Origin::kDefault) continue;
+    std::cout << path << ": " << value.dump() << "    # " << origin_name(p.origin);
+    if (!p.detail.empty()) std::cout << " (" << p.detail << ")";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int diff_plans(const RecipePlan& a, const RecipePlan& b, const std::string& name_a,
+               const std::string& name_b) {
+  std::map<std::string, Json> fa, fb;
+  for (auto& [k, v] : flatten(a.resolved)) fa[k] = v;
+  for (auto& [k, v] : flatten(b.resolved)) fb[k] = v;
+  std::cout << "--- " << name_a << "\n+++ " << name_b << "\n";
+  size_t changes = 0;
+  for (const auto& [k, v] : fa) {
+    auto it = fb.find(k);
+    if (it == fb.end()) {
+      std::cout << "- " << k << ": " << v.dump() << "\n", ++changes;
+    } else if (it->second != v) {
+      std::cout << "~ " << k << ": " << v.dump() << " -> " << it->second.dump() << "\n", ++changes;
+    }
+  }
+  for (const auto& [k, v] : fb)
+    if (!fa.count(k)) std::cout << "+ " << k << ": " << v.dump() << "\n", ++changes;
+  std::cout << changes << (changes == 1 ? " difference" : " differences") << "\n";
+  return changes == 0 ? 0 : 1;
+}
+
+}  // namespace higgs::cli

@@ -1,0 +1,20 @@
+// Inspection commands of higgs-run that need no task: list, describe, schema, print-config, diff.
+#pragma once
+
+#include <string>
+
+#include "framework/run/build_context.h"
+
+namespace higgs::cli {
+
+int list_components(const std::string& kind);
+int describe_component(const std::string& kind_slash_name);
+/// Writes schemas into `out_dir` (recipe.schema.json + KIND/NAME.schema.json), or the recipe
+/// schema to stdout when `out_dir` is empty.
+int write_schemas(const std::string& out_dir);
+Json recipe_schema();
+int print_config(const RecipePlan& plan, bool minimal);
+int diff_plans(const RecipePlan& a, const RecipePlan& b, const std::string& name_a,
+               const std::string& name_b);
+
+}  // namespace higgs::cli

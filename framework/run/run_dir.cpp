@@ -1,0 +1,85 @@
+#include "framework/run/run_dir.h"
+
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <spdlog/version.h>
+
+#include "framework/util/fs.h"
+#include "framework/util/logging.h"
+
+namespace fs = std::filesystem;
+
+#ifndef HIGGS_VERSION
+#define HIGGS_VERSION "0.0.0"
+#endif
+#ifndef HIGGS_GIT_REVISION
+#define HIGGS_GIT_REVISION "unknown"
+#endif
+
+namespace higgs {
+
+std::string version_string() {
+  return std::string(HIGGS_VERSION) + " (git " + HIGGS_GIT_REVISION + ")";
+}
+
+Json run_metadata(const BuildContext& ctx) {
+  Json meta = Json::object();
+  meta["argv"] = ctx.flags().argv;
+  meta["version"] = HIGGS_VERSION;
+  meta["git_revision"] = HIGGS_GIT_REVISION;
+  meta["libraries"] = {{"libtorch", TORCH_VERSION},
+                       {"spdlog", std::to_string(SPDLOG_VER_MAJOR) + "." +
+                                      std::to_string(SPDLOG_VER_MINOR) + "." +
+                                      std::to_string(SPDLOG_VER_PATCH)},
+                       {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                                             std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                                             std::to_string(NLOHMANN_JSON_VERSION_PATCH)}};
+  meta["seed"] = ctx.settings().seed;
+  meta["world_size"] = ctx.placement.world_size;
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  meta["host"] = host;
+  meta["recipe"] = fs::absolute(ctx.plan().config.source()).string();
+  std::time_t now = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  meta["started"] = buf;
+  return meta;
+}
+
+RunDirectory RunDirectory::prepare(const BuildContext& ctx, const std::string& log_name) {
+  RunDirectory rd;
+  rd.path_ = ctx.settings().output_dir;
+  if (rd.path_.empty())
+    throw RecipeError(ctx.plan().config.source() +
+                      ": output_dir is empty; set it in the recipe or pass --output-dir DIR");
+  bool resuming = !ctx.flags().resume.empty();
+  if (fs::exists(rd.path_) && !fs::is_directory(rd.path_))
+    throw RecipeError("output_dir " + rd.path_ + " exists and is not a directory");
+  if (fs::exists(rd.path_) && !fs::is_empty(rd.path_) && !resuming && !ctx.flags().force)
+    throw RecipeError("output_dir " + rd.path_ +
+                      " is not empty; pass --resume auto to continue that run, --force to "
+                      "write into it anyway, or choose another --output-dir");
+  if (!ctx.placement.is_main()) return rd;
+  fs::create_directories(rd.path_);
+  if (resuming && fs::exists(rd.file("recipe.resolved.json"))) {
+    // Keep the original recipe of the run; a resumed run records its own in meta.
+    write_file_atomic(rd.file("recipe.resumed.json"), ctx.plan().resolved.dump(2) + "\n");
+  } else {
+    write_file_atomic(rd.file("recipe.resolved.json"), ctx.plan().resolved.dump(2) + "\n");
+  }
+  write_file_atomic(rd.file("recipe.overrides.json"), ctx.plan().config.overrides().dump(2) + "\n");
+  Json meta = run_metadata(ctx);
+  meta["resumed"] = resuming;
+  write_file_atomic(rd.file(resuming ? "meta.resumed.json" : "meta.json"), meta.dump(2) + "\n");
+  add_log_file(rd.file(log_name));
+  spdlog::info("run directory {}", fs::absolute(rd.path_).string());
+  return rd;
+}
+
+}  // namespace higgs

@@ -1,0 +1,78 @@
+#include "framework/run/runner.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
+#include <torch/utils.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "framework/run/task.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs {
+
+namespace {
+
+void check_task_keys(RecipePlan& plan) {
+  BuildContext probe(plan, RunFlags{});
+  auto task = probe.get<Task>("task");
+  Diagnostics diags;
+  for (const auto& key : task->required_keys()) {
+    bool present = plan.components.count(key) || plan.lists.count(key);
+    if (key == "output_dir") present = !plan.settings.output_dir.empty();
+    if (!present)
+      diags.error(key, "required by task \"" + plan.components.at("task").entry->name +
+                           "\" but missing from the recipe");
+  }
+  diags.throw_if_any(plan.config.source());
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+}  // namespace
+
+ProcessPlacement placement_from_environment() {
+  ProcessPlacement p;
+  p.rank = env_int("RANK", env_int("SLURM_PROCID", 0));
+  p.world_size = env_int("WORLD_SIZE", env_int("SLURM_NTASKS", 1));
+  p.local_rank = env_int("LOCAL_RANK", env_int("SLURM_LOCALID", 0));
+  return p;
+}
+
+RecipePlan load_plan(const RecipeArgs& args) {
+  Config cfg = load_recipe(args.recipe, args.load);
+  RecipePlan plan = plan_recipe(std::move(cfg));
+  check_task_keys(plan);
+  return plan;
+}
+
+RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load) {
+  if (fs::is_directory(path)) {
+    std::string resolved = (fs::path(path) / "recipe.resolved.json").string();
+    if (!fs::exists(resolved))
+      throw RecipeError(path + ": a directory without recipe.resolved.json is not a run directory");
+    return plan_recipe(load_recipe(resolved, load));
+  }
+  return plan_recipe(load_recipe(path, load));
+}
+
+int run_plan(const RecipePlan& plan, const RunFlags& flags) {
+  int64_t threads = plan.settings.threads;
+  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(static_cast<int>(threads));
+  torch::manual_seed(static_cast<uint64_t>(plan.settings.seed));
+  BuildContext ctx(plan, flags);
+  ctx.placement = placement_from_environment();
+  auto task = ctx.get<Task>("task");
+  spdlog::debug("task {} with {} threads", plan.components.at("task").entry->name, threads);
+  return task->run(ctx);
+}
+
+}  // namespace higgs

@@ -1,0 +1,30 @@
+// The generic runner: recipe file -> validated plan -> task.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "framework/run/build_context.h"
+
+namespace higgs {
+
+/// Everything the command line says about a recipe run.
+struct RecipeArgs {
+  std::string recipe;
+  LoadOptions load;
+  RunFlags flags;
+};
+
+/// Loads and validates a recipe, including the keys its task needs. Throws RecipeError.
+RecipePlan load_plan(const RecipeArgs& args);
+
+/// Reads a recipe file or a run directory (its recipe.resolved.json) into a plan.
+RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load);
+
+/// Sets threads and seeds, builds the task and runs it. Returns the exit code.
+int run_plan(const RecipePlan& plan, const RunFlags& flags);
+
+/// Rank, world size and local rank from torchrun/Slurm environment variables.
+ProcessPlacement placement_from_environment();
+
+}  // namespace higgs

@@ -1,0 +1,21 @@
+// File helpers that never leave a half-written file behind.
+#pragma once
+
+#include <string>
+
+namespace higgs {
+
+/// Writes `content` to `path` through a temporary file in the same directory, fsyncs it and
+/// renames it into place. Throws std::runtime_error naming the path on failure (e.g. disk full).
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// fsyncs a file or directory (so a rename inside it is durable).
+void fsync_path(const std::string& path);
+
+/// Reads a whole file; throws naming the path when it cannot.
+std::string read_file(const std::string& path);
+
+/// 64-bit FNV-1a of bytes, as 16 hex digits (stable identities for caches and runs).
+std::string fnv1a_hex(const std::string& bytes);
+
+}  // namespace higgs

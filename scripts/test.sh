@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up on Debian 12 and runs the test suite through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cmake -S . -B build -G Ninja
+cmake --build build
+ctest --test-dir build --output-on-failure --timeout 900 -j2

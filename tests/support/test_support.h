@@ -1,0 +1,35 @@
+// Helpers shared by tests: temporary directories, running commands, writing files.
+#pragma once
+
+#include <string>
+
+namespace higgs::test {
+
+/// A fresh directory under the build tree, removed when the object dies (kept if
+/// HIGGS_KEEP_TEST_DIRS is set).
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name);
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs a shell command and captures its output and exit code.
+CommandResult run_command(const std::string& command);
+/// Runs build/higgs-run with `args` (a shell-quoted string).
+CommandResult run_higgs(const std::string& args);
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+/// Single-quotes a string for the shell.
+std::string shell_quote(const std::string& s);
+
+}  // namespace higgs::test

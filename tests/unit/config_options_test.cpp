@@ -1,3 +1,0 @@
-#include <doctest/doctest.h>
-#include "framework/config/options.h"
-TEST_CASE("placeholder compile") { CHECK(1 == 1); }

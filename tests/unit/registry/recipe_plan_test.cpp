@@ -1,0 +1,109 @@
+#include <torch/torch.h>
+#include <doctest/doctest.h>
+
+#include "framework/registry/registry.h"
+#include "framework/run/build_context.h"
+#include "framework/run/task.h"
+#include "framework/train/optimizer.h"
+
+using higgs::Json;
+
+namespace {
+
+// Test doubles, registered only in the test binary (names start with "test_").
+struct TestWarmup : higgs::Scheduler {
+  struct Options {
+    int64_t warmup_steps = 0;
+    double floor = 0.0;
+  };
+  static void bind(higgs::Binder& b, Options& o) {
+    b.opt("warmup_steps", o.warmup_steps, "Warmup steps.").min(0);
+    b.opt("floor", o.floor, "Lowest scale.");
+  }
+  TestWarmup(const Options& o, higgs::BuildContext&) : o_(o) { ++built; }
+  double lr_scale(int64_t step, int64_t) const override {
+    return step < o_.warmup_steps ? double(step + 1) / o_.warmup_steps : 1.0;
+  }
+  Options o_;
+  static inline int built = 0;
+};
+HIGGS_REGISTER(higgs::Scheduler, TestWarmup, "test_warmup", "Test double.");
+
+struct TestTask : higgs::Task {
+  struct Options {
+    std::string note = "n";
+  };
+  static void bind(higgs::Binder& b, Options& o) { b.opt("note", o.note, "A note."); }
+  TestTask(const Options&, higgs::BuildContext&) {}
+  std::vector<std::string> required_keys() const override { return {"scheduler"}; }
+  int run(higgs::BuildContext& ctx) override { return ctx.get<higgs::Scheduler>("scheduler") ? 0 : 1; }
+};
+HIGGS_REGISTER(higgs::Task, TestTask, "test_task", "Test double.");
+
+higgs::RecipePlan plan_of(const Json& j) { return higgs::plan_recipe(higgs::Config(j, "r.json")); }
+
+}  // namespace
+
+TEST_CASE("a recipe plan resolves defaults and marks their provenance") {
+  auto plan = plan_of({{"seed", 3}, {"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 5}}},
+                       {"task", "test_task"}});
+  CHECK(plan.settings.seed == 3);
+  CHECK(plan.resolved["scheduler"] == Json{{"type", "test_warmup"}, {"warmup_steps", 5}, {"floor", 0.0}});
+  CHECK(plan.resolved["task"] == Json{{"type", "test_task"}, {"note", "n"}});
+  CHECK(plan.resolved["device"] == "cpu");
+  CHECK(plan.config.provenance("scheduler.floor").origin == higgs::Origin::kDefault);
+  CHECK(plan.config.provenance("scheduler.warmup_steps").origin == higgs::Origin::kRecipe);
+  CHECK(plan.config.provenance("device").origin == higgs::Origin::kDefault);
+}
+
+TEST_CASE("components are built lazily, once, through the context") {
+  auto plan = plan_of({{"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 4}}}, {"task", "test_task"}});
+  int before = TestWarmup::built;
+  higgs::BuildContext ctx(plan, {});
+  CHECK(TestWarmup::built == before);
+  auto s1 = ctx.get<higgs::Scheduler>("scheduler");
+  auto s2 = ctx.get<higgs::Scheduler>("scheduler");
+  CHECK(s1.get() == s2.get());
+  CHECK(TestWarmup::built == before + 1);
+  CHECK(s1->lr_scale(1, 10) == doctest::Approx(0.5));
+  CHECK(ctx.get_optional<higgs::Scheduler>("optimizer") == nullptr);
+  CHECK_THROWS_WITH_AS(ctx.get<higgs::Scheduler>("model"), doctest::Contains("needs \"model\""),
+                       higgs::RecipeError);
+  auto params = std::make_shared<higgs::ParameterList>();
+  ctx.put("trainable_parameters", params);
+  CHECK(ctx.find<higgs::ParameterList>("trainable_parameters") == params);
+  CHECK(ctx.find<higgs::ParameterList>("missing") == nullptr);
+}
+
+TEST_CASE("all recipe errors are collected with paths and suggestions") {
+  try {
+    plan_of({{"sede", 1},
+             {"threads", "many"},
+             {"scheduler", {{"type", "test_warmpu"}}},
+             {"task", {{"type", "test_task"}, {"nte", "x"}}},
+             {"callbacks", {{"type", "x"}}},
+             {"optimizer", 3}});
+    FAIL("no error");
+  } catch (const higgs::RecipeError& e) {
+    std::vector<std::string> lines;
+    for (const auto& d : e.items()) lines.push_back(d.path + ": " + d.message);
+    REQUIRE(lines.size() == 6);
+    CHECK(lines[0] == "threads: expected an integer, got string \"many\"");
+    CHECK(lines[1] == "sede: unknown key \"sede\" (did you mean \"seed\"?)");
+    CHECK(lines[2] == "optimizer: expected an object {type: ..., ...} or a optimizer name, got number");
+    CHECK(lines[3].rfind("scheduler.type: unknown scheduler \"test_warmpu\" (did you mean \"test_warmup\"?)", 0) == 0);
+    CHECK(lines[4] == "callbacks: expected a list of callback components, got object");
+    CHECK(lines[5] == "task.nte: unknown key \"nte\" (did you mean \"note\"?)");
+    CHECK(std::string(e.what()).rfind("r.json: 6 errors", 0) == 0);
+  }
+}
+
+TEST_CASE("duplicate registration is reported naming both origins") {
+  size_t before = higgs::registry_errors().size();
+  higgs::register_component<higgs::Scheduler, TestWarmup>("test_warmup", "again", "second.cpp");
+  REQUIRE(higgs::registry_errors().size() == before + 1);
+  CHECK(higgs::registry_errors().back().find("duplicate scheduler \"test_warmup\"") == 0);
+  CHECK(higgs::registry_errors().back().find("second.cpp") != std::string::npos);
+  CHECK(higgs::registry_errors().back().find("recipe_plan_test.cpp") != std::string::npos);
+  higgs::registry_errors().resize(before);
+}
