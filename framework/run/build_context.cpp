@@ -26,7 +26,7 @@ const std::vector<RecipeKey>& recipe_keys() {
       {"freezing", "freezing", true},
       {"optimizer", "optimizer"},
       {"scheduler", "scheduler"},
-      {"trainer", "trainer"},
+      {"trainer", "trainer", false, "default"},
       {"callbacks", "callback", true},
       {"task", "task", false, "train"},
   };
@@ -37,24 +37,26 @@ namespace {
 
 // Reads one component node ({type: NAME, ...} or the shorthand "NAME") into the plan.
 void plan_component(const Json& node, const std::string& path, const std::string& kind,
-                    RecipePlan& plan, Diagnostics& diags) {
+                    const std::string& default_type, RecipePlan& plan, Diagnostics& diags) {
   const KindRegistry& reg = registry(kind);
   std::string type;
   if (node.is_string()) {
     type = node.get<std::string>();
   } else if (node.is_object()) {
-    if (!node.contains("type")) {
+    if (!node.contains("type") && !default_type.empty()) {
+      type = default_type;
+    } else if (!node.contains("type")) {
       std::string names;
       for (const auto& n : reg.names()) names += (names.empty() ? "" : ", ") + n;
       diags.error(join_path(path, "type"),
                   "missing \"type\"; registered " + kind + " types: " + names);
       return;
-    }
-    if (!node["type"].is_string()) {
+    } else if (!node["type"].is_string()) {
       diags.error(join_path(path, "type"), "expected a string naming a " + kind);
       return;
+    } else {
+      type = node["type"].get<std::string>();
     }
-    type = node["type"].get<std::string>();
   } else {
     diags.error(path, "expected an object {type: ..., ...} or a " + kind + " name, got " +
                           std::string(node.type_name()));
@@ -115,7 +117,7 @@ RecipePlan plan_recipe(Config config) {
   for (const auto& rk : recipe_keys()) {
     if (!root.contains(rk.key) || root[rk.key].is_null()) {
       if (!rk.default_type.empty()) {
-        plan_component(Json(rk.default_type), rk.key, rk.kind, plan, diags);
+        plan_component(Json(rk.default_type), rk.key, rk.kind, rk.default_type, plan, diags);
         plan.config.mark(rk.key, {Origin::kDefault, "recipe"});
       }
       continue;
@@ -130,11 +132,11 @@ RecipePlan plan_recipe(Config config) {
       auto& paths = plan.lists[rk.key];
       for (size_t i = 0; i < node.size(); ++i) {
         std::string path = index_path(rk.key, i);
-        plan_component(node[i], path, rk.kind, plan, diags);
+        plan_component(node[i], path, rk.kind, "", plan, diags);
         paths.push_back(path);
       }
     } else {
-      plan_component(node, rk.key, rk.kind, plan, diags);
+      plan_component(node, rk.key, rk.kind, rk.default_type, plan, diags);
     }
   }
   diags.throw_if_any(plan.config.source());

@@ -1,0 +1,396 @@
+#include "framework/train/default_trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "framework/run/run_dir.h"
+#include "framework/train/checkpoint.h"
+#include "framework/train/data_loader.h"
+#include "framework/train/loss_metrics.h"
+#include "framework/train/progress.h"
+#include "framework/train/trainer_state.h"
+#include "framework/util/fs.h"
+#include "framework/util/glob.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs {
+
+void DefaultTrainer::bind(Binder& b, Options& o) {
+  b.opt("max_steps", o.max_steps, "Optimizer steps to run; 0 runs `epochs` epochs.").min(0);
+  b.opt("epochs", o.epochs, "Epochs to run when max_steps is 0.").min(1);
+  b.opt("batch_size", o.batch_size, "Samples per micro-batch on each process.").min(1);
+  b.opt("eval_batch_size", o.eval_batch_size, "Samples per eval batch; 0 uses batch_size.").min(0);
+  b.opt("grad_accum_steps", o.grad_accum_steps, "Micro-batches per optimizer step.").min(1);
+  b.opt("max_grad_norm", o.max_grad_norm, "Clip the gradient norm to this; 0 disables.").min(0);
+  b.choice("precision", o.precision, {"fp32", "bf16"}, "fp32, or bf16 autocast (fp32 master weights).");
+  b.opt("log_every", o.log_every, "Log train metrics every N steps.").min(1);
+  b.opt("eval_every", o.eval_every, "Evaluate every N steps; 0 only at the end.").min(0);
+  b.opt("eval_batches", o.eval_batches, "Eval batches per evaluation; 0 means all.").min(0);
+  b.opt("save_every", o.save_every, "Checkpoint every N steps; 0 only at the end.").min(0);
+  b.opt("keep_last", o.keep_last, "Checkpoints kept (the best one is kept too); 0 keeps all.").min(0);
+  b.opt("best_metric", o.best_metric, "Metric that picks the best checkpoint.");
+  b.choice("best_mode", o.best_mode, {"min", "max"}, "Whether lower or higher best_metric is better.");
+  b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.").min(0);
+  b.opt("prefetch", o.prefetch, "Batches prepared ahead of training.").min(1);
+  b.opt("shuffle", o.shuffle, "Shuffle training samples each epoch (seeded).");
+  b.opt("max_bad_steps", o.max_bad_steps, "Abort after this many non-finite steps in a row.").min(1);
+  b.opt("allow_changed_on_resume", o.allow_changed_on_resume,
+        "Recipe keys (globs) allowed to differ when resuming.");
+  b.opt("progress_bar", o.progress_bar, "Show a progress bar on a terminal.");
+}
+
+DefaultTrainer::DefaultTrainer(const Options& o, BuildContext&) : o_(o) {}
+
+const std::vector<std::string>& default_resume_changeable_keys() {
+  static const std::vector<std::string> keys{
+      "output_dir",         "threads",           "description",        "trainer.max_steps",
+      "trainer.epochs",     "trainer.log_every", "trainer.eval_every", "trainer.save_every",
+      "trainer.keep_last",  "trainer.num_workers", "trainer.prefetch", "trainer.progress_bar",
+      "trainer.eval_batches", "trainer.allow_changed_on_resume*", "callbacks*", "task*"};
+  return keys;
+}
+
+std::vector<std::string> disallowed_recipe_changes(const Json& before, const Json& after,
+                                                   const std::vector<std::string>& allowed) {
+  std::map<std::string, Json> a, b;
+  for (auto& [k, v] : flatten(before)) a[k] = v;
+  for (auto& [k, v] : flatten(after)) b[k] = v;
+  std::vector<std::string> out;
+  auto check = [&](const std::string& key, const std::string& from, const std::string& to) {
+    if (glob_match_any(allowed, key) || glob_match_any(default_resume_changeable_keys(), key)) return;
+    out.push_back(key + ": " + from + " -> " + to);
+  };
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end()) check(k, v.dump(), "(removed)");
+    else if (it->second != v) check(k, v.dump(), it->second.dump());
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) check(k, "(absent)", v.dump());
+  return out;
+}
+
+namespace {
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<Adapter>>& adapters) {
+  ParameterList out;
+  std::set<const void*> seen;
+  for (const auto& item : model.module().named_parameters(true)) {
+    if (!item.value().requires_grad()) continue;
+    if (seen.insert(item.value().unsafeGetTensorImpl()).second) out.push_back({item.key(), item.value()});
+  }
+  for (const auto& a : adapters)
+    for (const auto& p : a->parameters())
+      if (p.tensor.requires_grad() && seen.insert(p.tensor.unsafeGetTensorImpl()).second) out.push_back(p);
+  return out;
+}
+
+void log_parameter_summary(Model& model) {
+  std::map<std::string, std::pair<int64_t, int64_t>> groups;  // prefix -> (trainable, total)
+  int64_t trainable = 0, total = 0;
+  for (const auto& item : model.module().named_parameters(true)) {
+    const std::string& name = item.key();
+    // Group by the module path without the layer index: "layers.*.self_attn".
+    std::string key;
+    size_t dots = 0;
+    for (size_t i = 0; i < name.size() && dots < 3; ++i) {
+      if (name[i] == '.') ++dots;
+      if (dots < 3) key += name[i];
+    }
+    int64_t n = item.value().numel();
+    total += n;
+    groups[key].second += n;
+    if (item.value().requires_grad()) trainable += n, groups[key].first += n;
+  }
+  spdlog::info("parameters: {} trainable of {} ({:.2f}%)", trainable, total,
+               total ? 100.0 * double(trainable) / double(total) : 0.0);
+  for (const auto& [k, v] : groups)
+    spdlog::debug("  {:<48} {:>12} trainable of {:>12}", k, v.first, v.second);
+}
+
+}  // namespace
+
+int DefaultTrainer::train(BuildContext& ctx) {
+  RunDirectory run = RunDirectory::prepare(ctx);
+  bool main_rank = ctx.placement.is_main();
+  auto model = ctx.get<Model>("model");
+  auto adapters = ctx.get_list<Adapter>("adapters");
+  for (auto& a : adapters) a->attach(*model);
+  for (auto& f : ctx.get_list<Freezing>("freezing")) f->apply(*model);
+  auto params = std::make_shared<ParameterList>(collect_trainable(*model, adapters));
+  if (params->empty()) throw RecipeError("nothing to train: every parameter is frozen (check freezing and adapters)");
+  log_parameter_summary(*model);
+  ctx.put("trainable_parameters", params);
+  auto optimizer = ctx.get<Optimizer>("optimizer");
+  auto scheduler = ctx.get_optional<Scheduler>("scheduler");
+  auto callbacks = ctx.get_list<Callback>("callbacks");
+  auto collator = ctx.get<Collator>("collator");
+  auto train_data = ctx.get<Dataset>("train_data");
+  auto eval_data = ctx.get_optional<Dataset>("eval_data");
+
+  LoaderOptions lo;
+  lo.batch_size = o_.batch_size;
+  lo.shuffle = o_.shuffle;
+  lo.seed = ctx.settings().seed;
+  lo.num_workers = o_.num_workers;
+  lo.prefetch = o_.prefetch;
+  lo.rank = ctx.placement.rank;
+  lo.world_size = ctx.placement.world_size;
+  DataLoader loader(train_data, collator, lo);
+  if (loader.batches_per_epoch() == 0)
+    throw RecipeError("train_data has " + std::to_string(train_data->size()) +
+                      " samples: not enough for one batch of " + std::to_string(o_.batch_size) +
+                      " on each of " + std::to_string(lo.world_size) + " processes");
+  int64_t steps_per_epoch = (loader.batches_per_epoch() + o_.grad_accum_steps - 1) / o_.grad_accum_steps;
+  int64_t total_steps = o_.max_steps > 0 ? o_.max_steps : o_.epochs * steps_per_epoch;
+
+  CheckpointStore store(run.path());
+  TrainerProgress prog;
+  if (main_rank) store.remove_partial();
+  if (!ctx.flags().resume.empty()) {
+    std::optional<std::string> ckpt;
+    if (ctx.flags().resume == "auto") ckpt = store.newest();
+    else ckpt = ctx.flags().resume;
+    if (!ckpt) {
+      spdlog::info("--resume auto: no checkpoint in {}, starting from step 0", run.path());
+    } else {
+      if (!fs::exists(fs::path(*ckpt) / "trainer_state.json"))
+        throw RecipeError("--resume " + *ckpt + ": not a complete checkpoint (no trainer_state.json)");
+      Json before = Json::parse(read_file((fs::path(*ckpt) / "recipe.resolved.json").string()));
+      auto bad = disallowed_recipe_changes(before, ctx.plan().resolved, o_.allow_changed_on_resume);
+      if (!bad.empty()) {
+        std::vector<Diagnostic> items;
+        for (const auto& b : bad) items.push_back({"", b});
+        items.push_back({"", "allow them with trainer.allow_changed_on_resume, or start a new run"});
+        throw RecipeError("resuming " + *ckpt + " with a changed recipe", items);
+      }
+      prog = TrainerProgress::from_json(Json::parse(read_file((fs::path(*ckpt) / "trainer_state.json").string())));
+      load_trainable_state(*params, load_tensor_map((fs::path(*ckpt) / "trainable.pt").string()), *ckpt);
+      optimizer->load_state(load_tensor_map((fs::path(*ckpt) / "optimizer.pt").string()));
+      set_rng_state(load_tensor_map((fs::path(*ckpt) / "rng.pt").string()).at("cpu"));
+      for (size_t i = 0; i < callbacks.size() && i < prog.callbacks.size(); ++i)
+        callbacks[i]->load_state(prog.callbacks[i]);
+      spdlog::info("resumed from {} at step {} (epoch {}, batch {})", *ckpt, prog.step, prog.epoch,
+                   prog.batch_in_epoch);
+    }
+  }
+
+  std::unique_ptr<MetricsWriter> metrics;
+  if (main_rank) metrics = std::make_unique<MetricsWriter>(run.file("metrics.jsonl"));
+  TrainState state;
+  state.total_steps = total_steps;
+  state.output_dir = run.path();
+  state.step = prog.step;
+  state.epoch = prog.epoch;
+
+  auto evaluate = [&]() -> Json {
+    if (!eval_data) return Json::object();
+    LoaderOptions elo = lo;
+    elo.shuffle = false;
+    elo.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
+    elo.name = "eval";
+    DataLoader eval_loader(eval_data, collator, elo);
+    eval_loader.start_epoch(0);
+    LossAccumulator acc;
+    torch::NoGradGuard no_grad;
+    model->module().eval();
+    int64_t n = 0;
+    while (auto batch = eval_loader.next()) {
+      acc.add(model->loss_terms(*batch));
+      if (o_.eval_batches > 0 && ++n >= o_.eval_batches) break;
+    }
+    model->module().train();
+    return acc.metrics("eval/");
+  };
+
+  auto save_checkpoint = [&](bool is_final) {
+    if (!main_rank) return;
+    prog.step = state.step;
+    prog.epoch = state.epoch;
+    prog.batch_in_epoch = loader.position();
+    prog.callbacks = Json::array();
+    for (auto& cb : callbacks) prog.callbacks.push_back(cb->state());
+    std::string path = store.write(state.step, [&](const std::string& dir) {
+      save_tensor_map(dir + "/trainable.pt", trainable_state(*params));
+      save_tensor_map(dir + "/optimizer.pt", optimizer->state());
+      save_tensor_map(dir + "/rng.pt", {{"cpu", rng_state()}});
+      for (size_t i = 0; i < adapters.size(); ++i)
+        adapters[i]->save(dir + (i == 0 ? "/adapter" : "/adapter_" + std::to_string(i)));
+      write_file_atomic(dir + "/recipe.resolved.json", ctx.plan().resolved.dump(2) + "\n");
+      write_file_atomic(dir + "/trainer_state.json", prog.to_json().dump(2) + "\n");
+    });
+    spdlog::info("saved checkpoint {}", path);
+    for (auto& cb : callbacks) cb->on_save(state, path);
+    store.prune(o_.keep_last, prog.best_checkpoint);
+    if (is_final) {
+      std::string final_dir = run.file("final");
+      fs::remove_all(final_dir);
+      fs::create_directories(final_dir);
+      if (!adapters.empty()) {
+        for (size_t i = 0; i < adapters.size(); ++i)
+          adapters[i]->save(final_dir + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
+      } else {
+        model->save(final_dir);
+      }
+      spdlog::info("final {} written to {}", adapters.empty() ? "model" : "adapter", final_dir);
+    }
+  };
+
+  auto record_eval = [&](const Json& m) {
+    if (m.empty()) return;
+    Json rec = m;
+    rec["step"] = state.step;
+    if (metrics) metrics->write(rec);
+    std::string line = "eval step " + std::to_string(state.step);
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (it.key().find("_cb") == std::string::npos) line += " " + it.key().substr(5) + "=" + c10::str(it.value().get<double>());
+    spdlog::info("{}", line);
+    state.metrics = m;
+    if (m.contains(o_.best_metric)) {
+      double v = m[o_.best_metric].get<double>();
+      bool better = !prog.has_best || (o_.best_mode == "min" ? v < prog.best_value : v > prog.best_value);
+      if (better) {
+        prog.has_best = true;
+        prog.best_value = v;
+        prog.best_checkpoint = (fs::path(run.path()) / ("checkpoint-" + std::to_string(state.step))).string();
+      }
+    }
+    for (auto& cb : callbacks) cb->on_eval_end(state);
+  };
+
+  auto old_int = std::signal(SIGINT, on_signal);
+  auto old_term = std::signal(SIGTERM, on_signal);
+  g_signal = 0;
+  bool bf16 = o_.precision == "bf16";
+  Progress progress(total_steps, state.step, main_rank && o_.progress_bar);
+  for (auto& cb : callbacks) cb->on_train_begin(state);
+  spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)", total_steps,
+               steps_per_epoch, o_.batch_size, o_.grad_accum_steps, lo.world_size);
+  if (ctx.flags().dry_run) {
+    spdlog::info("--dry-run: every component built; not training");
+    std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
+    return 0;
+  }
+
+  model->module().train();
+  loader.start_epoch(state.epoch, prog.batch_in_epoch);
+  LossAccumulator train_acc;
+  double grad_norm_sum = 0.0;
+  int64_t window_steps = 0;
+  bool interrupted = false;
+  while (state.step < total_steps) {
+    std::vector<Batch> window;
+    while (static_cast<int64_t>(window.size()) < o_.grad_accum_steps) {
+      auto b = loader.next();
+      if (!b) break;
+      window.push_back(std::move(*b));
+    }
+    if (window.empty()) {  // epoch over
+      ++state.epoch;
+      loader.start_epoch(state.epoch, 0);
+      continue;
+    }
+    std::map<std::string, int64_t> counts;
+    for (const auto& b : window)
+      for (const auto& [k, v] : model->target_counts(b)) counts[k] += v;
+    double loss_value = 0.0;
+    for (const auto& b : window) {
+      std::vector<LossTerm> terms;
+      {
+        at::autocast::set_cpu_enabled(bf16);
+        if (bf16) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        terms = model->loss_terms(b);
+        at::autocast::set_cpu_enabled(false);
+        if (bf16) at::autocast::clear_cache();
+      }
+      at::Tensor loss = window_loss(terms, counts);
+      loss.backward();
+      loss_value += loss.detach().item<double>();
+      train_acc.add(terms);
+    }
+    std::vector<at::Tensor> grads;
+    for (const auto& p : *params) if (p.tensor.grad().defined()) grads.push_back(p.tensor);
+    double norm = o_.max_grad_norm > 0 ? torch::nn::utils::clip_grad_norm_(grads, o_.max_grad_norm)
+                                       : torch::nn::utils::clip_grad_norm_(grads, 1e30);
+    if (!std::isfinite(loss_value) || !std::isfinite(norm)) {
+      optimizer->zero_grad();
+      ++prog.bad_steps;
+      spdlog::warn("step {}: non-finite loss ({}) or gradient norm ({}); step skipped ({} in a row)",
+                   state.step + 1, loss_value, norm, prog.bad_steps);
+      if (prog.bad_steps >= o_.max_bad_steps)
+        throw std::runtime_error("aborting: " + std::to_string(prog.bad_steps) +
+                                 " non-finite steps in a row; lower the learning rate or check the data");
+      continue;
+    }
+    prog.bad_steps = 0;
+    double scale = scheduler ? scheduler->lr_scale(state.step, total_steps) : 1.0;
+    optimizer->step(scale);
+    optimizer->zero_grad();
+    ++state.step;
+    grad_norm_sum += norm;
+    ++window_steps;
+
+    std::string short_line = "loss " + c10::str(loss_value);
+    if (state.step % o_.log_every == 0 || state.step == total_steps) {
+      Json m = train_acc.metrics("train/");
+      m["step"] = state.step;
+      m["epoch"] = state.epoch;
+      m["lr"] = optimizer->base_lr() * scale;
+      m["grad_norm"] = grad_norm_sum / double(window_steps);
+      m["steps_per_second"] = progress.steps_per_second();
+      if (metrics) metrics->write(m);
+      char line[256];
+      std::snprintf(line, sizeof(line), "step %lld/%lld loss %.4f lr %.3g grad_norm %.3f",
+                    (long long)state.step, (long long)total_steps, m["train/loss"].get<double>(),
+                    m["lr"].get<double>(), m["grad_norm"].get<double>());
+      std::string text = line;
+      for (const char* g : {"train/text_loss", "train/audio_loss"})
+        if (m.contains(g)) text += std::string(" ") + (g + 6) + " " + c10::str(m[g].get<double>());
+      progress.log(text);
+      state.metrics = m;
+      train_acc.clear();
+      grad_norm_sum = 0.0;
+      window_steps = 0;
+    }
+    progress.update(state.step, short_line);
+    for (auto& cb : callbacks) cb->on_step_end(state);
+    if (o_.eval_every > 0 && state.step % o_.eval_every == 0 && state.step < total_steps) record_eval(evaluate());
+    bool stop = state.stop_requested || g_signal != 0;
+    if ((o_.save_every > 0 && state.step % o_.save_every == 0 && state.step < total_steps) || stop)
+      save_checkpoint(false);
+    if (g_signal != 0) {
+      interrupted = true;
+      progress.finish();
+      spdlog::warn("stopped by signal {} at step {}; checkpoint written, continue with --resume auto",
+                   g_signal.load(), state.step);
+      break;
+    }
+    if (state.stop_requested) {
+      spdlog::info("stopped by a callback at step {}", state.step);
+      break;
+    }
+  }
+  progress.finish();
+  if (!interrupted) {
+    record_eval(evaluate());
+    save_checkpoint(true);
+    for (auto& cb : callbacks) cb->on_train_end(state);
+  }
+  auto skipped = loader.stats();
+  if (skipped.skipped > 0) spdlog::warn("{} of {} training samples were skipped", skipped.skipped, skipped.seen);
+  std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
+  return 0;
+}
+
+HIGGS_REGISTER(Trainer, DefaultTrainer, "default", "Training loop with accumulation, bf16, eval and exact resume.");
+
+}  // namespace higgs

@@ -1,0 +1,73 @@
+#include "framework/train/trainer_state.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
+#include <torch/torch.h>
+
+namespace higgs {
+
+Json TrainerProgress::to_json() const {
+  return Json{{"step", step},
+              {"epoch", epoch},
+              {"batch_in_epoch", batch_in_epoch},
+              {"bad_steps", bad_steps},
+              {"best_value", has_best ? Json(best_value) : Json(nullptr)},
+              {"best_checkpoint", best_checkpoint},
+              {"callbacks", callbacks}};
+}
+
+TrainerProgress TrainerProgress::from_json(const Json& j) {
+  TrainerProgress p;
+  p.step = j.at("step").get<int64_t>();
+  p.epoch = j.at("epoch").get<int64_t>();
+  p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
+  p.bad_steps = j.value("bad_steps", int64_t{0});
+  if (j.contains("best_value") && !j["best_value"].is_null()) {
+    p.has_best = true;
+    p.best_value = j["best_value"].get<double>();
+  }
+  p.best_checkpoint = j.value("best_checkpoint", std::string());
+  p.callbacks = j.value("callbacks", Json::array());
+  return p;
+}
+
+TensorMap trainable_state(const ParameterList& params) {
+  TensorMap out;
+  for (const auto& p : params) out[p.name] = p.tensor.detach();
+  return out;
+}
+
+void load_trainable_state(const ParameterList& params, const TensorMap& saved,
+                          const std::string& source) {
+  torch::NoGradGuard no_grad;
+  std::string missing;
+  for (const auto& p : params) {
+    auto it = saved.find(p.name);
+    if (it == saved.end()) {
+      missing += (missing.empty() ? "" : ", ") + p.name;
+      continue;
+    }
+    if (!it->second.sizes().equals(p.tensor.sizes()))
+      throw std::runtime_error(source + ": " + p.name + " has shape " +
+                               c10::str(it->second.sizes()) + ", the model has " +
+                               c10::str(p.tensor.sizes()));
+    p.tensor.copy_(it->second);
+  }
+  if (!missing.empty())
+    throw std::runtime_error(source + ": checkpoint lacks trainable parameters: " + missing +
+                             " (was it written by a run with other adapters or freezing?)");
+}
+
+at::Tensor rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_rng_state(const at::Tensor& state) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+}  // namespace higgs

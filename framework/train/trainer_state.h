@@ -1,0 +1,33 @@
+// What a checkpoint holds besides weights: position, RNG, best metric, callbacks.
+#pragma once
+
+#include <string>
+
+#include "framework/train/hooks.h"
+
+namespace higgs {
+
+struct TrainerProgress {
+  int64_t step = 0;            // optimizer steps done
+  int64_t epoch = 0;           // current epoch
+  int64_t batch_in_epoch = 0;  // next batch of the epoch to consume
+  int64_t bad_steps = 0;       // consecutive non-finite steps
+  double best_value = 0.0;
+  bool has_best = false;
+  std::string best_checkpoint;
+  Json callbacks = Json::array();
+  Json to_json() const;
+  static TrainerProgress from_json(const Json& j);
+};
+
+/// Trainable parameters by name: the weights a checkpoint must hold.
+TensorMap trainable_state(const ParameterList& params);
+/// Copies saved tensors into the parameters; every trainable name must be present.
+void load_trainable_state(const ParameterList& params, const TensorMap& saved,
+                          const std::string& source);
+
+/// The default CPU generator state, and setting it back (dropout, random init after resume).
+at::Tensor rng_state();
+void set_rng_state(const at::Tensor& state);
+
+}  // namespace higgs

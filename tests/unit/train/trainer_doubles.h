@@ -1,0 +1,118 @@
+// Small components registered only in the test binary to exercise the trainer: a linear
+// regression "model" with a loss split into two terms, a synthetic dataset, a stacking collator
+// and plain SGD.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "framework/registry/registry.h"
+#include "framework/run/build_context.h"
+#include "framework/train/collator.h"
+#include "framework/train/dataset.h"
+#include "framework/train/hooks.h"
+
+namespace higgs::test {
+
+struct LinearModel : Model {
+  struct Options { int64_t dim = 4; };
+  static void bind(Binder& b, Options& o) { b.opt("dim", o.dim, "Input size."); }
+  LinearModel(const Options& o, BuildContext&) {
+    net = std::make_shared<torch::nn::LinearImpl>(o.dim, 2);
+  }
+  torch::nn::Module& module() override { return *net; }
+  std::vector<LossTerm> loss_terms(const Batch& b) override {
+    auto y = net->forward(b.at("x"));
+    auto err = (y - b.at("y")).pow(2);
+    auto mask = b.at("mask");  // (B, 2): which targets count
+    std::vector<LossTerm> terms;
+    for (int k = 0; k < 2; ++k) {
+      LossTerm t;
+      t.name = "out" + std::to_string(k);
+      t.group = k == 0 ? "first" : "second";
+      t.sum = (err.select(1, k) * mask.select(1, k)).sum();
+      t.count = mask.select(1, k).sum().item<int64_t>();
+      terms.push_back(t);
+    }
+    return terms;
+  }
+  std::map<std::string, int64_t> target_counts(const Batch& b) const override {
+    auto mask = b.at("mask");
+    return {{"out0", mask.select(1, 0).sum().item<int64_t>()},
+            {"out1", mask.select(1, 1).sum().item<int64_t>()}};
+  }
+  void save(const std::string& dir) const override {
+    torch::save(net->weight, dir + "/weight.pt");
+  }
+  Json config() const override { return Json::object(); }
+  std::shared_ptr<torch::nn::LinearImpl> net;
+};
+
+struct SyntheticData : Dataset {
+  struct Options {
+    int64_t size = 32;
+    int64_t dim = 4;
+    std::vector<int64_t> bad;  // indices that raise SampleError
+    double max_bad = 0.0;
+  };
+  static void bind(Binder& b, Options& o) {
+    b.opt("size", o.size, "Samples.");
+    b.opt("dim", o.dim, "Input size.");
+    b.opt("bad", o.bad, "Indices that fail.");
+    b.opt("max_bad_fraction", o.max_bad, "Allowed bad fraction.");
+  }
+  SyntheticData(const Options& o, BuildContext&) : o_(o) {}
+  size_t size() const override { return o_.size; }
+  Example get(size_t i) const override {
+    for (auto b : o_.bad)
+      if (b == static_cast<int64_t>(i)) throw SampleError("synthetic:" + std::to_string(i), "marked bad");
+    auto gen = at::detail::createCPUGenerator(1000 + i);
+    auto x = at::randn({o_.dim}, gen);
+    auto y = at::stack({x.sum(), x[0] - x[1]});
+    // Every third sample has no second target: term counts differ per batch.
+    auto mask = torch::tensor({1.0, i % 3 == 0 ? 0.0 : 1.0});
+    return Example{{{"x", x}, {"y", y}, {"mask", mask}}, Json{{"index", i}}};
+  }
+  double max_bad_fraction() const override { return o_.max_bad; }
+  Options o_;
+};
+
+struct StackCollator : Collator {
+  struct Options {};
+  static void bind(Binder&, Options&) {}
+  StackCollator(const Options&, BuildContext&) {}
+  Batch collate(const std::vector<Example>& ex) const override {
+    Batch b;
+    for (const char* k : {"x", "y", "mask"}) {
+      std::vector<at::Tensor> v;
+      for (const auto& e : ex) v.push_back(e.tensors.at(k));
+      b.tensors[k] = at::stack(v);
+    }
+    for (const auto& e : ex) b.infos.push_back(e.info);
+    return b;
+  }
+};
+
+struct PlainSgd : Optimizer {
+  struct Options { double lr = 0.1; };
+  static void bind(Binder& b, Options& o) { b.opt("lr", o.lr, "Learning rate."); }
+  PlainSgd(const Options& o, BuildContext& ctx) : lr(o.lr) {
+    params = *ctx.find<ParameterList>("trainable_parameters");
+  }
+  void step(double scale) override {
+    torch::NoGradGuard g;
+    for (auto& p : params) p.tensor.add_(p.tensor.grad(), -lr * scale);
+    ++steps;
+  }
+  void zero_grad() override {
+    for (auto& p : params)
+      if (p.tensor.grad().defined()) p.tensor.mutable_grad().zero_();
+  }
+  double base_lr() const override { return lr; }
+  TensorMap state() const override { return {{"steps", torch::tensor(steps)}}; }
+  void load_state(const TensorMap& s) override { steps = s.at("steps").item<int64_t>(); }
+  double lr;
+  int64_t steps = 0;
+  ParameterList params;
+};
+
+}  // namespace higgs::test

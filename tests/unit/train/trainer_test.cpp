@@ -1,0 +1,222 @@
+#include <torch/torch.h>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "framework/run/runner.h"
+#include "framework/train/checkpoint.h"
+#include "framework/train/data_loader.h"
+#include "framework/train/default_trainer.h"
+#include "framework/train/loss_metrics.h"
+#include "tests/support/test_support.h"
+#include "tests/unit/train/trainer_doubles.h"
+
+namespace fs = std::filesystem;
+using higgs::Json;
+
+HIGGS_REGISTER(higgs::Model, higgs::test::LinearModel, "test_linear", "Test double.");
+HIGGS_REGISTER(higgs::Dataset, higgs::test::SyntheticData, "test_synthetic", "Test double.");
+HIGGS_REGISTER(higgs::Collator, higgs::test::StackCollator, "test_stack", "Test double.");
+HIGGS_REGISTER(higgs::Optimizer, higgs::test::PlainSgd, "test_sgd", "Test double.");
+
+namespace {
+
+Json base_recipe(const std::string& out) {
+  return Json{{"seed", 7},
+              {"output_dir", out},
+              {"threads", 1},
+              {"model", {{"type", "test_linear"}}},
+              {"train_data", {{"type", "test_synthetic"}, {"size", 16}}},
+              {"eval_data", {{"type", "test_synthetic"}, {"size", 8}}},
+              {"collator", "test_stack"},
+              {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
+              {"trainer", {{"max_steps", 8}, {"batch_size", 4}, {"log_every", 2}, {"save_every", 4},
+                           {"keep_last", 5}, {"num_workers", 2}, {"progress_bar", false}}}};
+}
+
+int run_json(const Json& recipe, higgs::RunFlags flags = {}) {
+  auto plan = higgs::plan_recipe(higgs::Config(recipe, "test.json"));
+  return higgs::run_plan(plan, flags);
+}
+
+at::Tensor final_weight(const std::string& out) {
+  at::Tensor w;
+  torch::load(w, out + "/final/weight.pt");
+  return w;
+}
+
+std::vector<Json> read_jsonl(const std::string& path) {
+  std::vector<Json> out;
+  std::istringstream in(higgs::test::read_text(path));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(Json::parse(line));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("window_loss normalises by the window's target counts") {
+  higgs::LossTerm a{"a", "g", torch::tensor(6.0), 3, 1.0};
+  higgs::LossTerm b{"b", "g", torch::tensor(4.0), 2, 0.5};
+  auto l = higgs::window_loss({a, b}, {{"a", 6}, {"b", 4}});
+  CHECK(l.item<double>() == doctest::Approx(6.0 / 6 + 0.5 * 4.0 / 4));
+  higgs::LossAccumulator acc;
+  a.correct = 2;
+  acc.add({a, b});
+  acc.add({a, b});
+  auto m = acc.metrics("train/");
+  CHECK(m["train/loss"].get<double>() == doctest::Approx(2.0 + 0.5 * 2.0));
+  CHECK(m["train/g_loss"].get<double>() == doctest::Approx(3.0));
+  CHECK(m["train/a_acc"].get<double>() == doctest::Approx(4.0 / 6.0));
+}
+
+TEST_CASE("data loader order is deterministic, sharded and resumable") {
+  higgs::Config cfg(Json::object(), "x");
+  auto plan = higgs::plan_recipe(higgs::Config(Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}}},
+                                                    {"collator", "test_stack"}}, "x"));
+  higgs::BuildContext ctx(plan, {});
+  auto ds = ctx.get<higgs::Dataset>("train_data");
+  auto col = ctx.get<higgs::Collator>("collator");
+  higgs::LoaderOptions lo;
+  lo.batch_size = 3;
+  lo.seed = 5;
+  higgs::DataLoader a(ds, col, lo);
+  CHECK(a.batches_per_epoch() == 4);
+  auto e0 = a.epoch_indices(0), e1 = a.epoch_indices(1);
+  CHECK(e0.size() == 10);
+  CHECK(e0 != e1);
+  CHECK(std::set<size_t>(e0.begin(), e0.end()).size() == 10);
+  a.start_epoch(0);
+  std::vector<int64_t> seen;
+  while (auto b = a.next())
+    for (const auto& info : b->infos) seen.push_back(info["index"].get<int64_t>());
+  CHECK(seen == std::vector<int64_t>(e0.begin(), e0.end()));
+  // Resume at batch 2 gives the same tail.
+  higgs::DataLoader c(ds, col, lo);
+  c.start_epoch(0, 2);
+  auto b2 = c.next();
+  REQUIRE(b2);
+  CHECK(b2->infos[0]["index"] == seen[6]);
+  // Two ranks split the permutation.
+  lo.world_size = 2;
+  lo.rank = 1;
+  higgs::DataLoader r1(ds, col, lo);
+  auto mine = r1.epoch_indices(0);
+  REQUIRE(mine.size() == 5);
+  CHECK(mine[0] == e0[1]);
+  CHECK(mine[4] == e0[9]);
+}
+
+TEST_CASE("bad samples are skipped and counted; too many fail the run") {
+  auto plan = higgs::plan_recipe(higgs::Config(
+      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {1, 2}}, {"max_bad_fraction", 0.25}}},
+           {"collator", "test_stack"}},
+      "x"));
+  higgs::BuildContext ctx(plan, {});
+  higgs::LoaderOptions lo;
+  lo.batch_size = 4;
+  lo.shuffle = false;
+  higgs::DataLoader dl(ctx.get<higgs::Dataset>("train_data"), ctx.get<higgs::Collator>("collator"), lo);
+  dl.start_epoch(0);
+  auto b = dl.next();
+  REQUIRE(b);
+  CHECK(b->size() == 2);
+  while (dl.next()) {
+  }
+  CHECK(dl.stats().skipped == 2);
+  CHECK(dl.stats().seen == 10);
+
+  auto plan2 = higgs::plan_recipe(higgs::Config(
+      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {0, 1, 2}}, {"max_bad_fraction", 0.2}}},
+           {"collator", "test_stack"}},
+      "x"));
+  higgs::BuildContext ctx2(plan2, {});
+  higgs::DataLoader dl2(ctx2.get<higgs::Dataset>("train_data"), ctx2.get<higgs::Collator>("collator"), lo);
+  dl2.start_epoch(0);
+  CHECK_THROWS_WITH(dl2.next(), doctest::Contains("more than max_bad_fraction allows"));
+}
+
+TEST_CASE("trainer trains, logs, checkpoints and refuses a non-empty output dir") {
+  higgs::test::TempDir dir("trainer-basic");
+  std::string out = dir.file("run");
+  REQUIRE(run_json(base_recipe(out)) == 0);
+  for (const char* f : {"recipe.resolved.json", "recipe.overrides.json", "meta.json", "train.log",
+                        "metrics.jsonl", "checkpoint-4/trainable.pt", "checkpoint-8/trainer_state.json",
+                        "final/weight.pt"})
+    CHECK_MESSAGE(fs::exists(dir.file("run/") + f), f);
+  auto records = read_jsonl(out + "/metrics.jsonl");
+  std::vector<double> losses;
+  for (const auto& r : records)
+    if (r.contains("train/loss")) losses.push_back(r["train/loss"].get<double>());
+  REQUIRE(losses.size() == 4);
+  // Group losses add up to the total, and the model learns: eval loss ends far below the start.
+  CHECK(records[0]["train/first_loss"].get<double>() + records[0]["train/second_loss"].get<double>() ==
+        doctest::Approx(losses[0]));
+  CHECK(records[0]["train/first_loss"] == records[0]["train/out0_loss"]);
+  REQUIRE(records.back().contains("eval/loss"));
+  CHECK(records.back()["eval/loss"].get<double>() < 0.5 * losses.front());
+  CHECK_THROWS_WITH_AS(run_json(base_recipe(out)), doctest::Contains("is not empty"), higgs::RecipeError);
+}
+
+TEST_CASE("gradient accumulation equals one larger batch") {
+  higgs::test::TempDir dir("trainer-accum");
+  Json a = base_recipe(dir.file("a"));
+  a["trainer"]["batch_size"] = 8;
+  a["trainer"]["max_steps"] = 4;
+  a["trainer"]["shuffle"] = false;
+  Json b = a;
+  b["output_dir"] = dir.file("b");
+  b["trainer"]["batch_size"] = 2;
+  b["trainer"]["grad_accum_steps"] = 4;
+  REQUIRE(run_json(a) == 0);
+  REQUIRE(run_json(b) == 0);
+  CHECK(torch::allclose(final_weight(dir.file("a")), final_weight(dir.file("b")), 0, 1e-6));
+}
+
+TEST_CASE("resume from a checkpoint reproduces an uninterrupted run bit for bit") {
+  higgs::test::TempDir dir("trainer-resume");
+  Json full = base_recipe(dir.file("full"));
+  REQUIRE(run_json(full) == 0);
+  Json part = base_recipe(dir.file("part"));
+  part["trainer"]["max_steps"] = 4;
+  REQUIRE(run_json(part) == 0);
+  // Continue the same run directory to step 8.
+  part["trainer"]["max_steps"] = 8;
+  higgs::RunFlags flags;
+  flags.resume = dir.file("part/checkpoint-4");
+  fs::remove_all(dir.file("part/checkpoint-8"));
+  REQUIRE(run_json(part, flags) == 0);
+  CHECK(torch::equal(final_weight(dir.file("full")), final_weight(dir.file("part"))));
+
+  // A changed learning rate is refused and listed.
+  part["optimizer"]["lr"] = 0.5;
+  try {
+    run_json(part, flags);
+    FAIL("resumed with a changed recipe");
+  } catch (const higgs::RecipeError& e) {
+    CHECK(std::string(e.what()).find("optimizer.lr: 0.05 -> 0.5") != std::string::npos);
+  }
+  part["trainer"]["allow_changed_on_resume"] = {"optimizer.lr"};
+  CHECK(run_json(part, flags) == 0);
+}
+
+TEST_CASE("checkpoint store writes atomically, lists complete ones and prunes") {
+  higgs::test::TempDir dir("ckpt-store");
+  higgs::CheckpointStore store(dir.path());
+  for (int s : {1, 2, 3})
+    store.write(s, [](const std::string& d) { higgs::test::write_text(d + "/trainer_state.json", "{}"); });
+  fs::create_directories(dir.file(".checkpoint-4.tmp"));
+  fs::create_directories(dir.file("checkpoint-9"));  // no trainer_state.json: incomplete
+  CHECK(store.list().size() == 3);
+  CHECK(*store.newest() == dir.file("checkpoint-3"));
+  CHECK_THROWS(store.write(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
+  CHECK_FALSE(fs::exists(dir.file("checkpoint-5")));
+  CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
+  store.prune(1, dir.file("checkpoint-1"));
+  CHECK(fs::exists(dir.file("checkpoint-1")));
+  CHECK_FALSE(fs::exists(dir.file("checkpoint-2")));
+  CHECK(fs::exists(dir.file("checkpoint-3")));
+  store.remove_partial();
+  CHECK_FALSE(fs::exists(dir.file(".checkpoint-4.tmp")));
+}
