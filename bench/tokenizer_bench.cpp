@@ -8,7 +8,7 @@
 // Each pass encodes every line of the corpus (one JSON string per line). Pass 1 starts with an
 // empty word cache; the best pass is the steady state. The peer is timed around its encode loop
 // only (node start-up and tokenizer loading excluded), with the same number of passes.
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +16,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "components/text/llama3_bpe.h"
 
@@ -52,11 +51,16 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--tokenizer") tokenizer = next();
-    else if (a == "--corpus") corpus = next();
-    else if (a == "--peer-dir") peer_dir = next();
-    else if (a == "--repeat") repeat = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--threads") threads = std::max(1, std::atoi(next().c_str()));
+    if (a == "--tokenizer")
+      tokenizer = next();
+    else if (a == "--corpus")
+      corpus = next();
+    else if (a == "--peer-dir")
+      peer_dir = next();
+    else if (a == "--repeat")
+      repeat = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--threads")
+      threads = std::max(1, std::atoi(next().c_str()));
     else {
       std::cerr << "usage: tokenizer_bench --tokenizer T.json --corpus C.jsonl [--repeat N] "
                    "[--threads N] [--peer-dir DIR]\n";

@@ -44,8 +44,8 @@ void AddedTokenSplitter::split_pass(const Pass& pass, std::string_view text, siz
     int32_t node = 0, best = -1;
     size_t best_end = i;
     for (size_t j = i; j < end; ++j) {
-      auto it = pass.edges.find((static_cast<uint64_t>(node) << 8) |
-                                static_cast<unsigned char>(text[j]));
+      auto it =
+          pass.edges.find((static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(text[j]));
       if (it == pass.edges.end()) break;
       node = it->second;
       if (pass.terminal[node] >= 0) best = pass.terminal[node], best_end = j + 1;

@@ -117,9 +117,7 @@ void ByteLevelBpe::merge_word(std::string_view raw, std::vector<int32_t>& out) c
   // Lowest rank first; equal ranks (the same pair) leftmost first.
   struct Cand {
     int32_t rank, pos, new_id;
-    bool operator>(const Cand& o) const {
-      return rank != o.rank ? rank > o.rank : pos > o.pos;
-    }
+    bool operator>(const Cand& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
   };
   std::vector<Cand> storage;
   storage.reserve(syms.size() * 2);

@@ -23,8 +23,8 @@ std::optional<std::string> byte_level_to_bytes(std::string_view byte_level);
 class ByteLevelBpe {
  public:
   struct Params {
-    std::vector<std::pair<std::string, int64_t>> vocab;            // byte-level token -> id
-    std::vector<std::pair<std::string, std::string>> merges;       // in rank order
+    std::vector<std::pair<std::string, int64_t>> vocab;       // byte-level token -> id
+    std::vector<std::pair<std::string, std::string>> merges;  // in rank order
     bool ignore_merges = false;  // a word that is itself a token is emitted whole
     std::optional<int64_t> unk_id;
     std::string source;  // file name, for errors

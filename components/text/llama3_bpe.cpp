@@ -1,9 +1,8 @@
 #include "components/text/llama3_bpe.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -103,8 +102,8 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
       if (s.value("invert", false)) unsupported(f, field + ".invert", "true");
       const json& pat = s.at("pattern");
       bool literal = pat.contains("String");
-      std::string text = literal ? pat.at("String").get<std::string>()
-                                 : pat.at("Regex").get<std::string>();
+      std::string text =
+          literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
       splitters_.push_back(std::make_unique<RegexSplitter>(text, literal, f + ": " + field));
     } else if (type == "ByteLevel") {
       if (s.value("add_prefix_space", false)) unsupported(f, field + ".add_prefix_space", "true");
@@ -189,9 +188,8 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
 std::vector<int64_t> Llama3BpeTokenizer::encode(const std::string& text) const {
   size_t bad = utf8::first_invalid(text);
   if (bad != std::string::npos)
-    throw std::invalid_argument("llama3_bpe: text is not valid UTF-8 (byte " +
-                                std::to_string(bad) + " of " + std::to_string(text.size()) +
-                                ")");
+    throw std::invalid_argument("llama3_bpe: text is not valid UTF-8 (byte " + std::to_string(bad) +
+                                " of " + std::to_string(text.size()) + ")");
   std::vector<int64_t> ids;
   ids.reserve(text.size() / 3 + 4);
   std::vector<std::pair<size_t, size_t>> pieces, next;

@@ -112,8 +112,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path,
   shim_ = &load_shim(find_shim(shim));
   char err[1024] = {0};
   handle_ = shim_->load(model_path.c_str(), err, sizeof(err));
-  if (!handle_)
-    throw std::runtime_error("sentencepiece: cannot load " + model_path + ": " + err);
+  if (!handle_) throw std::runtime_error("sentencepiece: cannot load " + model_path + ": " + err);
   vocab_size_ = shim_->vocab_size(handle_);
 }
 

@@ -1,10 +1,9 @@
 #include "components/text/tokenize_command.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
 
@@ -22,8 +21,7 @@ std::shared_ptr<TextTokenizer> open_text_tokenizer(const std::string& path) {
       return std::make_shared<Llama3BpeTokenizer>((p / "tokenizer.json").string());
     if (fs::is_regular_file(p / "tokenizer.model"))
       return std::make_shared<SentencePieceTokenizer>((p / "tokenizer.model").string());
-    throw std::runtime_error(path +
-                             ": directory has neither tokenizer.json nor tokenizer.model");
+    throw std::runtime_error(path + ": directory has neither tokenizer.json nor tokenizer.model");
   }
   if (!fs::is_regular_file(p)) throw std::runtime_error(path + ": no such tokenizer file");
   std::string ext = p.extension().string();

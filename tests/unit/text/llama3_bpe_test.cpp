@@ -1,5 +1,8 @@
 // llama3_bpe on a small tokenizer.json written by the test; expected ids worked out by hand.
+#include "components/text/llama3_bpe.h"
+
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,14 +10,11 @@
 #include <sstream>
 #include <thread>
 
-#include <unistd.h>
-
-#include "components/text/llama3_bpe.h"
 #include "framework/registry/registry.h"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using higgs::Llama3BpeTokenizer;
+using nlohmann::json;
 using Ids = std::vector<int64_t>;
 
 namespace {
@@ -43,8 +43,8 @@ std::string byte_char(int b) {
 }
 
 json added(int64_t id, const std::string& content, bool special = true, bool strip = false) {
-  return {{"id", id},         {"content", content}, {"single_word", false}, {"lstrip", strip},
-          {"rstrip", strip},  {"normalized", false}, {"special", special}};
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", strip},
+          {"rstrip", strip}, {"normalized", false}, {"special", special}};
 }
 
 // Byte tokens have id = byte value; merged tokens 256+ in merge order; "hello" (300) has no merge
@@ -53,9 +53,9 @@ json tiny_tokenizer(bool ignore_merges) {
   json vocab = json::object();
   for (int b = 0; b < 256; ++b) vocab[byte_char(b)] = b;
   const std::vector<std::pair<std::string, std::string>> merges = {
-      {"Ġ", "t"}, {"h", "e"}, {"Ġt", "he"}, {"l", "l"}, {"'", "s"}, {"1", "2"}, {"Ġ", "Ġ"},
-      {"Ċ", "Ċ"}, {"'", "S"}, {"3", "4"}, {"Ã", "©"}, {"Â", "ł"}, {"a", "a"}, {"b", "c"},
-      {"a", "b"}};
+      {"Ġ", "t"}, {"h", "e"}, {"Ġt", "he"}, {"l", "l"}, {"'", "s"},
+      {"1", "2"}, {"Ġ", "Ġ"}, {"Ċ", "Ċ"},   {"'", "S"}, {"3", "4"},
+      {"Ã", "©"}, {"Â", "ł"}, {"a", "a"},   {"b", "c"}, {"a", "b"}};
   json jm = json::array();
   for (size_t r = 0; r < merges.size(); ++r) {
     vocab[merges[r].first + merges[r].second] = 256 + static_cast<int>(r);
@@ -102,8 +102,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     static int counter = 0;
-    path = fs::temp_directory_path() / ("higgs_llama3_bpe_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("higgs_llama3_bpe_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -120,27 +120,29 @@ TEST_CASE("llama3_bpe: hand-computed ids on a tiny tokenizer.json") {
   Llama3BpeTokenizer tok(dir.write("tokenizer.json", tiny_tokenizer(true)));
 
   const std::vector<std::pair<std::string, Ids>> cases = {
-      {"the", {116, 257}},                              // h+e (rank 1); no "t he" merge
-      {" the", {258}},                                  // Ġ+t, h+e, Ġt+he
-      {"hello the", {300, 258}},                        // ignore_merges: "hello" is a token
-      {"hellos", {257, 259, 111, 115}},                 // not a token: he, ll, o, s
-      {"he's", {257, 260}},                             // contraction split
-      {"'SAM", {264, 65, 77}},                          // (?i:'s) takes "'S" before \p{L}+
-      {"1234", {261, 51, 52}},                          // \p{N}{1,3}: "123" "4", never "34"
-      {"12345678", {261, 51, 52, 53, 54, 55, 56}},      // "123" "456" "78"
-      {"a   b", {97, 262, 32, 98}},                     // \s+(?!\S) leaves " b" whole
-      {"a  ", {97, 262}},                               // trailing run
-      {"x\n\ny", {120, 263, 121}},                      // \s*[\r\n]+
-      {"a \n b", {97, 32, 10, 32, 98}},                 // " \n" is one pre-token
-      {"x\r\n\tz", {120, 13, 10, 9, 122}},              // "\r\n" then "\tz"
-      {"\xC3\xA9", {266}},                              // é = C3 A9 -> "Ã©"
-      {"a\xC2\xA0" "b", {97, 267, 98}},                 // NBSP (C2 A0 -> "Âł") joins "b"
-      {"\xF0\x9F\x98\x80", {240, 159, 152, 128}},       // 😀 as four byte tokens
-      {"aaa", {268, 97}},                               // equal ranks: leftmost first
-      {"abc", {97, 269}},                               // b+c (rank 13) before a+b (rank 14)
+      {"the", {116, 257}},                          // h+e (rank 1); no "t he" merge
+      {" the", {258}},                              // Ġ+t, h+e, Ġt+he
+      {"hello the", {300, 258}},                    // ignore_merges: "hello" is a token
+      {"hellos", {257, 259, 111, 115}},             // not a token: he, ll, o, s
+      {"he's", {257, 260}},                         // contraction split
+      {"'SAM", {264, 65, 77}},                      // (?i:'s) takes "'S" before \p{L}+
+      {"1234", {261, 51, 52}},                      // \p{N}{1,3}: "123" "4", never "34"
+      {"12345678", {261, 51, 52, 53, 54, 55, 56}},  // "123" "456" "78"
+      {"a   b", {97, 262, 32, 98}},                 // \s+(?!\S) leaves " b" whole
+      {"a  ", {97, 262}},                           // trailing run
+      {"x\n\ny", {120, 263, 121}},                  // \s*[\r\n]+
+      {"a \n b", {97, 32, 10, 32, 98}},             // " \n" is one pre-token
+      {"x\r\n\tz", {120, 13, 10, 9, 122}},          // "\r\n" then "\tz"
+      {"\xC3\xA9", {266}},                          // é = C3 A9 -> "Ã©"
+      {"a\xC2\xA0"
+       "b",
+       {97, 267, 98}},                                    // NBSP (C2 A0 -> "Âł") joins "b"
+      {"\xF0\x9F\x98\x80", {240, 159, 152, 128}},         // 😀 as four byte tokens
+      {"aaa", {268, 97}},                                 // equal ranks: leftmost first
+      {"abc", {97, 269}},                                 // b+c (rank 13) before a+b (rank 14)
       {"hi<|eot_id|>the", {104, 105, 128009, 116, 257}},  // special token inline
       {"<SE_s>x</SE>", {128024, 120, 128023}},
-      {"<SE><SE><SE>", {128100, 128022}},               // leftmost-longest match
+      {"<SE><SE><SE>", {128100, 128022}},                    // leftmost-longest match
       {"<|eot_id", {60, 124, 101, 111, 116, 95, 105, 100}},  // "<|" "eot" "_id"
       {"", {}},
   };
@@ -187,7 +189,8 @@ TEST_CASE("llama3_bpe: concurrent encodes agree with a serial one (shared word c
   Llama3BpeTokenizer tok(dir.write("tokenizer.json", tiny_tokenizer(true)));
   std::vector<std::string> texts;
   for (int i = 0; i < 200; ++i)
-    texts.push_back("the " + std::to_string(i * 7919) + " hellos he's<SE>" + std::string(i % 9, ' '));
+    texts.push_back("the " + std::to_string(i * 7919) + " hellos he's<SE>" +
+                    std::string(i % 9, ' '));
   std::vector<Ids> serial;
   for (const auto& t : texts) serial.push_back(tok.encode(t));
   std::vector<int> bad(4, 0);

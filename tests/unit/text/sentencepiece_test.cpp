@@ -1,6 +1,9 @@
 // sentencepiece (through the dlmopen'ed shim, in a process that has libtorch loaded) against the
 // spm_encode CLI, on a tiny BPE model trained here with spm_train.
+#include "components/text/sentencepiece.h"
+
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,9 +13,6 @@
 #include <random>
 #include <sstream>
 
-#include <unistd.h>
-
-#include "components/text/sentencepiece.h"
 #include "framework/registry/registry.h"
 
 namespace fs = std::filesystem;
@@ -44,8 +44,8 @@ const fs::path& model_dir() {
     fs::path d = fs::temp_directory_path() / ("higgs_spm_test_" + std::to_string(::getpid()));
     fs::create_directories(d);
     const std::vector<std::string> words = {
-        "hello", "world", "the", "voice", "audio", "model", "train", "speech", "quiet", "room",
-        "café", "über", "你好", "laugh", "music", "one", "two", "three", "2024", "42"};
+        "hello", "world", "the",  "voice", "audio", "model", "train", "speech", "quiet", "room",
+        "café",  "über",  "你好", "laugh", "music", "one",   "two",   "three",  "2024",  "42"};
     const std::vector<std::string> specials = {"<|eot_id|>", "<|AUDIO|>", "<SE>", "</SE>",
                                                "<|audio_out_bos|>"};
     std::mt19937 rng(7);
@@ -62,7 +62,8 @@ const fs::path& model_dir() {
     auto [rc, out] = sh("spm_train --input=" + (d / "corpus.txt").string() +
                         " --model_prefix=" + (d / "tiny").string() +
                         " --vocab_size=200 --model_type=bpe --character_coverage=1.0"
-                        " --minloglevel=2 --user_defined_symbols='" + kSpecials + "'");
+                        " --minloglevel=2 --user_defined_symbols='" +
+                        kSpecials + "'");
     if (rc != 0) FAIL("spm_train failed:\n" << out);
     return d;
   }()};

@@ -1,16 +1,16 @@
 // The body of `higgs-run tokenize` on a tokenizer.json written here (ByteLevel with GPT-2's own
 // regex, use_regex true, which also covers that pre-tokenizer form).
+#include "components/text/tokenize_command.h"
+
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <unistd.h>
-
 #include "components/text/llama3_bpe.h"
-#include "components/text/tokenize_command.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,15 +32,23 @@ struct Fixture {
     }
     vocab["he"] = 256;
     vocab["Ġhe"] = 257;
-    json tok = {
-        {"added_tokens",
-         {{{"id", 300}, {"content", "<|eot_id|>"}, {"single_word", false}, {"lstrip", false},
-           {"rstrip", false}, {"normalized", false}, {"special", true}}}},
-        {"normalizer", nullptr},
-        {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-        {"decoder", {{"type", "ByteLevel"}}},
-        {"model",
-         {{"type", "BPE"}, {"vocab", vocab}, {"merges", {"h e", "Ġ he"}}, {"ignore_merges", false}}}};
+    json tok = {{"added_tokens",
+                 {{{"id", 300},
+                   {"content", "<|eot_id|>"},
+                   {"single_word", false},
+                   {"lstrip", false},
+                   {"rstrip", false},
+                   {"normalized", false},
+                   {"special", true}}}},
+                {"normalizer", nullptr},
+                {"pre_tokenizer",
+                 {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+                {"decoder", {{"type", "ByteLevel"}}},
+                {"model",
+                 {{"type", "BPE"},
+                  {"vocab", vocab},
+                  {"merges", {"h e", "Ġ he"}},
+                  {"ignore_merges", false}}}};
     std::ofstream(dir / "tokenizer.json") << tok.dump();
     std::ofstream(dir / "noext") << "  " << tok.dump();
     std::ofstream(dir / "lines.txt") << "he\n he he\n";
