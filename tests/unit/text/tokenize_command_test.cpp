@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "components/text/llama3_bpe.h"
+#include "framework/config/diagnostics.h"
+#include "framework/run/build_context.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -99,4 +101,40 @@ TEST_CASE("tokenize command: usage and input errors") {
   CHECK(out.str().empty());
   CHECK(dynamic_cast<higgs::Llama3BpeTokenizer*>(
             higgs::open_text_tokenizer((f.dir / "tokenizer.json").string()).get()) != nullptr);
+}
+
+TEST_CASE("text tokenizers build from recipe options through the registry") {
+  Fixture f;
+  higgs::RecipePlan plan;
+  higgs::BuildContext ctx(plan, higgs::RunFlags{});
+  const higgs::RegistryEntry* entry = higgs::registry("text_tokenizer").find("llama3_bpe");
+  REQUIRE(entry != nullptr);
+
+  higgs::Diagnostics missing;
+  auto bound = entry->make_bound();
+  const higgs::Json empty = higgs::Json::object();  // OptionReader keeps a reference
+  higgs::OptionReader no_path(empty, "text_tokenizer", missing);
+  bound.visit(no_path);
+  no_path.finish();
+  CHECK(missing.size() == 1);  // path is required
+
+  higgs::Diagnostics diags;
+  bound = entry->make_bound();
+  higgs::Json node = {{"type", "llama3_bpe"}, {"path", f.dir.string()}};
+  higgs::OptionReader reader(node, "text_tokenizer", diags);
+  bound.visit(reader);
+  reader.finish();
+  REQUIRE(diags.empty());
+  auto tok = std::static_pointer_cast<higgs::TextTokenizer>(bound.build(ctx));
+  CHECK(tok->encode("he<|eot_id|> he") == std::vector<int64_t>{256, 300, 257});
+
+  const higgs::RegistryEntry* spm = higgs::registry("text_tokenizer").find("sentencepiece");
+  REQUIRE(spm != nullptr);
+  higgs::Diagnostics spm_diags;
+  auto spm_bound = spm->make_bound();
+  const higgs::Json spm_node = {{"path", "x.model"}, {"shim", "y.so"}, {"typo", 1}};
+  higgs::OptionReader spm_reader(spm_node, "text_tokenizer", spm_diags);
+  spm_bound.visit(spm_reader);
+  spm_reader.finish();
+  CHECK(spm_diags.size() == 1);  // only the unknown key "typo"
 }
