@@ -1,0 +1,254 @@
+#include "components/text/llama3_bpe.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "components/text/added_tokens.h"
+#include "components/text/byte_level_bpe.h"
+#include "components/text/regex_split.h"
+#include "components/text/utf8.h"
+#include "framework/run/build_context.h"
+
+namespace higgs {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The pre-tokenizer regex of GPT-2, used by ByteLevel when its use_regex is true.
+static const char* kGpt2Pattern =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
+std::string resolve_tokenizer_json(const std::string& path) {
+  fs::path p(path);
+  if (fs::is_directory(p)) p /= "tokenizer.json";
+  if (!fs::is_regular_file(p))
+    throw std::runtime_error("llama3_bpe: tokenizer file not found: " + p.string() +
+                             " (give a tokenizer.json or a directory that contains one)");
+  return p.string();
+}
+
+std::string fnv1a64_hex(const std::string& bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+namespace {
+
+[[noreturn]] void unsupported(const std::string& file, const std::string& field,
+                              const std::string& what) {
+  throw std::runtime_error(file + ": " + field + ": " + what +
+                           " is not supported by llama3_bpe (it reads byte-level BPE "
+                           "tokenizers such as Llama-3's)");
+}
+
+bool is_null_or(const json& j, const char* key, const json& ok) {
+  return !j.contains(key) || j[key].is_null() || j[key] == ok;
+}
+
+}  // namespace
+
+void Llama3BpeTokenizer::bind(Binder& b, Options& o) {
+  b.req("path", o.path, "tokenizer.json of the checkpoint, or the directory that holds it.");
+}
+
+Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o, BuildContext&)
+    : Llama3BpeTokenizer(o.path) {}
+
+Llama3BpeTokenizer::~Llama3BpeTokenizer() = default;
+
+Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
+  file_ = resolve_tokenizer_json(path);
+  std::ifstream in(file_, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string content = ss.str();
+  if (!in) throw std::runtime_error(file_ + ": cannot read the file");
+  identity_ = fnv1a64_hex(content);
+  json root;
+  try {
+    root = json::parse(content);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(file_ + ": not valid JSON: " + e.what());
+  }
+  const std::string& f = file_;
+
+  if (root.contains("normalizer") && !root["normalizer"].is_null())
+    unsupported(f, "normalizer", "type \"" + root["normalizer"].value("type", "?") + "\"");
+
+  // Pre-tokenizer: Split(s) then ByteLevel, or ByteLevel alone.
+  json pre = root.value("pre_tokenizer", json());
+  std::vector<json> steps;
+  if (pre.is_object() && pre.value("type", "") == "Sequence")
+    steps = pre.at("pretokenizers").get<std::vector<json>>();
+  else if (pre.is_object())
+    steps.push_back(pre);
+  bool byte_level = false;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const json& s = steps[k];
+    std::string field = "pre_tokenizer" + (steps.size() > 1 || pre.value("type", "") == "Sequence"
+                                               ? ".pretokenizers[" + std::to_string(k) + "]"
+                                               : std::string());
+    std::string type = s.value("type", "");
+    if (byte_level) unsupported(f, field, "a pre-tokenizer after ByteLevel (\"" + type + "\")");
+    if (type == "Split") {
+      if (s.value("behavior", "") != "Isolated")
+        unsupported(f, field + ".behavior", "\"" + s.value("behavior", "") + "\"");
+      if (s.value("invert", false)) unsupported(f, field + ".invert", "true");
+      const json& pat = s.at("pattern");
+      bool literal = pat.contains("String");
+      std::string text =
+          literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
+      splitters_.push_back(std::make_unique<RegexSplitter>(text, literal, f + ": " + field));
+    } else if (type == "ByteLevel") {
+      if (s.value("add_prefix_space", false)) unsupported(f, field + ".add_prefix_space", "true");
+      if (s.value("use_regex", true))
+        splitters_.push_back(
+            std::make_unique<RegexSplitter>(kGpt2Pattern, false, f + ": " + field));
+      byte_level = true;
+    } else {
+      unsupported(f, field, "type \"" + type + "\"");
+    }
+  }
+  if (!byte_level) unsupported(f, "pre_tokenizer", "a pre-tokenizer without ByteLevel");
+
+  const json& model = root.at("model");
+  if (model.value("type", "BPE") != "BPE")
+    unsupported(f, "model.type", "\"" + model.value("type", "") + "\"");
+  if (!is_null_or(model, "dropout", 0.0) && !is_null_or(model, "dropout", 0))
+    unsupported(f, "model.dropout", "a non-zero dropout");
+  if (!is_null_or(model, "continuing_subword_prefix", ""))
+    unsupported(f, "model.continuing_subword_prefix", "a prefix");
+  if (!is_null_or(model, "end_of_word_suffix", ""))
+    unsupported(f, "model.end_of_word_suffix", "a suffix");
+  if (model.value("byte_fallback", false)) unsupported(f, "model.byte_fallback", "true");
+
+  if (root.contains("decoder") && !root["decoder"].is_null() &&
+      root["decoder"].value("type", "") != "ByteLevel")
+    unsupported(f, "decoder", "type \"" + root["decoder"].value("type", "") + "\"");
+
+  ByteLevelBpe::Params params;
+  params.source = f;
+  params.ignore_merges = model.value("ignore_merges", false);
+  for (const auto& [tok, id] : model.at("vocab").items())
+    params.vocab.emplace_back(tok, id.get<int64_t>());
+  const json& merges = model.at("merges");
+  params.merges.reserve(merges.size());
+  for (size_t r = 0; r < merges.size(); ++r) {
+    const json& m = merges[r];
+    if (m.is_array() && m.size() == 2) {
+      params.merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
+      continue;
+    }
+    std::string s = m.is_string() ? m.get<std::string>() : std::string();
+    size_t sp = s.find(' ');
+    if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos)
+      throw std::runtime_error(f + ": model.merges[" + std::to_string(r) +
+                               "] is neither \"a b\" nor [\"a\", \"b\"]: " + m.dump());
+    params.merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
+  }
+
+  std::vector<AddedToken> added;
+  if (root.contains("added_tokens")) {
+    for (size_t k = 0; k < root["added_tokens"].size(); ++k) {
+      const json& t = root["added_tokens"][k];
+      if (t.value("single_word", false))
+        unsupported(f, "added_tokens[" + std::to_string(k) + "].single_word", "true");
+      AddedToken a;
+      a.id = t.at("id").get<int64_t>();
+      a.content = t.at("content").get<std::string>();
+      a.lstrip = t.value("lstrip", false);
+      a.rstrip = t.value("rstrip", false);
+      a.special = t.value("special", false);
+      // normalized only matters with a normalizer, and this reader accepts none.
+      added_ids_.emplace(a.content, a.id);
+      added_content_.emplace(a.id, a.content);
+      added.push_back(std::move(a));
+    }
+  }
+  if (model.contains("unk_token") && !model["unk_token"].is_null()) {
+    if (model.value("fuse_unk", false)) unsupported(f, "model.fuse_unk", "true");
+    std::string unk = model["unk_token"].get<std::string>();
+    auto it = model["vocab"].find(unk);
+    if (it == model["vocab"].end())
+      throw std::runtime_error(f + ": model.unk_token \"" + unk + "\" is not in model.vocab");
+    params.unk_id = it->get<int64_t>();
+  }
+  bpe_ = std::make_unique<ByteLevelBpe>(params);
+  added_ = std::make_unique<AddedTokenSplitter>(added);
+  vocab_size_ = bpe_->max_id() + 1;
+  for (const auto& a : added) vocab_size_ = std::max(vocab_size_, a.id + 1);
+}
+
+std::vector<int64_t> Llama3BpeTokenizer::encode(const std::string& text) const {
+  size_t bad = utf8::first_invalid(text);
+  if (bad != std::string::npos)
+    throw std::invalid_argument("llama3_bpe: text is not valid UTF-8 (byte " + std::to_string(bad) +
+                                " of " + std::to_string(text.size()) + ")");
+  std::vector<int64_t> ids;
+  ids.reserve(text.size() / 3 + 4);
+  std::vector<std::pair<size_t, size_t>> pieces, next;
+  for (const TextSegment& seg : added_->split(text)) {
+    if (seg.token_id >= 0) {
+      ids.push_back(seg.token_id);
+      continue;
+    }
+    pieces.assign(1, {seg.begin, seg.end});
+    for (const auto& splitter : splitters_) {
+      next.clear();
+      for (const auto& [b, e] : pieces) {
+        size_t first = next.size();
+        splitter->split(std::string_view(text).substr(b, e - b), next);
+        for (size_t k = first; k < next.size(); ++k) next[k].first += b, next[k].second += b;
+      }
+      pieces.swap(next);
+    }
+    for (const auto& [b, e] : pieces)
+      bpe_->encode_word(std::string_view(text).substr(b, e - b), ids);
+  }
+  return ids;
+}
+
+std::string Llama3BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::string out;
+  for (int64_t id : ids) {
+    auto it = added_content_.find(id);
+    if (it != added_content_.end()) {
+      out += it->second;
+      continue;
+    }
+    const std::string* bytes = bpe_->id_to_bytes(id);
+    if (!bytes)
+      throw std::out_of_range("llama3_bpe: id " + std::to_string(id) +
+                              " is not in the vocabulary of " + file_);
+    out += *bytes;
+  }
+  return out;
+}
+
+std::optional<int64_t> Llama3BpeTokenizer::token_to_id(const std::string& token) const {
+  auto it = added_ids_.find(token);
+  if (it != added_ids_.end()) return it->second;
+  return bpe_->token_to_id(token);
+}
+
+std::string Llama3BpeTokenizer::id_to_token(int64_t id) const {
+  auto it = added_content_.find(id);
+  if (it != added_content_.end()) return it->second;
+  const std::string* tok = bpe_->id_to_token(id);
+  if (!tok)
+    throw std::out_of_range("llama3_bpe: id " + std::to_string(id) +
+                            " is not in the vocabulary of " + file_);
+  return *tok;
+}
+
+HIGGS_REGISTER(higgs::TextTokenizer, higgs::Llama3BpeTokenizer, "llama3_bpe",
+               "Byte-level BPE from a Hugging Face tokenizer.json (the Llama-3 tokenizer of Higgs "
+               "Audio v2).");
+
+}  // namespace higgs
