@@ -1,5 +1,7 @@
 #include "components/text/llama3_bpe.h"
 
+#include "framework/util/fs.h"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -28,14 +30,6 @@ std::string resolve_tokenizer_json(const std::string& path) {
     throw std::runtime_error("llama3_bpe: tokenizer file not found: " + p.string() +
                              " (give a tokenizer.json or a directory that contains one)");
   return p.string();
-}
-
-std::string fnv1a64_hex(const std::string& bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 namespace {
@@ -69,7 +63,7 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
   ss << in.rdbuf();
   const std::string content = ss.str();
   if (!in) throw std::runtime_error(file_ + ": cannot read the file");
-  identity_ = fnv1a64_hex(content);
+  identity_ = fnv1a_hex(content);
   json root;
   try {
     root = json::parse(content);

@@ -52,7 +52,5 @@ class Llama3BpeTokenizer : public TextTokenizer {
 
 /// Resolves a tokenizer.json path from a file or a directory; throws when there is none.
 std::string resolve_tokenizer_json(const std::string& path);
-/// FNV-1a 64 of a byte string, as 16 lowercase hex digits.
-std::string fnv1a64_hex(const std::string& bytes);
 
 }  // namespace higgs

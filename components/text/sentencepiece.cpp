@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "components/text/llama3_bpe.h"  // fnv1a64_hex
+#include "framework/util/fs.h"
 #include "framework/run/build_context.h"
 
 namespace higgs {
@@ -108,7 +108,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path,
   if (!in) throw std::runtime_error("sentencepiece: cannot read the model file " + model_path);
   std::stringstream ss;
   ss << in.rdbuf();
-  identity_ = fnv1a64_hex(ss.str());
+  identity_ = fnv1a_hex(ss.str());
   shim_ = &load_shim(find_shim(shim));
   char err[1024] = {0};
   handle_ = shim_->load(model_path.c_str(), err, sizeof(err));

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "framework/cli/commands.h"
+#include "framework/cli/tool_commands.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
 #include "framework/run/runner.h"
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
   auto* schema = app.add_subcommand("schema", "Write JSON Schemas of recipes and components");
   schema->add_option("--out", schema_out, "Directory to write (default: print the recipe schema)");
   auto* version = app.add_subcommand("version", "Print the version");
+  auto tools = higgs::cli::add_tool_commands(app);
 
   // `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`.
   std::vector<std::string> arglist(argv + 1, argv + argc);
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
       std::cout << "higgs-run " << higgs::version_string() << "\n";
       return 0;
     }
+    for (const auto& t : tools)
+      if (t.app->parsed()) return t.run();
     if (list->parsed()) return higgs::cli::list_components(kind);
     if (describe->parsed()) return higgs::cli::describe_component(spec);
     if (schema->parsed()) return higgs::cli::write_schemas(schema_out);

@@ -66,7 +66,7 @@ std::string read_file(const std::string& path) {
 }
 
 std::string fnv1a_hex(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 14695981039346656037ULL;
   for (unsigned char c : bytes) {
     h ^= c;
     h *= 1099511628211ULL;
