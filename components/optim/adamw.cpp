@@ -131,7 +131,8 @@ void AdamW::load_state(const TensorMap& state) {
   moments_ = std::move(loaded);
 }
 
-HIGGS_REGISTER(higgs::Optimizer, higgs::AdamW, "adamw",
-               "AdamW (decoupled weight decay) with no-decay groups for norms, biases, embeddings.");
+HIGGS_REGISTER(
+    higgs::Optimizer, higgs::AdamW, "adamw",
+    "AdamW (decoupled weight decay) with no-decay groups for norms, biases, embeddings.");
 
 }  // namespace higgs

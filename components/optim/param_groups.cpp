@@ -11,8 +11,7 @@ namespace higgs {
 const std::vector<std::string>& default_no_decay_patterns() {
   // "*norm*": input_layernorm, post_attention_layernorm, the final "norm.weight", layer_norm.
   // "*embed*": embed_tokens, audio_codebook_embeddings (and PEFT's lora_embedding_A/B).
-  static const auto* patterns =
-      new std::vector<std::string>{"bias", "*.bias", "*norm*", "*embed*"};
+  static const auto* patterns = new std::vector<std::string>{"bias", "*.bias", "*norm*", "*embed*"};
   return *patterns;
 }
 
@@ -92,8 +91,7 @@ void check_state_names(const TensorMap& state, const std::vector<ParamGroup>& gr
   if (count == 0) return;
   if (count > 5) strangers += " and " + std::to_string(count - 5) + " more";
   throw std::runtime_error("optimizer \"" + component + "\": the saved state has " +
-                           std::to_string(count) + " entries this run does not know (" +
-                           strangers +
+                           std::to_string(count) + " entries this run does not know (" + strangers +
                            "); it was saved with other trainable parameters or another "
                            "optimizer. Resume with the recipe that wrote it, or start fresh.");
 }

@@ -28,8 +28,8 @@ Sgd::Sgd(const Options& options, const ParameterList& params) : options_(options
   if (options_.nesterov && (options_.momentum <= 0 || options_.dampening != 0))
     throw std::invalid_argument(
         "optimizer \"sgd\": nesterov needs momentum > 0 and dampening 0 (got momentum " +
-        std::to_string(options_.momentum) + ", dampening " +
-        std::to_string(options_.dampening) + ")");
+        std::to_string(options_.momentum) + ", dampening " + std::to_string(options_.dampening) +
+        ")");
   groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns);
 }
 

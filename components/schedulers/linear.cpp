@@ -7,9 +7,7 @@ namespace higgs {
 
 void LinearSchedule::bind(Binder& b, Options& o) {
   Warmup::bind(b, o.warmup);
-  b.opt("min_lr_ratio", o.min_lr_ratio, "Final lr as a fraction of the base lr.")
-      .min(0.0)
-      .max(1.0);
+  b.opt("min_lr_ratio", o.min_lr_ratio, "Final lr as a fraction of the base lr.").min(0.0).max(1.0);
 }
 
 LinearSchedule::LinearSchedule(const Options& options) : options_(options) {

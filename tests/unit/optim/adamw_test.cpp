@@ -1,8 +1,8 @@
-#include <torch/torch.h>
+#include "components/optim/adamw.h"
 
 #include <doctest/doctest.h>
+#include <torch/torch.h>
 
-#include "components/optim/adamw.h"
 #include "components/schedulers/schedules.h"
 #include "framework/run/build_context.h"
 #include "tests/unit/optim/reference.h"
@@ -51,7 +51,8 @@ TEST_CASE("adamw: parameters and state equal torch.optim.AdamW bit for bit") {
     auto scale = reference_schedule(name);
 
     // The lr of each step is the one LambdaLR gave PyTorch's optimizer.
-    for (int64_t k = 0; k < 10; ++k) CHECK(opt.base_lr() * scale(k) == c.at("lrs").at(k).get<double>());
+    for (int64_t k = 0; k < 10; ++k)
+      CHECK(opt.base_lr() * scale(k) == c.at("lrs").at(k).get<double>());
     // The groups are the ones the script built by hand.
     REQUIRE(opt.groups().size() == 2);
     std::vector<std::string> decay;
@@ -94,7 +95,8 @@ TEST_CASE("adamw: save state mid-run, load into a fresh optimizer, continue == u
   TensorMap saved;
   for (const auto& [k, v] : b.state()) saved[k] = v.clone();
   ParameterList resumed;
-  for (const auto& p : first) resumed.push_back({p.name, p.tensor.detach().clone().requires_grad_(true)});
+  for (const auto& p : first)
+    resumed.push_back({p.name, p.tensor.detach().clone().requires_grad_(true)});
 
   AdamW r(opts, resumed);
   r.load_state(saved);
@@ -110,7 +112,8 @@ TEST_CASE("adamw: save state mid-run, load into a fresh optimizer, continue == u
   }
   // Without loading the state the continuation differs (the test can fail).
   ParameterList cold;
-  for (const auto& p : first) cold.push_back({p.name, p.tensor.detach().clone().requires_grad_(true)});
+  for (const auto& p : first)
+    cold.push_back({p.name, p.tensor.detach().clone().requires_grad_(true)});
   AdamW n(opts, cold);
   run_reference_steps(c, cold, n, scale, 5, 10);
   CHECK_FALSE(torch::equal(full[0].tensor.detach(), cold[0].tensor.detach()));

@@ -1,8 +1,7 @@
-#include <torch/torch.h>
+#include "components/optim/param_groups.h"
 
 #include <doctest/doctest.h>
-
-#include "components/optim/param_groups.h"
+#include <torch/torch.h>
 
 using namespace higgs;
 
@@ -35,12 +34,9 @@ TEST_CASE("param_groups: default no-decay on the Higgs Audio v2 parameter names"
       "bias",
   };
   const std::vector<std::string> decay = {
-      "layers.3.self_attn.q_proj.weight",
-      "layers.3.mlp.down_proj.weight",
-      "layers.3.audio_mlp.gate_proj.weight",
-      "layers.3.self_attn.q_proj.lora_A.weight",
-      "layers.3.self_attn.q_proj.lora_B.weight",
-      "audio_decoder_proj.audio_lm_head.weight",
+      "layers.3.self_attn.q_proj.weight",        "layers.3.mlp.down_proj.weight",
+      "layers.3.audio_mlp.gate_proj.weight",     "layers.3.self_attn.q_proj.lora_A.weight",
+      "layers.3.self_attn.q_proj.lora_B.weight", "audio_decoder_proj.audio_lm_head.weight",
       "audio_decoder_proj.text_lm_head.weight",
   };
   ParameterList params;

@@ -16,8 +16,8 @@ namespace higgs::test {
 
 inline const Json& optim_reference() {
   static const Json ref = [] {
-    std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
-                      "/tests/python/optim_reference.py";
+    std::string cmd =
+        std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR + "/tests/python/optim_reference.py";
     FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe) throw std::runtime_error("cannot run " + cmd);
     std::string out;

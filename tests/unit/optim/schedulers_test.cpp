@@ -1,6 +1,5 @@
-#include <torch/torch.h>
-
 #include <doctest/doctest.h>
+#include <torch/torch.h>
 
 #include <cmath>
 

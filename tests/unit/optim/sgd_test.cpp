@@ -1,8 +1,8 @@
-#include <torch/torch.h>
+#include "components/optim/sgd.h"
 
 #include <doctest/doctest.h>
+#include <torch/torch.h>
 
-#include "components/optim/sgd.h"
 #include "components/schedulers/schedules.h"
 #include "tests/unit/optim/reference.h"
 
@@ -33,7 +33,8 @@ std::vector<SgdCase> sgd_cases() {
   {
     Sgd::Options o;
     o.lr = 0.05, o.momentum = 0.9, o.nesterov = true, o.weight_decay = 0.01;
-    cases.push_back({"sgd_nesterov", o, std::make_shared<LinearSchedule>(LinearSchedule::Options{})});
+    cases.push_back(
+        {"sgd_nesterov", o, std::make_shared<LinearSchedule>(LinearSchedule::Options{})});
   }
   {
     Sgd::Options o;
@@ -54,7 +55,8 @@ TEST_CASE("sgd: parameters and momentum equal torch.optim.SGD bit for bit") {
     ParameterList params = reference_params(c);
     Sgd opt(sc.options, params);
     auto scale = [&](int64_t k) { return sc.schedule->lr_scale(k, 10); };
-    for (int64_t k = 0; k < 10; ++k) CHECK(opt.base_lr() * scale(k) == c.at("lrs").at(k).get<double>());
+    for (int64_t k = 0; k < 10; ++k)
+      CHECK(opt.base_lr() * scale(k) == c.at("lrs").at(k).get<double>());
     run_reference_steps(c, params, opt, scale, 0, 10);
     for (const auto& p : params) {
       CAPTURE(p.name);
