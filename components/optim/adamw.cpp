@@ -46,6 +46,8 @@ void AdamW::bind(Binder& b, Options& o) {
       .min(0.0);
   b.opt("no_decay_patterns", o.no_decay_patterns,
         "Globs over full parameter names that get no weight decay (* matches dots too).");
+  b.opt("lr_multipliers", o.lr_multipliers,
+        "{glob: factor}: matching parameters train with lr * factor (first match wins).");
 }
 
 AdamW::AdamW(const Options& options, BuildContext& ctx)
@@ -53,14 +55,15 @@ AdamW::AdamW(const Options& options, BuildContext& ctx)
 
 AdamW::AdamW(const Options& options, const ParameterList& params) : options_(options) {
   check_options(options_);
-  groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns);
+  groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns,
+                              parse_lr_multipliers(options_.lr_multipliers, "adamw"));
 }
 
 void AdamW::step(double lr_scale) {
   at::NoGradGuard no_grad;
   const double beta1 = options_.betas[0], beta2 = options_.betas[1], eps = options_.eps;
   for (const auto& group : groups_) {
-    const double lr = options_.lr * lr_scale;
+    const double lr = options_.lr * group.lr_multiplier * lr_scale;
     const double wd = group.weight_decay;
     for (const auto& np : group.params) {
       const at::Tensor& param = np.tensor;

@@ -3,6 +3,7 @@
 // bit for bit. State is fp32 whatever the parameter dtype.
 //
 //   optimizer: {type: "adamw", lr: 1e-4, betas: [0.9, 0.999], weight_decay: 0.01,
+//               lr_multipliers: {"*lora_B*": 16.0},
 //               no_decay_patterns: ["bias", "*.bias", "*norm*", "*embed*"]}
 #pragma once
 
@@ -25,6 +26,7 @@ class AdamW : public Optimizer {
     double eps = 1e-8;
     double weight_decay = 0.01;
     std::vector<std::string> no_decay_patterns = default_no_decay_patterns();
+    Json lr_multipliers = Json::object();
   };
   static void bind(Binder& b, Options& o);
 

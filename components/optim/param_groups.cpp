@@ -36,10 +36,33 @@ bool glob_match(const std::string& pattern, const std::string& name) {
   return p == pattern.size();
 }
 
+LrMultipliers parse_lr_multipliers(const Json& option, const std::string& component) {
+  LrMultipliers out;
+  if (option.is_null()) return out;
+  const std::string where = "optimizer \"" + component + "\": lr_multipliers";
+  if (!option.is_object())
+    throw std::invalid_argument(where + " must be an object {\"<glob>\": <multiplier>}, got " +
+                                std::string(option.type_name()));
+  for (auto it = option.begin(); it != option.end(); ++it) {
+    if (!it.value().is_number() || it.value().get<double>() < 0)
+      throw std::invalid_argument(where + "[\"" + it.key() + "\"] must be a number >= 0, got " +
+                                  it.value().dump());
+    out.emplace_back(it.key(), it.value().get<double>());
+  }
+  return out;
+}
+
 std::vector<ParamGroup> make_decay_groups(const ParameterList& params, double weight_decay,
-                                          const std::vector<std::string>& no_decay_patterns) {
-  ParamGroup decay{"decay", weight_decay, {}};
-  ParamGroup no_decay{"no_decay", 0.0, {}};
+                                          const std::vector<std::string>& no_decay_patterns,
+                                          const LrMultipliers& lr_multipliers) {
+  // Slot 2*m is the decay group of multiplier m (0 = none), slot 2*m+1 its no-decay group.
+  std::vector<ParamGroup> slots;
+  for (size_t m = 0; m <= lr_multipliers.size(); ++m) {
+    const std::string suffix = m == 0 ? "" : " " + lr_multipliers[m - 1].first;
+    const double mult = m == 0 ? 1.0 : lr_multipliers[m - 1].second;
+    slots.push_back({"decay" + suffix, weight_decay, mult, {}});
+    slots.push_back({"no_decay" + suffix, 0.0, mult, {}});
+  }
   std::set<std::string> names;
   std::map<const void*, std::string> impls;
   for (const auto& p : params) {
@@ -54,11 +77,14 @@ std::vector<ParamGroup> make_decay_groups(const ParameterList& params, double we
                                   "\" are the same tensor (tied weights); list it once");
     bool skip = false;
     for (const auto& pat : no_decay_patterns) skip = skip || glob_match(pat, p.name);
-    (skip ? no_decay : decay).params.push_back(p);
+    size_t m = 0;
+    for (size_t i = 0; i < lr_multipliers.size() && m == 0; ++i)
+      if (glob_match(lr_multipliers[i].first, p.name)) m = i + 1;
+    slots[2 * m + (skip ? 1 : 0)].params.push_back(p);
   }
   std::vector<ParamGroup> groups;
-  if (!decay.params.empty()) groups.push_back(std::move(decay));
-  if (!no_decay.params.empty()) groups.push_back(std::move(no_decay));
+  for (auto& g : slots)
+    if (!g.params.empty()) groups.push_back(std::move(g));
   return groups;
 }
 

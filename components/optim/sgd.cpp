@@ -19,6 +19,8 @@ void Sgd::bind(Binder& b, Options& o) {
       .min(0.0);
   b.opt("no_decay_patterns", o.no_decay_patterns,
         "Globs over full parameter names that get no weight decay (* matches dots too).");
+  b.opt("lr_multipliers", o.lr_multipliers,
+        "{glob: factor}: matching parameters train with lr * factor (first match wins).");
 }
 
 Sgd::Sgd(const Options& options, BuildContext& ctx)
@@ -30,14 +32,15 @@ Sgd::Sgd(const Options& options, const ParameterList& params) : options_(options
         "optimizer \"sgd\": nesterov needs momentum > 0 and dampening 0 (got momentum " +
         std::to_string(options_.momentum) + ", dampening " + std::to_string(options_.dampening) +
         ")");
-  groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns);
+  groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns,
+                              parse_lr_multipliers(options_.lr_multipliers, "sgd"));
 }
 
 void Sgd::step(double lr_scale) {
   at::NoGradGuard no_grad;
   const double momentum = options_.momentum, dampening = options_.dampening;
   for (const auto& group : groups_) {
-    const double lr = options_.lr * lr_scale;
+    const double lr = options_.lr * group.lr_multiplier * lr_scale;
     const double wd = group.weight_decay;
     for (const auto& np : group.params) {
       const at::Tensor& param = np.tensor;

@@ -24,6 +24,7 @@ class Sgd : public Optimizer {
     bool nesterov = false;
     double weight_decay = 0.0;
     std::vector<std::string> no_decay_patterns = default_no_decay_patterns();
+    Json lr_multipliers = Json::object();
   };
   static void bind(Binder& b, Options& o);
 

@@ -146,8 +146,7 @@ def run_optimizer(make_opt, lr_lambda, seed):
     init = {n: torch.randn(s) for n, s in SPECS}
     grads = [{n: torch.randn(s) for n, s in SPECS} for _ in range(STEPS)]
     params = {n: torch.nn.Parameter(init[n].clone()) for n, _ in SPECS}
-    no_decay = [n for n, _ in SPECS if n not in DECAY]
-    opt = make_opt([params[n] for n in DECAY], [params[n] for n in no_decay])
+    opt = make_opt(params)
     sched = LambdaLR(opt, lr_lambda)
     lrs = []
     for k in range(STEPS):
@@ -172,22 +171,42 @@ def run_optimizer(make_opt, lr_lambda, seed):
     }
 
 
+NO_DECAY = [n for n, _ in SPECS if n not in DECAY]
+
+
+def two_groups(params, wd):
+    return [{"params": [params[n] for n in DECAY], "weight_decay": wd},
+            {"params": [params[n] for n in NO_DECAY], "weight_decay": 0.0}]
+
+
 def optimizers():
     def adamw(lr, betas, eps, wd):
-        return lambda d, nd: torch.optim.AdamW(
-            [{"params": d, "weight_decay": wd}, {"params": nd, "weight_decay": 0.0}],
-            lr=lr, betas=betas, eps=eps)
+        return lambda params: torch.optim.AdamW(two_groups(params, wd), lr=lr, betas=betas,
+                                                eps=eps)
 
     def sgd(lr, momentum, dampening, nesterov, wd):
-        return lambda d, nd: torch.optim.SGD(
-            [{"params": d, "weight_decay": wd}, {"params": nd, "weight_decay": 0.0}],
-            lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov)
+        return lambda params: torch.optim.SGD(two_groups(params, wd), lr=lr, momentum=momentum,
+                                              dampening=dampening, nesterov=nesterov)
+
+    def adamw_lora_plus(params):
+        # lr_multipliers {"*lora_A*": 4.0, "*up_proj*": 0.5}: per-group lr = lr * multiplier.
+        lr, wd = 2e-3, 0.05
+        up_w, up_b = "layers.0.mlp.up_proj.weight", "layers.0.mlp.up_proj.bias"
+        lora = "layers.0.self_attn.q_proj.lora_A.weight"
+        plain = [n for n in NO_DECAY if n != up_b]
+        return torch.optim.AdamW([
+            {"params": [params[n] for n in plain], "weight_decay": 0.0},
+            {"params": [params[lora]], "weight_decay": wd, "lr": lr * 4.0},
+            {"params": [params[up_w]], "weight_decay": wd, "lr": lr * 0.5},
+            {"params": [params[up_b]], "weight_decay": 0.0, "lr": lr * 0.5},
+        ], lr=lr, betas=(0.9, 0.999), eps=1e-8)
 
     return {
         "adamw_cosine": run_optimizer(adamw(1e-2, (0.9, 0.95), 1e-8, 0.1),
                                       lambda s: hf_cosine(s, 3, STEPS), 1),
         "adamw_linear_min": run_optimizer(adamw(3e-3, (0.9, 0.999), 1e-6, 0.01),
                                           lambda s: linear_min(s, 2, STEPS, 0.1), 2),
+        "adamw_lora_plus": run_optimizer(adamw_lora_plus, lambda s: hf_cosine(s, 3, STEPS), 6),
         "sgd_momentum": run_optimizer(sgd(0.1, 0.9, 0.1, False, 0.01),
                                       lambda s: hf_constant(s, 2), 3),
         "sgd_nesterov": run_optimizer(sgd(0.05, 0.9, 0.0, True, 0.01),

@@ -1,7 +1,10 @@
-#include "components/optim/adamw.h"
-
-#include <doctest/doctest.h>
+// torch before doctest, or glog's CHECK silently replaces doctest's.
+// clang-format off
 #include <torch/torch.h>
+#include <doctest/doctest.h>
+// clang-format on
+
+#include "components/optim/adamw.h"
 
 #include "components/schedulers/schedules.h"
 #include "framework/run/build_context.h"
@@ -17,7 +20,7 @@ namespace {
 
 // The schedules the reference script drives each AdamW case with (LambdaLR of HF lambdas).
 std::function<double(int64_t)> reference_schedule(const std::string& name) {
-  if (name == "adamw_cosine") {
+  if (name == "adamw_cosine" || name == "adamw_lora_plus") {
     CosineSchedule::Options o;
     o.warmup.warmup_steps = 3;
     auto s = std::make_shared<CosineSchedule>(o);
@@ -34,6 +37,9 @@ AdamW::Options reference_options(const std::string& name) {
   AdamW::Options o;
   if (name == "adamw_cosine") {
     o.lr = 1e-2, o.betas = {0.9, 0.95}, o.eps = 1e-8, o.weight_decay = 0.1;
+  } else if (name == "adamw_lora_plus") {
+    o.lr = 2e-3, o.weight_decay = 0.05;
+    o.lr_multipliers = Json::parse(R"({"*lora_A*": 4.0, "*up_proj*": 0.5})");
   } else {
     o.lr = 3e-3, o.betas = {0.9, 0.999}, o.eps = 1e-6, o.weight_decay = 0.01;
   }
@@ -43,7 +49,7 @@ AdamW::Options reference_options(const std::string& name) {
 }  // namespace
 
 TEST_CASE("adamw: parameters and state equal torch.optim.AdamW bit for bit") {
-  for (std::string name : {"adamw_cosine", "adamw_linear_min"}) {
+  for (std::string name : {"adamw_cosine", "adamw_linear_min", "adamw_lora_plus"}) {
     CAPTURE(name);
     const Json& c = optim_reference().at("optimizers").at(name);
     ParameterList params = reference_params(c);
@@ -54,11 +60,27 @@ TEST_CASE("adamw: parameters and state equal torch.optim.AdamW bit for bit") {
     for (int64_t k = 0; k < 10; ++k)
       CHECK(opt.base_lr() * scale(k) == c.at("lrs").at(k).get<double>());
     // The groups are the ones the script built by hand.
-    REQUIRE(opt.groups().size() == 2);
-    std::vector<std::string> decay;
-    for (const auto& p : opt.groups()[0].params) decay.push_back(p.name);
-    CHECK(decay == c.at("decay").get<std::vector<std::string>>());
-    CHECK(opt.groups()[1].weight_decay == 0.0);
+    std::vector<std::string> labels;
+    std::vector<double> multipliers, decays;
+    std::vector<std::vector<std::string>> members;
+    for (const auto& g : opt.groups()) {
+      labels.push_back(g.label);
+      multipliers.push_back(g.lr_multiplier);
+      decays.push_back(g.weight_decay);
+      members.emplace_back();
+      for (const auto& p : g.params) members.back().push_back(p.name);
+    }
+    if (name == "adamw_lora_plus") {
+      CHECK(labels == std::vector<std::string>{"no_decay", "decay *lora_A*", "decay *up_proj*",
+                                               "no_decay *up_proj*"});
+      CHECK(multipliers == std::vector<double>{1.0, 4.0, 0.5, 0.5});
+      CHECK(decays == std::vector<double>{0.0, 0.05, 0.05, 0.0});
+      CHECK(members[3] == std::vector<std::string>{"layers.0.mlp.up_proj.bias"});
+    } else {
+      CHECK(labels == std::vector<std::string>{"decay", "no_decay"});
+      CHECK(members[0] == c.at("decay").get<std::vector<std::string>>());
+      CHECK(decays == std::vector<double>{reference_options(name).weight_decay, 0.0});
+    }
 
     run_reference_steps(c, params, opt, scale, 0, 10);
     for (const auto& p : params) {
@@ -196,6 +218,12 @@ TEST_CASE("adamw: built through the registry from recipe options and the build c
   CHECK(adamw->groups()[0].label == "decay");
   CHECK(adamw->groups()[0].params[0].name == "layers.0.norm.weight");  // patterns replaced
   CHECK(adamw->groups()[1].params[0].name == "layers.0.special.weight");
+
+  AdamW::Options bad_multipliers;
+  bad_multipliers.lr_multipliers = Json::parse(R"({"*lora_B*": "fast"})");
+  CHECK_THROWS_WITH_AS(AdamW(bad_multipliers, *params),
+                       doctest::Contains("lr_multipliers[\"*lora_B*\"] must be a number"),
+                       std::invalid_argument);
 
   Json typo = {{"type", "adamw"}, {"weight_decy", 0.1}};
   Diagnostics bad;

@@ -1,7 +1,10 @@
-#include "components/optim/param_groups.h"
-
-#include <doctest/doctest.h>
+// torch before doctest, or glog's CHECK silently replaces doctest's.
+// clang-format off
 #include <torch/torch.h>
+#include <doctest/doctest.h>
+// clang-format on
+
+#include "components/optim/param_groups.h"
 
 using namespace higgs;
 

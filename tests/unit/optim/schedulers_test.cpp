@@ -1,5 +1,8 @@
-#include <doctest/doctest.h>
+// torch before doctest, or glog's CHECK silently replaces doctest's.
+// clang-format off
 #include <torch/torch.h>
+#include <doctest/doctest.h>
+// clang-format on
 
 #include <cmath>
 

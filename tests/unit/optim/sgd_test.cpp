@@ -1,7 +1,10 @@
-#include "components/optim/sgd.h"
-
-#include <doctest/doctest.h>
+// torch before doctest, or glog's CHECK silently replaces doctest's.
+// clang-format off
 #include <torch/torch.h>
+#include <doctest/doctest.h>
+// clang-format on
+
+#include "components/optim/sgd.h"
 
 #include "components/schedulers/schedules.h"
 #include "tests/unit/optim/reference.h"
