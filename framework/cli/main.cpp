@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       return higgs::cli::diff_plans(a, b, diff_a, diff_b);
     }
     finish_recipe_args(args, rf);
-    auto plan = higgs::load_plan(args);
+    auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed());
     if (validate->parsed()) {
       std::cout << args.recipe << ": OK (" << plan.components.size() << " components)\n";
       return 0;

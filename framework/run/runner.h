@@ -15,8 +15,9 @@ struct RecipeArgs {
   RunFlags flags;
 };
 
-/// Loads and validates a recipe, including the keys its task needs. Throws RecipeError.
-RecipePlan load_plan(const RecipeArgs& args);
+/// Loads and validates a recipe and, when `check_task`, the keys its task needs. Throws
+/// RecipeError listing every problem.
+RecipePlan load_plan(const RecipeArgs& args, bool check_task = true);
 
 /// Reads a recipe file or a run directory (its recipe.resolved.json) into a plan.
 RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load);

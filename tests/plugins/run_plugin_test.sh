@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs higgs-train into a temporary prefix, builds the example plugin against the installed
+# CMake package, and runs a recipe that uses the plugin's component.
+set -euo pipefail
+src=$1 build=$2
+work=$build/test_tmp/plugin-install
+rm -rf "$work" && mkdir -p "$work/out"
+cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+cmake -S "$src/tests/plugins/example_plugin" -B "$work/plugin" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+cmake --build "$work/plugin" > "$work/build.log"
+run="$work/prefix/bin/higgs-run"
+so="$work/plugin/libexample_plugin.so"
+"$run" --plugin "$so" list task | grep -q "example_greeting"
+"$run" --plugin "$so" describe task/example_greeting | grep -q "repeat (integer, default 1, min 1)"
+printf '{"output_dir": "%s", "task": {"type": "example_greeting", "name": "plugin", "repeat": 2}}\n' \
+  "$work/out" > "$work/recipe.json"
+"$run" --plugin "$so" "$work/recipe.json" --force
+[[ "$(cat "$work/out/greeting.txt")" == $'hello plugin\nhello plugin' ]]
+# Without the plugin the component is unknown and the recipe is refused with exit code 2.
+set +e
+"$run" validate "$work/recipe.json" > "$work/noplugin.log" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 2 ]] && grep -q 'unknown task "example_greeting"' "$work/noplugin.log"
+# A missing plugin file is a clear error.
+set +e
+"$run" --plugin "$work/nope.so" list > "$work/missing.log" 2>&1
+rc=$?
+set -e
+[[ $rc -ne 0 ]] && grep -q "plugin $work/nope.so: cannot load" "$work/missing.log"
+# A plugin built for another API version, and a library without the entry point.
+printf 'extern "C" int higgs_train_plugin_entry(int) { return 99; }\n' > "$work/v99.cpp"
+printf 'extern "C" int unrelated() { return 0; }\n' > "$work/noentry.cpp"
+g++ -shared -fPIC -o "$work/libv99.so" "$work/v99.cpp"
+g++ -shared -fPIC -o "$work/libnoentry.so" "$work/noentry.cpp"
+set +e
+"$run" --plugin "$work/libv99.so" list > "$work/v99.log" 2>&1; rc1=$?
+"$run" --plugin "$work/libnoentry.so" list > "$work/noentry.log" 2>&1; rc2=$?
+set -e
+[[ $rc1 -ne 0 ]] && grep -q "built for plugin API version 99, but this higgs-run provides version 1" "$work/v99.log"
+[[ $rc2 -ne 0 ]] && grep -q 'no entry point "higgs_train_plugin_entry"' "$work/noentry.log"
+echo "plugin test passed"

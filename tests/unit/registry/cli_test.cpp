@@ -1,0 +1,140 @@
+#include <torch/torch.h>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/support/test_support.h"
+
+namespace fs = std::filesystem;
+using higgs::test::run_higgs;
+
+namespace {
+
+// Names listed by `higgs-run list KIND`.
+std::set<std::string> listed(const std::string& kind) {
+  auto r = run_higgs("list " + kind);
+  REQUIRE(r.exit_code == 0);
+  std::set<std::string> names;
+  std::istringstream in(r.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("  ", 0) != 0 || line.find("(none registered)") != std::string::npos) continue;
+    std::istringstream ls(line);
+    std::string name;
+    ls >> name;
+    names.insert(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("higgs-run registers exactly the built-in components") {
+  const std::map<std::string, std::set<std::string>> expected{
+      {"dataset", {}},
+      {"collator", {}},
+      {"model", {}},
+      {"text_tokenizer", {"llama3_bpe", "sentencepiece"}},
+      {"audio_tokenizer", {}},
+      {"feature_extractor", {}},
+      {"adapter", {}},
+      {"freezing", {}},
+      {"optimizer", {"adamw", "sgd"}},
+      {"scheduler", {"constant", "cosine", "linear"}},
+      {"callback", {}},
+      {"trainer", {"default"}},
+      {"task", {"train"}},
+  };
+  for (const auto& [kind, names] : expected) CHECK_MESSAGE(listed(kind) == names, kind);
+  auto bad = run_higgs("list optimiser");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("did you mean \"optimizer\"") != std::string::npos);
+}
+
+TEST_CASE("checked-in schemas match the registered components") {
+  higgs::test::TempDir dir("schemas");
+  auto r = run_higgs("schema --out " + dir.path());
+  REQUIRE(r.exit_code == 0);
+  std::string checked_in = std::string(HIGGS_SOURCE_DIR) + "/schemas";
+  std::set<std::string> generated, stored;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path()))
+    if (e.is_regular_file()) generated.insert(fs::relative(e.path(), dir.path()).string());
+  for (const auto& e : fs::recursive_directory_iterator(checked_in))
+    if (e.is_regular_file() && e.path().extension() == ".json")
+      stored.insert(fs::relative(e.path(), checked_in).string());
+  CHECK_MESSAGE(generated == stored,
+                "schemas/ is stale: run `build/higgs-run schema --out schemas` and commit it");
+  for (const auto& f : generated) {
+    if (!stored.count(f)) continue;
+    CHECK_MESSAGE(higgs::test::read_text(dir.file(f)) == higgs::test::read_text(checked_in + "/" + f),
+                  "schemas/" << f << " is stale: run `build/higgs-run schema --out schemas`");
+  }
+}
+
+TEST_CASE("describe, version, usage errors and exit codes") {
+  auto d = run_higgs("describe trainer/default");
+  CHECK(d.exit_code == 0);
+  CHECK(d.output.find("grad_accum_steps (integer, default 1, min 1)") != std::string::npos);
+  CHECK(d.output.find("defined in framework/train/default_trainer.cpp") != std::string::npos);
+  CHECK(run_higgs("describe trainer/defualt").output.find("did you mean \"default\"") != std::string::npos);
+  CHECK(run_higgs("describe trainer/defualt").exit_code == 2);
+  CHECK(run_higgs("version").output.rfind("higgs-run 0.1.0", 0) == 0);
+  CHECK(run_higgs("--no-such-flag").exit_code == 2);
+  auto missing = run_higgs("validate /nonexistent/recipe.jsonnet");
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.output.find("/nonexistent/recipe.jsonnet: recipe file not found") != std::string::npos);
+}
+
+TEST_CASE("print-config shows provenance, diff compares recipes") {
+  higgs::test::TempDir dir("print-config");
+  higgs::test::write_text(dir.file("a.yaml"), "seed: 3\ntrainer:\n  max_steps: 5\n");
+  higgs::test::write_text(dir.file("b.jsonnet"), "{ seed: 4, trainer: { max_steps: 5, batch_size: 2 } }\n");
+  auto p = run_higgs("print-config " + dir.file("a.yaml") + " --minimal --set trainer.log_every=3");
+  REQUIRE(p.exit_code == 0);
+  CHECK(p.output.find("seed: 3    # recipe (" + dir.file("a.yaml") + ")") != std::string::npos);
+  CHECK(p.output.find("trainer.log_every: 3    # override (--set trainer.log_every=3)") != std::string::npos);
+  CHECK(p.output.find("batch_size") == std::string::npos);  // defaults are not shown
+  auto full = run_higgs("print-config " + dir.file("a.yaml"));
+  CHECK(full.output.find("\"batch_size\": 8") != std::string::npos);
+  auto diff = run_higgs("diff " + dir.file("a.yaml") + " " + dir.file("b.jsonnet"));
+  CHECK(diff.exit_code == 1);
+  CHECK(diff.output.find("~ seed: 3 -> 4") != std::string::npos);
+  CHECK(diff.output.find("~ trainer.batch_size: 8 -> 2") != std::string::npos);
+  CHECK(diff.output.find("2 differences") != std::string::npos);
+  auto typo = run_higgs("validate " + dir.file("a.yaml") + " --set trainer.max_step=4");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.output.find("trainer.max_step: unknown key \"max_step\" (did you mean \"max_steps\"?)") !=
+        std::string::npos);
+}
+
+TEST_CASE("validate reports every recipe error at once with suggestions, exit code 2") {
+  higgs::test::TempDir dir("validate-typos");
+  higgs::test::write_text(dir.file("bad.jsonnet"), R"({
+    output_dir: 'runs/x',
+    optimizer: { type: 'adamw', lr: 'fast', weight_decy: 0.1 },
+    scheduler: { type: 'cosin' },
+  })");
+  auto r = run_higgs("validate " + dir.file("bad.jsonnet"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("3 errors") != std::string::npos);
+  CHECK(r.output.find("optimizer.lr: expected a number, got string \"fast\"") != std::string::npos);
+  CHECK(r.output.find("optimizer.weight_decy: unknown key \"weight_decy\" (did you mean \"weight_decay\"?)") !=
+        std::string::npos);
+  CHECK(r.output.find("scheduler.type: unknown scheduler \"cosin\" (did you mean \"cosine\"?)") !=
+        std::string::npos);
+  auto m = run_higgs("print-config " + dir.file("bad.jsonnet") +
+                     " --minimal --set optimizer.lr=0.001 --set optimizer.weight_decy=null --set scheduler.type=cosine");
+  // weight_decy is still a key of the recipe, so the recipe is still refused...
+  CHECK(m.exit_code == 2);
+  higgs::test::write_text(dir.file("good.jsonnet"),
+                          "{ optimizer: { type: 'adamw' }, scheduler: 'cosine' }\n");
+  auto g = run_higgs("print-config " + dir.file("good.jsonnet") + " --minimal --set optimizer.lr=0.001");
+  REQUIRE(g.exit_code == 0);
+  CHECK(g.output.find("optimizer.lr: 0.001    # override (--set optimizer.lr=0.001)") != std::string::npos);
+  CHECK(g.output.find("optimizer.betas") == std::string::npos);
+  auto desc = run_higgs("describe optimizer/adamw");
+  CHECK(desc.output.find("weight_decay (number, default 0.01") != std::string::npos);
+}
