@@ -1,0 +1,147 @@
+// Bad audio files raise AudioError naming the file and the reason; base64 raw_audio; content hash.
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "components/audio/audio_io.h"
+#include "tests/unit/audio/audio_fixtures.h"
+
+using higgs::AudioError;
+using higgs::LoadAudioOptions;
+using higgs::test::sh;
+using higgs::test::TempDir;
+
+namespace {
+
+// Runs f, which must throw AudioError; checks its fields and message.
+template <class F>
+void expect_audio_error(F&& f, const std::string& path, const std::string& reason_part) {
+  try {
+    f();
+    FAIL("no AudioError for " << path << " (expected \"" << reason_part << "\")");
+  } catch (const AudioError& e) {
+    CHECK(e.path == path);
+    CHECK_MESSAGE(e.reason.find(reason_part) != std::string::npos, e.reason);
+    const std::string what = e.what();
+    CHECK(what.find(path) != std::string::npos);
+    CHECK(what.find(reason_part) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("audio_errors: each bad file names the file and the reason") {
+  TempDir dir("audio_err");
+  const std::vector<float> one_second(16000, 0.25f);
+  higgs::save_wav(dir / "ok.wav", one_second, 16000);
+
+  SUBCASE("missing") {
+    const std::string p = dir / "nope.wav";
+    expect_audio_error([&] { higgs::load_audio(p); }, p, "file not found");
+    expect_audio_error([&] { higgs::probe_audio(p); }, p, "file not found");
+  }
+  SUBCASE("corrupt bytes") {
+    const std::string p = dir / "corrupt.wav";
+    std::string junk(4096, '\0');
+    for (size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 7919 + 13) % 251);
+    higgs::test::write_bytes(p, junk.data(), junk.size());
+    expect_audio_error([&] { higgs::load_audio(p); }, p, "not a recognised audio format");
+  }
+  SUBCASE("zero-byte file") {
+    const std::string p = dir / "empty.flac";
+    higgs::test::write_bytes(p, "", 0);
+    expect_audio_error([&] { higgs::load_audio(p); }, p, "empty file");
+  }
+  SUBCASE("valid header, zero frames") {
+    const std::string p = dir / "noframes.wav";
+    higgs::save_wav(p, {}, 16000);
+    CHECK(higgs::probe_audio(p).frames == 0);
+    expect_audio_error([&] { higgs::load_audio(p); }, p, "no audio samples");
+  }
+  SUBCASE("too long") {
+    LoadAudioOptions o;
+    o.max_seconds = 0.5;
+    expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav", "too long");
+    o.duration_seconds = 0.4;  // the slice, not the file, is what must fit
+    CHECK(higgs::load_audio(dir / "ok.wav", o).samples.size() == 6400);
+  }
+  SUBCASE("offset beyond the end") {
+    LoadAudioOptions o;
+    o.offset_seconds = 1.0;  // exactly the end: nothing left
+    expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav",
+                       "beyond the end");
+    o.offset_seconds = -1.0;
+    expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav",
+                       "negative offset");
+  }
+  SUBCASE("a directory") {
+    expect_audio_error([&] { higgs::load_audio(dir.path.string()); }, dir.path.string(),
+                       "not a regular file");
+  }
+  SUBCASE("WAV cut in the middle of its header") {
+    const std::string p = dir / "cut.wav";
+    auto bytes = higgs::test::read_bytes(dir / "ok.wav");
+    higgs::test::write_bytes(p, bytes.data(), 20);
+    CHECK_THROWS_AS(higgs::load_audio(p), AudioError);
+  }
+}
+
+TEST_CASE("audio_errors: base64 raw_audio decodes and loads from memory") {
+  auto str = [](const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); };
+  CHECK(str(higgs::decode_base64("TWFu")) == "Man");
+  CHECK(str(higgs::decode_base64("TWE=")) == "Ma");
+  CHECK(str(higgs::decode_base64("TQ")) == "M");
+  CHECK(str(higgs::decode_base64("TW\nFu TW\r\nE=")) == "ManMa");
+  CHECK(str(higgs::decode_base64("data:audio/wav;base64,TWFu")) == "Man");
+  CHECK(higgs::decode_base64("-_8=") == std::vector<uint8_t>{0xfb, 0xff});  // URL-safe
+  CHECK(higgs::decode_base64("+/8=") == std::vector<uint8_t>{0xfb, 0xff});
+  expect_audio_error([] { higgs::decode_base64("TW*u", "sample 3 raw_audio"); },
+                     "sample 3 raw_audio", "invalid base64 character '*'");
+
+  TempDir dir("audio_b64");
+  const std::string flac = dir / "s.flac";
+  REQUIRE(sh("espeak-ng -w " + (dir / "s.wav") + " 'Hello there.' && sox " + (dir / "s.wav") + " " +
+             flac + " && base64 " + flac + " > " + (dir / "s.b64")) == 0);
+  const auto b64 = higgs::test::read_bytes(dir / "s.b64");
+  const auto bytes = higgs::decode_base64(std::string(b64.begin(), b64.end()));
+  CHECK(bytes == higgs::test::read_bytes(flac));
+  LoadAudioOptions o;
+  o.target_sample_rate = 24000;
+  const auto mem = higgs::load_audio_from_memory(bytes, o, "sample 0 raw_audio");
+  const auto file = higgs::load_audio(flac, o);
+  CHECK(mem.samples == file.samples);
+  CHECK(mem.source_sample_rate == 22050);
+
+  const std::vector<uint8_t> junk(1000, 0x42);
+  expect_audio_error([&] { higgs::load_audio_from_memory(junk, {}, "sample 7 raw_audio"); },
+                     "sample 7 raw_audio", "not a recognised audio format");
+  expect_audio_error([&] { higgs::load_audio_from_memory({}, {}, "sample 8 raw_audio"); },
+                     "sample 8 raw_audio", "empty audio data");
+}
+
+TEST_CASE("audio_errors: content hash is XXH64 of the file bytes") {
+  auto h = [](const std::string& s) { return higgs::hash_bytes(s.data(), s.size()); };
+  // Reference vectors of XXH64 with seed 0.
+  CHECK(h("") == "ef46db3751d8e999");
+  CHECK(h("a") == "d24ec4f1a98c6e5b");
+  CHECK(h("abc") == "44bc2cf5ad770999");
+  CHECK(h(std::string(32, 'a')) == "856e843298f99ad7");
+  CHECK(h("Nobody inspects the spammish repetition") == "fbcea83c8a378bf1");
+  CHECK(h("The quick brown fox jumps over the lazy dog") == "0b242d361fda71bc");
+
+  // A file bigger than one 4 MiB read block, of odd size, hashes like its bytes in one piece.
+  TempDir dir("audio_hash");
+  std::vector<uint8_t> big((size_t(9) << 20) + 12345);
+  uint64_t s = 88172645463325252ULL;
+  for (auto& b : big) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    b = uint8_t(s >> 24);
+  }
+  higgs::test::write_bytes(dir / "big.bin", big.data(), big.size());
+  const std::string whole = higgs::hash_bytes(big.data(), big.size());
+  CHECK(higgs::hash_file(dir / "big.bin") == whole);
+  big[big.size() / 2] ^= 1;
+  CHECK(higgs::hash_bytes(big.data(), big.size()) != whole);
+  expect_audio_error([&] { higgs::hash_file(dir / "missing.wav"); }, dir / "missing.wav",
+                     "cannot open for hashing");
+}
