@@ -7,6 +7,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,7 @@ class WhisperLogMel : public FeatureExtractor {
     int64_t hop_length = 160;
     int64_t chunk_seconds = 30;
     double f_max = 8000.0;
+    std::string precision = "float64";
   };
   static void bind(Binder& b, Options& o);
 
@@ -53,9 +55,13 @@ class WhisperLogMel : public FeatureExtractor {
       const std::vector<at::Tensor>& waveforms) const override;
 
  private:
+  template <class T>
+  at::Tensor mel_power(const at::Tensor& spec, int64_t nf) const;
+
   Options opt_;
-  at::Tensor filters_;  // (n_mels, n_fft/2+1) float64
-  at::Tensor window_;   // periodic Hann, float64
+  std::vector<std::pair<int64_t, int64_t>> band_;  // non-zero bins [begin, end) of each filter
+  at::Tensor filters_;                             // (n_mels, n_fft/2+1) float64
+  at::Tensor window_;                              // periodic Hann, float64
 };
 
 }  // namespace higgs

@@ -32,6 +32,13 @@ std::vector<float> test_signal(size_t n, uint64_t seed) {
   return s;
 }
 
+std::vector<float> pure_tone(size_t n) {
+  std::vector<float> s(n);
+  for (size_t i = 0; i < n; ++i)
+    s[i] = float(0.5 * std::sin(2 * M_PI * 440.0 * double(i) / 16000.0));
+  return s;
+}
+
 // Runs the numpy reference on `waves`; returns {features, mask} as tensors.
 std::pair<torch::Tensor, torch::Tensor> numpy_reference(
     const std::vector<std::vector<float>>& waves, int n_mels, const TempDir& dir) {
@@ -73,6 +80,7 @@ TEST_CASE("whisper_log_mel: matches the numpy reference (128 and 80 mels, short 
       test_signal(480000, 3),          // exactly 30 s
       test_signal(48001, 4),           // one sample into frame 300
       {},                              // empty: all padding
+      pure_tone(5 * 16000),            // a clean tone: Hann sidelobes span the 80 dB range
   };
   std::vector<at::Tensor> tensors;
   for (const auto& w : waves)
@@ -87,8 +95,8 @@ TEST_CASE("whisper_log_mel: matches the numpy reference (128 and 80 mels, short 
     CHECK(fe.sample_rate() == 16000);
     CHECK(fe.chunk_samples() == 480000);
     auto [feats, mask] = fe.extract(tensors);
-    REQUIRE(feats.sizes() == torch::IntArrayRef({6, n_mels, 3000}));
-    REQUIRE(mask.sizes() == torch::IntArrayRef({6, 3000}));
+    REQUIRE(feats.sizes() == torch::IntArrayRef({7, n_mels, 3000}));
+    REQUIRE(mask.sizes() == torch::IntArrayRef({7, 3000}));
     CHECK((feats.scalar_type() == torch::kFloat));
     CHECK((mask.scalar_type() == torch::kInt));
 
@@ -98,6 +106,14 @@ TEST_CASE("whisper_log_mel: matches the numpy reference (128 and 80 mels, short 
     CHECK(diff < 1e-4);
     CHECK(torch::equal(mask, ref_mask));
 
+    // precision float32 (transformers' torch path) stays close to the float64 reference.
+    opt.precision = "float32";
+    auto [feats32, mask32] = WhisperLogMel(opt).extract(tensors);
+    const double diff32 = (feats32 - ref_feats).abs().max().item<double>();
+    MESSAGE("max |C++ float32 - numpy| for " << n_mels << " mels: " << diff32);
+    CHECK(diff32 < 1e-3);
+    CHECK(torch::equal(mask32, ref_mask));
+
     // Mask counts by hand: frame j is real when j * 160 < length.
     const auto counts = mask.sum(1);
     CHECK(counts[0].item<int64_t>() == int64_t((speech.size() + 159) / 160));
@@ -106,11 +122,12 @@ TEST_CASE("whisper_log_mel: matches the numpy reference (128 and 80 mels, short 
     CHECK(counts[3].item<int64_t>() == 3000);
     CHECK(counts[4].item<int64_t>() == 301);
     CHECK(counts[5].item<int64_t>() == 0);
+    CHECK(counts[6].item<int64_t>() == 500);
     // All padding: log10(1e-10) = -10 everywhere -> (-10 + 4) / 4.
     CHECK(feats[5].min().item<float>() == -1.5f);
     CHECK(feats[5].max().item<float>() == -1.5f);
     // The dynamic range is clamped to 8 (log10 units) below each example's peak: 2 after /4.
-    for (int i = 0; i < 5; ++i) {
+    for (int i : {0, 1, 2, 3, 4, 6}) {
       const float hi = feats[i].max().item<float>(), lo = feats[i].min().item<float>();
       CHECK(hi - lo <= 2.0f + 1e-6f);
     }
