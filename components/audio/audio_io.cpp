@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 namespace higgs {
@@ -37,10 +38,25 @@ std::string format_name(int format, bool subtype) {
   return fi.name;
 }
 
-// Why sf_open failed, in words a user can act on.
-[[noreturn]] void throw_open_error(const std::string& label) {
-  int code = sf_error(nullptr);
-  std::string detail = sf_strerror(nullptr);
+// libsndfile reports sf_open failures through one process-wide error slot; opening under a lock
+// keeps the reason of one failed open from being read by another thread's.
+std::mutex& open_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// Opens with libsndfile; on failure throws AudioError with the reason in words a user can act on.
+template <class Open>
+SndfilePtr open_or_throw(const std::string& label, Open&& open) {
+  int code;
+  std::string detail;
+  {
+    std::lock_guard<std::mutex> lock(open_mutex());
+    SndfilePtr f(open());
+    if (f) return f;
+    code = sf_error(nullptr);
+    detail = sf_strerror(nullptr);
+  }
   if (code == SF_ERR_UNRECOGNISED_FORMAT)
     throw AudioError(label, "not a recognised audio format (" + detail + ")",
                      "check that the file is a complete WAV/FLAC/OGG/Opus/MP3 file and not "
@@ -51,8 +67,8 @@ std::string format_name(int format, bool subtype) {
   if (code == SF_ERR_UNSUPPORTED_ENCODING)
     throw AudioError(label, "unsupported audio encoding (" + detail + ")",
                      "convert it, e.g. `sox in out.wav`");
-  throw AudioError(label, "cannot be opened as audio (" + detail + ")",
-                   "check the file and its permissions");
+  throw AudioError(label, "cannot be decoded (" + detail + ")",
+                   "the file is probably truncated or corrupt; re-export it");
 }
 
 // Checks the path before libsndfile sees it, so a missing file is not reported as a format error.
@@ -67,6 +83,9 @@ void check_regular_file(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode))
     throw AudioError(path, "not a regular file", "point to an audio file, not a directory");
+  if (::access(path.c_str(), R_OK) != 0)
+    throw AudioError(path, std::string("cannot read file: ") + std::strerror(errno),
+                     "check the file's permissions");
   if (st.st_size == 0)
     throw AudioError(path, "empty file (0 bytes)", "re-export or remove the file");
 }
@@ -170,7 +189,8 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
       throw AudioError(label,
                        "offset " + format_seconds(opt.offset_seconds) + " is at or beyond the end",
                        "use a smaller offset");
-    throw AudioError(label, "no audio samples (0 frames decoded)", "re-export or remove the file");
+    throw AudioError(label, "no audio samples (0 frames decoded)",
+                     "the file is probably truncated or corrupt; re-export or remove it");
   }
   if (opt.target_sample_rate > 0 && opt.target_sample_rate != rate) {
     out.samples = resample(out.samples, rate, opt.target_sample_rate);
@@ -231,16 +251,14 @@ AudioError::AudioError(std::string p, std::string r, const std::string& hint)
 AudioInfo probe_audio(const std::string& path) {
   check_regular_file(path);
   SF_INFO sfi{};
-  SndfilePtr f(sf_open(path.c_str(), SFM_READ, &sfi));
-  if (!f) throw_open_error(path);
+  SndfilePtr f = open_or_throw(path, [&] { return sf_open(path.c_str(), SFM_READ, &sfi); });
   return info_from(path, sfi);
 }
 
 AudioBuffer load_audio(const std::string& path, const LoadAudioOptions& options) {
   check_regular_file(path);
   SF_INFO sfi{};
-  SndfilePtr f(sf_open(path.c_str(), SFM_READ, &sfi));
-  if (!f) throw_open_error(path);
+  SndfilePtr f = open_or_throw(path, [&] { return sf_open(path.c_str(), SFM_READ, &sfi); });
   return read_open(f.get(), sfi, path, options);
 }
 
@@ -250,8 +268,8 @@ AudioBuffer load_audio_from_memory(const std::vector<uint8_t>& bytes,
   MemoryStream stream{&bytes};
   SF_VIRTUAL_IO io{mem_len, mem_seek, mem_read, mem_write, mem_tell};
   SF_INFO sfi{};
-  SndfilePtr f(sf_open_virtual(&io, SFM_READ, &sfi, &stream));
-  if (!f) throw_open_error(label);
+  SndfilePtr f =
+      open_or_throw(label, [&] { return sf_open_virtual(&io, SFM_READ, &sfi, &stream); });
   return read_open(f.get(), sfi, label, options);
 }
 
@@ -295,9 +313,15 @@ void save_audio(const std::string& path, const std::vector<float>& interleaved, 
                          " channel(s)",
                      "Opus needs 8/12/16/24/48 kHz");
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  SndfilePtr f(sf_open(tmp.c_str(), SFM_WRITE, &sfi));
+  SndfilePtr f;
+  std::string open_error;
+  {
+    std::lock_guard<std::mutex> lock(open_mutex());
+    f.reset(sf_open(tmp.c_str(), SFM_WRITE, &sfi));
+    if (!f) open_error = sf_strerror(nullptr);
+  }
   if (!f)
-    throw AudioError(path, std::string("cannot create file: ") + sf_strerror(nullptr),
+    throw AudioError(path, "cannot create file: " + open_error,
                      "check that the directory exists and is writable");
   sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);  // clip, never wrap around
   const sf_count_t frames = sf_count_t(interleaved.size() / size_t(channels));
