@@ -127,6 +127,11 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
                      "use a smaller offset");
   int64_t want =
       opt.duration_seconds > 0 ? static_cast<int64_t>(opt.duration_seconds * rate) : INT64_MAX;
+  if (want == 0)
+    throw AudioError(label,
+                     "duration " + format_seconds(opt.duration_seconds) +
+                         " is shorter than one sample at " + std::to_string(rate) + " Hz",
+                     "use a longer duration, or 0 to read to the end");
   if (known_length) want = std::min<int64_t>(want, sfi.frames - start);
   auto too_long = [&](int64_t frames) {
     return opt.max_seconds > 0 && double(frames) / rate > opt.max_seconds;

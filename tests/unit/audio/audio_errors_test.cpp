@@ -70,6 +70,11 @@ TEST_CASE("audio_errors: each bad file names the file and the reason") {
     o.offset_seconds = 1.0;  // exactly the end: nothing left
     expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav",
                        "beyond the end");
+    o.offset_seconds = 0.0;
+    o.duration_seconds = 1e-5;  // int(1e-5 * 16000) = 0 samples
+    expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav",
+                       "shorter than one sample");
+    o.duration_seconds = 0.0;
     o.offset_seconds = -1.0;
     expect_audio_error([&] { higgs::load_audio(dir / "ok.wav", o); }, dir / "ok.wav",
                        "negative offset");
