@@ -82,6 +82,12 @@ WhisperLogMel::WhisperLogMel(const Options& options) : opt_(options) {
                                 std::to_string(opt_.sample_rate) + "; lower f_max");
   if (opt_.n_fft % 2 != 0 || opt_.hop_length > opt_.n_fft)
     throw std::invalid_argument("whisper_log_mel: n_fft must be even and >= hop_length");
+  if (opt_.n_fft / 2 >= chunk_samples())
+    throw std::invalid_argument("whisper_log_mel: n_fft must be shorter than 2 * chunk samples");
+  if (opt_.precision != "float64" && opt_.precision != "float32")
+    throw std::invalid_argument(
+        "whisper_log_mel: precision must be \"float64\" or \"float32\", got \"" + opt_.precision +
+        "\"");
   filters_ = slaney_mel_filters(opt_.n_mels, opt_.n_fft, opt_.sample_rate, 0.0, opt_.f_max);
   auto acc = filters_.accessor<double, 2>();
   for (int64_t m = 0; m < opt_.n_mels; ++m) {

@@ -152,6 +152,12 @@ TEST_CASE("whisper_log_mel: truncation, batching and the empty batch") {
   CHECK(em.sizes() == torch::IntArrayRef({0, 3000}));
   CHECK((em.scalar_type() == torch::kInt));
   CHECK_THROWS_AS(fe.extract({torch::zeros({2, 100})}), std::invalid_argument);
+  WhisperLogMel::Options bad;
+  bad.precision = "float16";
+  CHECK_THROWS_AS(WhisperLogMel{bad}, std::invalid_argument);
+  bad = {};
+  bad.f_max = 9000;  // above Nyquist at 16 kHz
+  CHECK_THROWS_AS(WhisperLogMel{bad}, std::invalid_argument);
 }
 
 TEST_CASE("whisper_log_mel: Slaney filterbank by hand and registration") {
