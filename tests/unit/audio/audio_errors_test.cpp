@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <thread>
 
 #include "components/audio/audio_io.h"
 #include "tests/unit/audio/audio_fixtures.h"
@@ -102,6 +103,36 @@ TEST_CASE("audio_errors: each bad file names the file and the reason") {
     const auto ogg = cut(dir / "s.ogg", dir / "cut.ogg", 3000);
     expect_audio_error([&] { higgs::load_audio(ogg); }, ogg, "malformed or corrupt");
   }
+}
+
+TEST_CASE("audio_errors: concurrent loads each report their own reason") {
+  // libsndfile keeps one process-wide error slot for failed opens; loads run on worker threads.
+  TempDir dir("audio_mt");
+  higgs::save_wav(dir / "ok.wav", std::vector<float>(1600, 0.1f), 16000);
+  const std::string text = "this is not audio at all, just text that fills a file";
+  higgs::test::write_bytes(dir / "text.wav", text.data(), text.size());
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        try {
+          if (t % 2 == 0) {
+            if (higgs::load_audio(dir / "ok.wav").samples.size() != 1600)
+              results[size_t(t)] = "bad";
+          } else {
+            higgs::load_audio(dir / "text.wav");
+            results[size_t(t)] = "no error";
+          }
+        } catch (const AudioError& e) {
+          if (e.reason.find("not a recognised audio format") == std::string::npos)
+            results[size_t(t)] = e.what();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& r : results) CHECK(r == "");
 }
 
 TEST_CASE("audio_errors: base64 raw_audio decodes and loads from memory") {
