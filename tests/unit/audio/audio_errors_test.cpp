@@ -9,8 +9,8 @@
 
 using higgs::AudioError;
 using higgs::LoadAudioOptions;
-using higgs::test::sh;
-using higgs::test::TempDir;
+using higgs::audio_test::sh;
+using higgs::audio_test::TempDir;
 
 namespace {
 
@@ -45,12 +45,12 @@ TEST_CASE("audio_errors: each bad file names the file and the reason") {
     const std::string p = dir / "corrupt.wav";
     std::string junk(4096, '\0');
     for (size_t i = 0; i < junk.size(); ++i) junk[i] = char((i * 7919 + 13) % 251);
-    higgs::test::write_bytes(p, junk.data(), junk.size());
+    higgs::audio_test::write_bytes(p, junk.data(), junk.size());
     expect_audio_error([&] { higgs::load_audio(p); }, p, "not a recognised audio format");
   }
   SUBCASE("zero-byte file") {
     const std::string p = dir / "empty.flac";
-    higgs::test::write_bytes(p, "", 0);
+    higgs::audio_test::write_bytes(p, "", 0);
     expect_audio_error([&] { higgs::load_audio(p); }, p, "empty file");
   }
   SUBCASE("valid header, zero frames") {
@@ -89,9 +89,9 @@ TEST_CASE("audio_errors: each bad file names the file and the reason") {
                " 'The quick brown fox jumps over the lazy dog.' && sox " + (dir / "s.wav") + " " +
                (dir / "s.flac") + " && sox " + (dir / "s.wav") + " " + (dir / "s.ogg")) == 0);
     auto cut = [&](const std::string& from, const std::string& to, size_t n) {
-      auto bytes = higgs::test::read_bytes(from);
+      auto bytes = higgs::audio_test::read_bytes(from);
       REQUIRE(bytes.size() > n);
-      higgs::test::write_bytes(to, bytes.data(), n);
+      higgs::audio_test::write_bytes(to, bytes.data(), n);
       return to;
     };
     const auto wav = cut(dir / "s.wav", dir / "cut.wav", 20);  // inside the fmt chunk
@@ -110,7 +110,7 @@ TEST_CASE("audio_errors: concurrent loads each report their own reason") {
   TempDir dir("audio_mt");
   higgs::save_wav(dir / "ok.wav", std::vector<float>(1600, 0.1f), 16000);
   const std::string text = "this is not audio at all, just text that fills a file";
-  higgs::test::write_bytes(dir / "text.wav", text.data(), text.size());
+  higgs::audio_test::write_bytes(dir / "text.wav", text.data(), text.size());
   std::vector<std::string> results(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
@@ -151,9 +151,9 @@ TEST_CASE("audio_errors: base64 raw_audio decodes and loads from memory") {
   const std::string flac = dir / "s.flac";
   REQUIRE(sh("espeak-ng -w " + (dir / "s.wav") + " 'Hello there.' && sox " + (dir / "s.wav") + " " +
              flac + " && base64 " + flac + " > " + (dir / "s.b64")) == 0);
-  const auto b64 = higgs::test::read_bytes(dir / "s.b64");
+  const auto b64 = higgs::audio_test::read_bytes(dir / "s.b64");
   const auto bytes = higgs::decode_base64(std::string(b64.begin(), b64.end()));
-  CHECK(bytes == higgs::test::read_bytes(flac));
+  CHECK(bytes == higgs::audio_test::read_bytes(flac));
   LoadAudioOptions o;
   o.target_sample_rate = 24000;
   const auto mem = higgs::load_audio_from_memory(bytes, o, "sample 0 raw_audio");
@@ -186,7 +186,7 @@ TEST_CASE("audio_errors: content hash is XXH64 of the file bytes") {
     s ^= s << 13, s ^= s >> 7, s ^= s << 17;
     b = uint8_t(s >> 24);
   }
-  higgs::test::write_bytes(dir / "big.bin", big.data(), big.size());
+  higgs::audio_test::write_bytes(dir / "big.bin", big.data(), big.size());
   const std::string whole = higgs::hash_bytes(big.data(), big.size());
   CHECK(higgs::hash_file(dir / "big.bin") == whole);
   big[big.size() / 2] ^= 1;

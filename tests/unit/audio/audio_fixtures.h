@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace higgs::test {
+namespace higgs::audio_test {
 
 /// A temporary directory removed at scope exit.
 struct TempDir {
@@ -46,4 +46,4 @@ inline void write_bytes(const std::string& path, const void* data, size_t n) {
   f.write(static_cast<const char*>(data), std::streamsize(n));
 }
 
-}  // namespace higgs::test
+}  // namespace higgs::audio_test

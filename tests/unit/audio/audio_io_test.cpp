@@ -10,8 +10,8 @@
 
 using higgs::AudioBuffer;
 using higgs::LoadAudioOptions;
-using higgs::test::sh;
-using higgs::test::TempDir;
+using higgs::audio_test::sh;
+using higgs::audio_test::TempDir;
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include "tests/unit/audio/audio_fixtures.h"
 
 using higgs::WhisperLogMel;
-using higgs::test::sh;
-using higgs::test::TempDir;
+using higgs::audio_test::sh;
+using higgs::audio_test::TempDir;
 
 namespace {
 
@@ -48,14 +48,14 @@ std::pair<torch::Tensor, torch::Tensor> numpy_reference(
     all.insert(all.end(), w.begin(), w.end());
     lengths += (lengths.empty() ? "" : ",") + std::to_string(w.size());
   }
-  higgs::test::write_bytes(dir / "in.f32", all.data(), all.size() * sizeof(float));
+  higgs::audio_test::write_bytes(dir / "in.f32", all.data(), all.size() * sizeof(float));
   const std::string prefix = dir / ("ref" + std::to_string(n_mels));
   const std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
                           "/tests/python/whisper_log_mel_ref.py " + (dir / "in.f32") + " '" +
                           lengths + "' " + prefix + " --n-mels " + std::to_string(n_mels);
   REQUIRE_MESSAGE(sh(cmd) == 0, cmd);
-  auto feats = higgs::test::read_bytes(prefix + ".features.f32");
-  auto mask = higgs::test::read_bytes(prefix + ".mask.i32");
+  auto feats = higgs::audio_test::read_bytes(prefix + ".features.f32");
+  auto mask = higgs::audio_test::read_bytes(prefix + ".mask.i32");
   const int64_t n = int64_t(waves.size());
   REQUIRE(feats.size() == size_t(n * n_mels * 3000 * 4));
   REQUIRE(mask.size() == size_t(n * 3000 * 4));

@@ -39,7 +39,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"model", {}},
       {"text_tokenizer", {"llama3_bpe", "sentencepiece"}},
       {"audio_tokenizer", {}},
-      {"feature_extractor", {}},
+      {"feature_extractor", {"whisper_log_mel"}},
       {"adapter", {}},
       {"freezing", {}},
       {"optimizer", {"adamw", "sgd"}},
