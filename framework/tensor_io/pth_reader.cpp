@@ -83,10 +83,9 @@ std::vector<std::pair<std::string, at::Tensor>> read_pth_ordered(const std::stri
   };
 
   auto [pkl, pkl_size] = reader->getRecord("data.pkl");
-  PickleValuePtr root =
-      unpickle_restricted(static_cast<const uint8_t*>(pkl.get()), pkl_size, load, path);
-
-  const PickleValue* dict = root.get();
+  auto doc = unpickle_restricted(static_cast<const uint8_t*>(pkl.get()), pkl_size, load, path);
+  const PickleValue* root = doc->root;
+  const PickleValue* dict = root;
   const std::string where = key.empty() ? "" : "['" + key + "']";
   if (!key.empty()) {
     if (root->kind != Kind::Dict)
@@ -96,7 +95,7 @@ std::vector<std::pair<std::string, at::Tensor>> read_pth_ordered(const std::stri
     if (it == root->string_keys.end())
       throw std::runtime_error(path + ": the saved dict has no key '" + key +
                                "' (keys: " + quoted_keys(*root) + ")");
-    dict = root->dict[it->second].second.get();
+    dict = root->dict[it->second].second;
   }
   if (dict->kind != Kind::Dict)
     throw std::runtime_error(path + ": the saved object" + where + " is a " + dict->kind_name() +

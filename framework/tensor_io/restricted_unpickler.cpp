@@ -11,12 +11,6 @@ namespace {
 
 using Kind = PickleValue::Kind;
 
-PickleValuePtr make(Kind k) {
-  auto v = std::make_shared<PickleValue>();
-  v->kind = k;
-  return v;
-}
-
 // torch.save names storages by their legacy typed class.
 const std::map<std::string, at::ScalarType>& storage_types() {
   static const std::map<std::string, at::ScalarType> m = {
@@ -35,12 +29,18 @@ bool allowed_global(const std::string& name) {
 
 class Unpickler {
  public:
-  Unpickler(const uint8_t* data, size_t size, const StorageLoader& load, const std::string& source)
-      : p_(data), end_(data + size), begin_(data), load_(load), source_(source) {}
+  Unpickler(PickleDocument* doc, const uint8_t* data, size_t size, const StorageLoader& load,
+            const std::string& source)
+      : doc_(doc), p_(data), end_(data + size), begin_(data), load_(load), source_(source) {}
 
   PickleValuePtr run();
 
  private:
+  PickleValuePtr make(Kind k) {
+    doc_->arena.push_back(std::make_unique<PickleValue>());
+    doc_->arena.back()->kind = k;
+    return doc_->arena.back().get();
+  }
   [[noreturn]] void fail(const std::string& msg) const {
     throw std::runtime_error("file " + source_ + ": data.pkl at byte " + std::to_string(op_pos_) +
                              ": " + msg);
@@ -115,6 +115,7 @@ class Unpickler {
     return out;
   }
 
+  PickleDocument* doc_;
   const uint8_t* p_;
   const uint8_t* end_;
   const uint8_t* begin_;
@@ -455,9 +456,12 @@ std::string PickleValue::kind_name() const {
   return "?";
 }
 
-PickleValuePtr unpickle_restricted(const uint8_t* data, size_t size, const StorageLoader& load,
-                                   const std::string& source) {
-  return Unpickler(data, size, load, source).run();
+std::unique_ptr<PickleDocument> unpickle_restricted(const uint8_t* data, size_t size,
+                                                    const StorageLoader& load,
+                                                    const std::string& source) {
+  auto doc = std::make_unique<PickleDocument>();
+  doc->root = Unpickler(doc.get(), data, size, load, source).run();
+  return doc;
 }
 
 }  // namespace higgs::tensor_io

@@ -19,7 +19,9 @@
 namespace higgs::tensor_io {
 
 struct PickleValue;
-using PickleValuePtr = std::shared_ptr<PickleValue>;
+/// Values point at each other without owning: a pickle can build cycles (a dict holding itself),
+/// so every value is owned by its PickleDocument.
+using PickleValuePtr = PickleValue*;
 
 /// One unpickled object.
 struct PickleValue {
@@ -38,6 +40,12 @@ struct PickleValue {
   std::string kind_name() const;
 };
 
+/// Everything one data.pkl unpickled to.
+struct PickleDocument {
+  std::vector<std::unique_ptr<PickleValue>> arena;  // owns every value
+  PickleValue* root = nullptr;
+};
+
 /// Returns the storage with record key `key` (data/<key>) as a 1-D tensor of `numel` elements of
 /// `dtype`; called once per distinct key.
 using StorageLoader =
@@ -45,7 +53,8 @@ using StorageLoader =
 
 /// Unpickles `data[0, size)`. Throws std::runtime_error naming `source` on a malformed pickle or a
 /// refused global. Safe on any input.
-PickleValuePtr unpickle_restricted(const uint8_t* data, size_t size, const StorageLoader& load,
-                                   const std::string& source);
+std::unique_ptr<PickleDocument> unpickle_restricted(const uint8_t* data, size_t size,
+                                                    const StorageLoader& load,
+                                                    const std::string& source);
 
 }  // namespace higgs::tensor_io
