@@ -39,6 +39,8 @@ def module_state():
     sd["extra.bf16"] = torch.randn(4, 3).to(torch.bfloat16)
     sd["extra.transposed"] = torch.randn(3, 5).t()  # saved as a view with stride (1, 5)
     sd["extra.scalar"] = torch.tensor(2.5)
+    sd["extra.tied"] = sd["lin.weight"]  # the same tensor twice, as with tied embeddings
+    sd["extra.row1"] = sd["extra.transposed"][1]  # a view at storage offset 1, stride (5,)
     return sd
 
 

@@ -170,3 +170,26 @@ TEST_CASE("tensor_io: checkpoint match report lists missing, unexpected and mism
         "checkpoint x: 4 tensors match, 0 missing, 0 unexpected, 0 with another shape, 0 with "
         "another dtype");
 }
+
+TEST_CASE("tensor_io: the released Higgs checkpoint index parses") {
+  // The real index (weights are not available here): names and shard assignment must read as
+  // they are; the shards are stand-in empty files, so only the index is exercised.
+  TempDir dir;
+  // A copy of bosonai/higgs-audio-v2-generation-3B-base's index (revision 10840182).
+  const std::string text = higgs::test::read_bytes(
+      std::string(HIGGS_SOURCE_DIR) +
+      "/tests/golden/tensor_io/higgs-audio-v2-generation-3B-base.model.safetensors.index.json");
+  REQUIRE(!text.empty());
+  higgs::test::write_bytes(dir.file("model.safetensors.index.json"), text);
+  for (int i = 1; i <= 3; ++i)
+    higgs::test::write_bytes(dir.file("model-0000" + std::to_string(i) + "-of-00003.safetensors"),
+                             "");
+  auto ckpt = ShardedCheckpoint::open(dir.path());
+  CHECK(ckpt.names().size() == 397);
+  CHECK(ckpt.shard_files().size() == 3);
+  CHECK(ckpt.index_metadata().at("total_size") == "11542566912");
+  // An empty stand-in shard is reported as such when a tensor is asked for.
+  const std::string first = ckpt.names().front();
+  CHECK(error_of([&] { ckpt.tensor(first); }).find("too short for a safetensors file") !=
+        std::string::npos);
+}
