@@ -41,6 +41,10 @@ MappedFile::MappedFile(const std::string& path) {
     // MAP_PRIVATE + PROT_WRITE: a caller writing into a returned tensor gets private copies of the
     // touched pages instead of a segfault, and the file on disk never changes.
     void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    // Under strict overcommit a writable private mapping reserves memory for the whole file;
+    // fall back to read-only then (writing into a returned tensor would fault).
+    if (p == MAP_FAILED && errno == ENOMEM)
+      p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       std::string err = errno_text();
       ::close(fd);
