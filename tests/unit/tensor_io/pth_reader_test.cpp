@@ -32,7 +32,8 @@ void check_against_expected(const std::string& path,
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) {
     const auto& e = expected[i];
-    const auto& [name, t] = got[i];
+    const std::string& name = got[i].first;
+    const at::Tensor& t = got[i].second;
     CAPTURE(name);
     CHECK(name == e["name"].get<std::string>());  // file order is kept
     CHECK(higgs::tensor_io::safetensors_dtype_name(t.scalar_type()) == e["dtype"]);
