@@ -133,6 +133,11 @@ TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives"
   CHECK(error_of([&] { read_pth(dir.file("missing.pth")); }) ==
         "cannot open " + dir.file("missing.pth"));
 
+  const std::string jit = make_fixture(dir, "jit");
+  CHECK(error_of([&] { read_pth(jit); }) ==
+        jit + " is a TorchScript archive (torch.jit.save), not a state dict; load it with "
+              "torch::jit::load");
+
   // A truncated archive: the zip directory at the end is gone.
   const std::string good = make_fixture(dir, "plain");
   const std::string bytes = higgs::test::read_bytes(good);
