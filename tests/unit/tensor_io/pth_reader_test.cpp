@@ -12,14 +12,14 @@
 
 using higgs::tensor_io::read_pth;
 using higgs::tensor_io::read_pth_ordered;
-using higgs::test::TempDir;
+using higgs::tensor_io_test::TempDir;
 
 namespace {
 
 std::string make_fixture(const TempDir& dir, const std::string& mode,
                          const std::string& extra = "") {
   const std::string path = dir.file(mode + ".pth");
-  auto r = higgs::test::run_python("write_pth.py", mode + " " + path + " " + extra);
+  auto r = higgs::tensor_io_test::run_python("write_pth.py", mode + " " + path + " " + extra);
   REQUIRE_MESSAGE(r.status == 0, r.output);
   return path;
 }
@@ -27,8 +27,8 @@ std::string make_fixture(const TempDir& dir, const std::string& mode,
 // Compares tensors read in C++ with PATH.expected.{json,bin} written by the Python script.
 void check_against_expected(const std::string& path,
                             const std::vector<std::pair<std::string, at::Tensor>>& got) {
-  auto expected = nlohmann::json::parse(higgs::test::read_bytes(path + ".expected.json"));
-  const std::string blob = higgs::test::read_bytes(path + ".expected.bin");
+  auto expected = nlohmann::json::parse(higgs::tensor_io_test::read_bytes(path + ".expected.json"));
+  const std::string blob = higgs::tensor_io_test::read_bytes(path + ".expected.bin");
   REQUIRE(got.size() == expected.size());
   for (size_t i = 0; i < got.size(); ++i) {
     const auto& e = expected[i];
@@ -126,7 +126,7 @@ TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives"
   CHECK(error_of([&] { read_pth(st); }) == st + " is not a torch.save zip archive");
 
   const std::string legacy = dir.file("legacy.pth");
-  higgs::test::write_bytes(legacy, std::string("\x80\x02\x8a\x0a", 4));
+  higgs::tensor_io_test::write_bytes(legacy, std::string("\x80\x02\x8a\x0a", 4));
   CHECK(error_of([&] { read_pth(legacy); }).find("is a legacy (pre-zip) torch.save file") !=
         std::string::npos);
 
@@ -140,9 +140,9 @@ TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives"
 
   // A truncated archive: the zip directory at the end is gone.
   const std::string good = make_fixture(dir, "plain");
-  const std::string bytes = higgs::test::read_bytes(good);
+  const std::string bytes = higgs::tensor_io_test::read_bytes(good);
   const std::string cut = dir.file("cut.pth");
-  higgs::test::write_bytes(cut, bytes.substr(0, bytes.size() / 2));
+  higgs::tensor_io_test::write_bytes(cut, bytes.substr(0, bytes.size() / 2));
   CHECK(error_of([&] { read_pth(cut); }).find("cannot read " + cut + " as a torch.save archive") ==
         0);
 }

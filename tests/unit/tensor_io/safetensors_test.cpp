@@ -8,7 +8,7 @@
 #include "tests/unit/tensor_io/test_util.h"
 
 using higgs::tensor_io::SafetensorsFile;
-using higgs::test::TempDir;
+using higgs::tensor_io_test::TempDir;
 
 namespace {
 
@@ -104,10 +104,10 @@ TEST_CASE("tensor_io: safetensors round trip is bit exact") {
   CHECK(f.tensor("scalar").dim() == 0);
   CHECK(f.tensor("scalar").item<float>() == 3.25f);
   CHECK(f.tensor("transposed")[1][2].item<float>() == 9.0f);       // element (2,1) of the original
-  CHECK_FALSE(higgs::test::read_bytes(path + ".tmp").size() > 0);  // the temp file is gone
+  CHECK_FALSE(higgs::tensor_io_test::read_bytes(path + ".tmp").size() > 0);  // the temp file is gone
 
   // The header is padded to 8 bytes and 8-byte dtypes come first, like the Python library.
-  std::string bytes = higgs::test::read_bytes(path);
+  std::string bytes = higgs::tensor_io_test::read_bytes(path);
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
   CHECK(n % 8 == 0);
@@ -140,7 +140,7 @@ TEST_CASE("tensor_io: safetensors file from an independent Python writer reads b
   for (bool unaligned : {false, true}) {
     CAPTURE(unaligned);
     const std::string path = dir.file(unaligned ? "u.safetensors" : "a.safetensors");
-    auto r = higgs::test::run_python("write_safetensors.py",
+    auto r = higgs::tensor_io_test::run_python("write_safetensors.py",
                                      "write " + path + (unaligned ? " --unaligned" : ""));
     REQUIRE_MESSAGE(r.status == 0, r.output);
     auto f = SafetensorsFile::open(path);
@@ -167,14 +167,14 @@ TEST_CASE("tensor_io: safetensors file written by C++ is read by the Python read
   for (const auto& name : kReferenceNames) tensors[name] = reference_tensor(name);
   const std::string path = dir.file("cpp.safetensors");
   higgs::tensor_io::save_safetensors(path, tensors, {{"format", "pt"}, {"writer", "cpp"}});
-  auto r = higgs::test::run_python("write_safetensors.py", "check " + path);
+  auto r = higgs::tensor_io_test::run_python("write_safetensors.py", "check " + path);
   CHECK_MESSAGE(r.status == 0, r.output);
   CHECK(r.output == "OK 10 tensors metadata={\"format\": \"pt\", \"writer\": \"cpp\"}\n");
 
   // And a wrong value is noticed by the Python side (the check can fail).
   tensors["i64"] = reference_tensor("i64") + 1;
   higgs::tensor_io::save_safetensors(path, tensors);
-  r = higgs::test::run_python("write_safetensors.py", "check " + path);
+  r = higgs::tensor_io_test::run_python("write_safetensors.py", "check " + path);
   CHECK(r.status != 0);
   CHECK(r.output.find("i64: values differ") != std::string::npos);
 }
@@ -183,10 +183,10 @@ TEST_CASE("tensor_io: corrupt safetensors files give errors naming file and tens
   TempDir dir;
   const std::string path = dir.file("t.safetensors");
   higgs::tensor_io::save_safetensors(path, {{"layer.weight", torch::ones({4, 4})}});
-  std::string good = higgs::test::read_bytes(path);
+  std::string good = higgs::tensor_io_test::read_bytes(path);
 
   SUBCASE("truncated") {
-    higgs::test::write_bytes(path, good.substr(0, good.size() - 10));
+    higgs::tensor_io_test::write_bytes(path, good.substr(0, good.size() - 10));
     std::string msg;
     try {
       SafetensorsFile::open(path);

@@ -9,7 +9,7 @@
 #include "tests/unit/tensor_io/test_util.h"
 
 using namespace higgs::tensor_io;
-using higgs::test::TempDir;
+using higgs::tensor_io_test::TempDir;
 
 namespace {
 
@@ -43,7 +43,7 @@ TEST_CASE("tensor_io: sharded safetensors write and read back") {
   CHECK(res.index_file == "model.safetensors.index.json");
   CHECK(res.total_size == 2400);
 
-  auto index = nlohmann::json::parse(higgs::test::read_bytes(dir.file(res.index_file)));
+  auto index = nlohmann::json::parse(higgs::tensor_io_test::read_bytes(dir.file(res.index_file)));
   CHECK(index["metadata"]["total_size"] == 2400);
   CHECK(index["weight_map"].size() == 6);
   CHECK(index["weight_map"]["layers.0.weight"] == "model-00001-of-00003.safetensors");
@@ -118,7 +118,7 @@ TEST_CASE("tensor_io: broken sharded checkpoints give clear errors") {
           std::string::npos);
   }
   SUBCASE("shard path escaping the directory") {
-    higgs::test::write_bytes(dir.file("model.safetensors.index.json"),
+    higgs::tensor_io_test::write_bytes(dir.file("model.safetensors.index.json"),
                              R"({"weight_map": {"w": "../x.safetensors"}})");
     CHECK(error_of([&] {
             ShardedCheckpoint::open(dir.path());
@@ -176,13 +176,13 @@ TEST_CASE("tensor_io: the released Higgs checkpoint index parses") {
   // they are; the shards are stand-in empty files, so only the index is exercised.
   TempDir dir;
   // A copy of bosonai/higgs-audio-v2-generation-3B-base's index (revision 10840182).
-  const std::string text = higgs::test::read_bytes(
+  const std::string text = higgs::tensor_io_test::read_bytes(
       std::string(HIGGS_SOURCE_DIR) +
       "/tests/golden/tensor_io/higgs-audio-v2-generation-3B-base.model.safetensors.index.json");
   REQUIRE(!text.empty());
-  higgs::test::write_bytes(dir.file("model.safetensors.index.json"), text);
+  higgs::tensor_io_test::write_bytes(dir.file("model.safetensors.index.json"), text);
   for (int i = 1; i <= 3; ++i)
-    higgs::test::write_bytes(dir.file("model-0000" + std::to_string(i) + "-of-00003.safetensors"),
+    higgs::tensor_io_test::write_bytes(dir.file("model-0000" + std::to_string(i) + "-of-00003.safetensors"),
                              "");
   auto ckpt = ShardedCheckpoint::open(dir.path());
   CHECK(ckpt.names().size() == 397);

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace higgs::test {
+namespace higgs::tensor_io_test {
 
 /// A fresh directory under /tmp, removed with its contents when the object goes away.
 class TempDir {
@@ -62,4 +62,4 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-}  // namespace higgs::test
+}  // namespace higgs::tensor_io_test
