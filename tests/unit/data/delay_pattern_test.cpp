@@ -1,0 +1,48 @@
+#include <torch/torch.h>
+
+#include <doctest/doctest.h>
+
+#include "components/data/delay_pattern.h"
+
+namespace {
+at::Tensor t2(std::vector<std::vector<int64_t>> rows) {
+  std::vector<at::Tensor> r;
+  for (auto& row : rows) r.push_back(torch::tensor(row, torch::kLong));
+  return torch::stack(r);
+}
+}  // namespace
+
+TEST_CASE("delay_pattern: build with bos/pad fill, the utils.py docstring example") {
+  // 4 codebooks, 2 frames: a..h = 1..8, B = 100, P = 200.
+  at::Tensor in = t2({{1, 2}, {3, 4}, {5, 6}, {7, 8}}).unsqueeze(0);
+  auto d = higgs::build_delay_pattern_mask(in, 100, 200);
+  CHECK((d.ids.sizes() == at::IntArrayRef({1, 4, 5})));
+  at::Tensor want = t2({{1, 2, 200, 200, 200},
+                        {100, 3, 4, 200, 200},
+                        {100, 100, 5, 6, 200},
+                        {100, 100, 100, 7, 8}});
+  CHECK(torch::equal(d.ids[0], want));
+  at::Tensor want_gen = t2({{1, 2, -1, -1, -1},
+                            {100, 3, 4, -1, -1},
+                            {100, 100, 5, 6, -1},
+                            {100, 100, 100, 7, 8}});
+  CHECK(torch::equal(d.ids_with_gen_mask[0], want_gen));
+  CHECK((d.ids.scalar_type() == torch::kLong));
+}
+
+TEST_CASE("delay_pattern: batch of two, -100 fill, and revert gives the input back") {
+  at::Tensor in = torch::arange(2 * 3 * 4, torch::kLong).reshape({2, 3, 4});
+  auto d = higgs::build_delay_pattern_mask(in, -100, -100);
+  REQUIRE((d.ids.sizes() == at::IntArrayRef({2, 3, 6})));
+  // Second sample, codebook 2: two -100, then 20..23.
+  CHECK(torch::equal(d.ids[1][2], torch::tensor({-100, -100, 20, 21, 22, 23}, torch::kLong)));
+  CHECK(torch::equal(d.ids[1][0], torch::tensor({12, 13, 14, 15, -100, -100}, torch::kLong)));
+  for (int b = 0; b < 2; ++b) CHECK(torch::equal(higgs::revert_delay_pattern(d.ids[b]), in[b]));
+}
+
+TEST_CASE("delay_pattern: one codebook is unchanged; revert rejects a too short input") {
+  at::Tensor in = torch::tensor({{{5, 6, 7}}}, torch::kLong);
+  CHECK(torch::equal(higgs::build_delay_pattern_mask(in, 1, 2).ids, in));
+  CHECK_THROWS(higgs::revert_delay_pattern(torch::zeros({4, 2}, torch::kLong)));
+  CHECK_THROWS(higgs::build_delay_pattern_mask(torch::zeros({4, 2}, torch::kLong), 0, 0));
+}
