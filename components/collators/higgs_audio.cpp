@@ -179,6 +179,8 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
       throw std::invalid_argument(where + ": " + std::to_string(n_placeholders) +
                                   " audio placeholders in input_ids but " +
                                   std::to_string(starts.size()) + " audios in audio_ids_start");
+    if (n_placeholders > 0 && (!codes.defined() || codes.dim() != 2))
+      throw std::invalid_argument(where + ": audio_ids_concat must be a (num_codebooks, T) tensor");
 
     size_t audio = 0;  // k-th placeholder of either kind <-> audio k (ChatMLDatasetSample)
     for (size_t pos = 0; pos < ids.size(); ++pos) {

@@ -2,7 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "components/data/delay_pattern.h"
+#include "framework/config/config.h"
 
 namespace {
 at::Tensor t2(std::vector<std::vector<int64_t>> rows) {
@@ -45,4 +52,36 @@ TEST_CASE("delay_pattern: one codebook is unchanged; revert rejects a too short 
   CHECK(torch::equal(higgs::build_delay_pattern_mask(in, 1, 2).ids, in));
   CHECK_THROWS(higgs::revert_delay_pattern(torch::zeros({4, 2}, torch::kLong)));
   CHECK_THROWS(higgs::build_delay_pattern_mask(torch::zeros({4, 2}, torch::kLong), 0, 0));
+}
+
+TEST_CASE("delay_pattern: random codes agree with an independent torch computation (Python)") {
+  namespace fs = std::filesystem;
+  torch::manual_seed(3);
+  at::Tensor codes = torch::randint(0, 1024, {2, 8, 13}, torch::kLong);
+  higgs::Json spec = {{"bos", 1024}, {"pad", 1025}, {"codes", higgs::Json::array()}};
+  for (int64_t b = 0; b < 2; ++b) {
+    higgs::Json rows = higgs::Json::array();
+    for (int64_t k = 0; k < 8; ++k) {
+      auto r = codes[b][k].contiguous();
+      rows.push_back(std::vector<int64_t>(r.data_ptr<int64_t>(), r.data_ptr<int64_t>() + 13));
+    }
+    spec["codes"].push_back(rows);
+  }
+  fs::path in = fs::temp_directory_path() / ("higgs_delay_" + std::to_string(::getpid()) + ".json");
+  fs::path out = in.string() + ".out";
+  std::ofstream(in) << spec.dump();
+  std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
+                    "/tests/python/delay_pattern_ref.py " + in.string() + " > " + out.string();
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  higgs::Json got = higgs::Json::parse(std::ifstream(out));
+  auto d = higgs::build_delay_pattern_mask(codes, 1024, 1025);
+  REQUIRE((d.ids.sizes() == at::IntArrayRef({2, 8, 20})));
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t k = 0; k < 8; ++k)
+      for (int64_t j = 0; j < 20; ++j) {
+        CHECK(d.ids[b][k][j].item<int64_t>() == got["ids"][b][k][j].get<int64_t>());
+        CHECK(d.ids_with_gen_mask[b][k][j].item<int64_t>() == got["gen"][b][k][j].get<int64_t>());
+      }
+  fs::remove(in);
+  fs::remove(out);
 }
