@@ -19,9 +19,9 @@ const auto kLong = torch::TensorOptions().dtype(torch::kLong);
 // One audio placeholder of a sample after Whisper chunking, in input order.
 struct Segment {
   bool out = false;
-  at::Tensor codes;         // (K, T)
-  at::Tensor label_codes;   // (K, T) from audio_label_ids_concat, or undefined
-  bool no_train = false;    // audio-out whose <|AUDIO_OUT|> label was < 0
+  at::Tensor codes;        // (K, T)
+  at::Tensor label_codes;  // (K, T) from audio_label_ids_concat, or undefined
+  bool no_train = false;   // audio-out whose <|AUDIO_OUT|> label was < 0
 };
 
 struct Prepared {
@@ -56,9 +56,8 @@ at::Tensor slice(const at::Tensor& concat, const std::vector<int64_t>& starts, s
 at::Tensor wrap(const at::Tensor& c, int64_t bos, int64_t eos, int64_t fill_bos, int64_t fill_pad,
                 bool delay) {
   const int64_t K = c.size(0);
-  at::Tensor x = torch::cat({torch::full({K, 1}, bos, kLong), c.to(torch::kLong),
-                             torch::full({K, 1}, eos, kLong)},
-                            1);
+  at::Tensor x = torch::cat(
+      {torch::full({K, 1}, bos, kLong), c.to(torch::kLong), torch::full({K, 1}, eos, kLong)}, 1);
   if (!delay) return x;
   return build_delay_pattern_mask(x.unsqueeze(0), fill_bos, fill_pad).ids.squeeze(0);
 }
@@ -129,18 +128,21 @@ HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
   if (o_.round_to < 1) throw std::invalid_argument("collator higgs_audio: round_to must be >= 1");
   if (o_.encode_whisper_embed) {
     if (!fe_)
-      throw std::invalid_argument("collator higgs_audio: encode_whisper_embed needs a feature extractor");
+      throw std::invalid_argument(
+          "collator higgs_audio: encode_whisper_embed needs a feature extractor");
     // The shape of one feature window, for the (0, n_mels, frames) tensors of audio-free batches.
     auto probe = fe_->extract({torch::zeros({1})});
     feature_shape_ = {probe.first.size(1), probe.first.size(2)};
   }
   if (o_.use_delay_pattern != ids_.use_delay_pattern && !o_.disable_audio_codes_transform)
-    spdlog::warn("collator higgs_audio: use_delay_pattern={} but the model config says {}; "
-                 "the model will not generate what it was trained on",
-                 o_.use_delay_pattern, ids_.use_delay_pattern);
+    spdlog::warn(
+        "collator higgs_audio: use_delay_pattern={} but the model config says {}; "
+        "the model will not generate what it was trained on",
+        o_.use_delay_pattern, ids_.use_delay_pattern);
   if (o_.encode_whisper_embed && !ids_.encode_whisper_embed)
-    spdlog::warn("collator higgs_audio: encode_whisper_embed is on but the model config has "
-                 "encode_whisper_embed=false: the features will be ignored by the model");
+    spdlog::warn(
+        "collator higgs_audio: encode_whisper_embed is on but the model config has "
+        "encode_whisper_embed=false: the features will be ignored by the model");
 }
 
 Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
@@ -149,8 +151,10 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
   size_t with_labels = 0;
   for (const auto& ex : examples) with_labels += get(ex, "label_ids").defined();
   if (with_labels != 0 && with_labels != examples.size())
-    throw std::invalid_argument("collator higgs_audio: some examples of the batch have label_ids "
-                                "and some do not; " + describe(examples[0], 0));
+    throw std::invalid_argument(
+        "collator higgs_audio: some examples of the batch have label_ids "
+        "and some do not; " +
+        describe(examples[0], 0));
   const bool return_labels = with_labels != 0;
 
   std::vector<Prepared> prepared(examples.size());
@@ -162,7 +166,8 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
     if (!input.defined() || input.dim() != 1)
       throw std::invalid_argument(where + ": input_ids must be a 1-D tensor");
     std::vector<int64_t> ids = to_vector(input);
-    std::vector<int64_t> labels = return_labels ? to_vector(get(ex, "label_ids")) : std::vector<int64_t>();
+    std::vector<int64_t> labels =
+        return_labels ? to_vector(get(ex, "label_ids")) : std::vector<int64_t>();
     if (return_labels && labels.size() != ids.size())
       throw std::invalid_argument(where + ": label_ids and input_ids differ in length");
     at::Tensor codes = get(ex, "audio_ids_concat"), code_labels = get(ex, "audio_label_ids_concat");
@@ -170,7 +175,8 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
     std::vector<int64_t> starts = starts_t.defined() ? to_vector(starts_t) : std::vector<int64_t>();
     at::Tensor wv = get(ex, "audio_waveforms_concat");
     at::Tensor wv_starts_t = get(ex, "audio_waveforms_start"), sr_t = get(ex, "audio_sample_rate");
-    std::vector<int64_t> wv_starts = wv_starts_t.defined() ? to_vector(wv_starts_t) : std::vector<int64_t>();
+    std::vector<int64_t> wv_starts =
+        wv_starts_t.defined() ? to_vector(wv_starts_t) : std::vector<int64_t>();
     std::vector<int64_t> rates = sr_t.defined() ? to_vector(sr_t) : std::vector<int64_t>();
 
     size_t n_placeholders = 0;
@@ -221,16 +227,18 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
         throw std::invalid_argument(where + ": encode_whisper_embed needs the waveform of audio " +
                                     std::to_string(a) + " (audio_waveforms_start/sample_rate)");
       if (rates[a] != fe_->sample_rate())
-        throw std::invalid_argument(where + ": audio " + std::to_string(a) + " is at " +
-                                    std::to_string(rates[a]) + " Hz but the feature extractor needs " +
-                                    std::to_string(fe_->sample_rate()) + " Hz: resample it in the dataset");
+        throw std::invalid_argument(
+            where + ": audio " + std::to_string(a) + " is at " + std::to_string(rates[a]) +
+            " Hz but the feature extractor needs " + std::to_string(fe_->sample_rate()) +
+            " Hz: resample it in the dataset");
       at::Tensor w = slice(wv, wv_starts, a);
       const int64_t n = w.numel();
       const auto chunk = static_cast<int64_t>(o_.chunk_size_seconds * fe_->sample_rate());
       if (n == 0) throw std::invalid_argument(where + ": audio " + std::to_string(a) + " is empty");
       const int64_t chunks = (n + chunk - 1) / chunk;
       if (chunks > 1 && (pos == 0 || pos + 1 >= ids.size()))
-        throw std::invalid_argument(where + ": <|AUDIO|> must sit between <|audio_bos|> and <|audio_eos|>");
+        throw std::invalid_argument(where +
+                                    ": <|AUDIO|> must sit between <|audio_bos|> and <|audio_eos|>");
       const int64_t T = c.size(1);
       for (int64_t j = 0; j < chunks; ++j) {
         const int64_t s0 = j * chunk, s1 = std::min(n, s0 + chunk);
@@ -278,8 +286,9 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
         lab = wrap(s.codes, kIgnoreIndex, eos, kIgnoreIndex, kIgnoreIndex, delay);
       } else {
         if (!s.label_codes.defined())
-          throw std::invalid_argument(describe(examples[i], i) +
-                                      ": disable_audio_codes_transform needs audio_label_ids_concat");
+          throw std::invalid_argument(
+              describe(examples[i], i) +
+              ": disable_audio_codes_transform needs audio_label_ids_concat");
         lab = s.label_codes.to(torch::kLong).clone();
       }
       if (s.no_train) lab.fill_(kIgnoreIndex);

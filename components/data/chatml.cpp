@@ -13,7 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
+[[noreturn]] void fail(const std::string& where, const std::string& field,
+                       const std::string& what) {
   throw ChatMLError(where + ": " + (field.empty() ? "" : field + ": ") + what);
 }
 
@@ -91,7 +92,8 @@ ChatMLContent parse_content_item(const Json& j, const std::string& where, const 
     c.type = ChatMLContent::Type::kAudio;
     c.raw_audio = opt_string(j, "raw_audio", where, field);
     auto url = opt_string(j, "audio_url", where, field);
-    if (!url && !c.raw_audio) fail(where, field, "audio content needs \"audio_url\" or \"raw_audio\"");
+    if (!url && !c.raw_audio)
+      fail(where, field, "audio content needs \"audio_url\" or \"raw_audio\"");
     c.audio_url = url.value_or("");
     c.audio_path = resolve_audio(c.audio_url, base_dir);
     c.offset = opt_number(j, "offset", where, field);
@@ -103,7 +105,8 @@ ChatMLContent parse_content_item(const Json& j, const std::string& where, const 
     }
     return c;
   }
-  fail(where, field + ".type", "unknown content type \"" + type + "\" (expected \"text\" or \"audio\")");
+  fail(where, field + ".type",
+       "unknown content type \"" + type + "\" (expected \"text\" or \"audio\")");
 }
 
 ChatMLMessage parse_message(const Json& j, const std::string& where, const std::string& field,
@@ -120,8 +123,8 @@ ChatMLMessage parse_message(const Json& j, const std::string& where, const std::
   if (content == j.end()) fail(where, field, "message has no \"content\"");
   if (content->is_array()) {
     for (size_t i = 0; i < content->size(); ++i)
-      m.content.push_back(parse_content_item((*content)[i], where,
-                                             field + ".content[" + std::to_string(i) + "]", base_dir));
+      m.content.push_back(parse_content_item(
+          (*content)[i], where, field + ".content[" + std::to_string(i) + "]", base_dir));
   } else {
     m.content.push_back(parse_content_item(*content, where, field + ".content", base_dir));
   }
@@ -141,9 +144,12 @@ std::vector<size_t> array_element_lines(const std::string& text) {
   for (char ch : text) {
     if (ch == '\n') ++line;
     if (in_string) {
-      if (escape) escape = false;
-      else if (ch == '\\') escape = true;
-      else if (ch == '"') in_string = false;
+      if (escape)
+        escape = false;
+      else if (ch == '\\')
+        escape = true;
+      else if (ch == '"')
+        in_string = false;
       continue;
     }
     if (std::isspace(static_cast<unsigned char>(ch))) continue;
@@ -151,23 +157,28 @@ std::vector<size_t> array_element_lines(const std::string& text) {
       lines.push_back(line);
       expect_element = false;
     }
-    if (ch == '"') in_string = true;
+    if (ch == '"')
+      in_string = true;
     else if (ch == '[' || ch == '{') {
       ++depth;
       if (depth == 1) expect_element = true;
-    } else if (ch == ']' || ch == '}') --depth;
-    else if (ch == ',' && depth == 1) expect_element = true;
+    } else if (ch == ']' || ch == '}')
+      --depth;
+    else if (ch == ',' && depth == 1)
+      expect_element = true;
   }
   return lines;
 }
 
-std::string parse_error_text(const Json::parse_error& e, const std::string& text, size_t base_line) {
+std::string parse_error_text(const Json::parse_error& e, const std::string& text,
+                             size_t base_line) {
   size_t line = base_line;
   for (size_t i = 0; i < e.byte && i < text.size(); ++i)
     if (text[i] == '\n') ++line;
   std::string msg = e.what();
   auto pos = msg.find("parse error");
-  return std::to_string(line) + ": invalid JSON: " + (pos == std::string::npos ? msg : msg.substr(pos));
+  return std::to_string(line) +
+         ": invalid JSON: " + (pos == std::string::npos ? msg : msg.substr(pos));
 }
 
 }  // namespace
@@ -237,7 +248,8 @@ std::vector<ChatMLSample> parse_chatml_text(const std::string& text, const std::
       throw ChatMLError(name + ": expected a JSON array of samples, got " + type_of(root));
     auto lines = array_element_lines(text);
     for (size_t i = 0; i < root.size(); ++i) {
-      std::string where = name + ":" + (lines.size() == root.size() ? std::to_string(lines[i]) : "?") +
+      std::string where = name + ":" +
+                          (lines.size() == root.size() ? std::to_string(lines[i]) : "?") +
                           " (sample " + std::to_string(i) + ")";
       out.push_back(parse_chatml_sample(root[i], where, base_dir));
     }

@@ -51,8 +51,8 @@ struct ChatMLSample {
   std::vector<ChatMLMessage> messages;
   std::optional<int64_t> start_index;
   std::optional<std::string> speaker;
-  Json misc;            // null when absent
-  std::string source;   // "data.jsonl:12" for messages
+  Json misc;           // null when absent
+  std::string source;  // "data.jsonl:12" for messages
 };
 
 /// Reads one sample object. `where` prefixes errors ("data.jsonl:12"); relative audio_url values

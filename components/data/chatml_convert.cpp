@@ -36,17 +36,19 @@ std::string strip_instruction(const std::string& text, const std::string& prefix
 ChatMLSample to_zero_shot_layout(const ChatMLSample& s, const ZeroShotLayoutOptions& opts) {
   std::vector<ChatMLMessage> system, rest;
   for (const auto& m : s.messages) {
-    if (m.role == "system" && rest.empty()) system.push_back(m);
-    else rest.push_back(m);
+    if (m.role == "system" && rest.empty())
+      system.push_back(m);
+    else
+      rest.push_back(m);
   }
   if (opts.system_prompt) {
     system.clear();
     if (!opts.system_prompt->empty()) system.push_back(text_message("system", *opts.system_prompt));
   } else if (!opts.scene.empty()) {
     system.clear();
-    system.push_back(text_message(
-        "system", "Generate audio following instruction.\n\n<|scene_desc_start|>\n" + opts.scene +
-                      "\n<|scene_desc_end|>"));
+    system.push_back(
+        text_message("system", "Generate audio following instruction.\n\n<|scene_desc_start|>\n" +
+                                   opts.scene + "\n<|scene_desc_end|>"));
   }
 
   ChatMLSample out;
@@ -62,20 +64,23 @@ ChatMLSample to_zero_shot_layout(const ChatMLSample& s, const ZeroShotLayoutOpti
   if (compact) {
     // Compact layout of earlier trainers: user [ref text, ref audio, target text], assistant audio.
     if (rest.size() != 2 || rest[0].role != "user" || rest[1].role != "assistant")
-      fail(s, "compact voice-cloning layout expects one user message [reference text, reference "
-              "audio, target text] followed by one assistant message with the target audio; got " +
-                  std::to_string(rest.size()) + " non-system messages");
+      fail(s,
+           "compact voice-cloning layout expects one user message [reference text, reference "
+           "audio, target text] followed by one assistant message with the target audio; got " +
+               std::to_string(rest.size()) + " non-system messages");
     const auto& c = rest[0].content;
     if (c.size() != 3 || !c[0].is_text() || !c[1].is_audio() || !c[2].is_text())
-      fail(s, "compact voice-cloning layout: the user content must be exactly [text (reference "
-              "transcript), audio (reference), text (target)]");
+      fail(s,
+           "compact voice-cloning layout: the user content must be exactly [text (reference "
+           "transcript), audio (reference), text (target)]");
     if (!has_audio(rest[1])) fail(s, "no target audio: the assistant message has no audio content");
     out.messages.push_back(text_message("user", c[0].text));
     ChatMLMessage ref;
     ref.role = "assistant";
     ref.content.push_back(c[1]);
     out.messages.push_back(std::move(ref));
-    out.messages.push_back(text_message("user", strip_instruction(c[2].text, opts.strip_instruction_prefix)));
+    out.messages.push_back(
+        text_message("user", strip_instruction(c[2].text, opts.strip_instruction_prefix)));
     out.messages.push_back(rest[1]);
     out.start_index = static_cast<int64_t>(out.messages.size()) - 1;
     return out;
@@ -91,7 +96,8 @@ ChatMLSample to_zero_shot_layout(const ChatMLSample& s, const ZeroShotLayoutOpti
     fail(s, "no target audio: the last message must be an assistant message with the target audio");
   if (s.start_index) {
     // Indices move when the system message is added or removed.
-    int64_t shift = static_cast<int64_t>(out.messages.size()) - static_cast<int64_t>(s.messages.size());
+    int64_t shift =
+        static_cast<int64_t>(out.messages.size()) - static_cast<int64_t>(s.messages.size());
     out.start_index = *s.start_index + shift;
   } else {
     out.start_index = last_assistant;

@@ -11,8 +11,10 @@ namespace {
 
 void append(ChatMLTokens& t, const std::vector<int64_t>& ids, bool labelled) {
   t.input_ids.insert(t.input_ids.end(), ids.begin(), ids.end());
-  if (labelled) t.label_ids.insert(t.label_ids.end(), ids.begin(), ids.end());
-  else t.label_ids.insert(t.label_ids.end(), ids.size(), kIgnoreIndex);
+  if (labelled)
+    t.label_ids.insert(t.label_ids.end(), ids.begin(), ids.end());
+  else
+    t.label_ids.insert(t.label_ids.end(), ids.size(), kIgnoreIndex);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ DelayPattern build_delay_pattern_mask(const at::Tensor& input_ids, int64_t bos_t
     if (T > 0) gen.select(1, k).narrow(1, k, T).copy_(src.select(1, k));
   }
   at::Tensor ids = gen.clone();
-  for (int64_t k = 0; k + 1 < K; ++k) ids.select(1, k).narrow(1, k + T, K - 1 - k).fill_(pad_token_id);
+  for (int64_t k = 0; k + 1 < K; ++k)
+    ids.select(1, k).narrow(1, k + T, K - 1 - k).fill_(pad_token_id);
   return {ids, gen};
 }
 

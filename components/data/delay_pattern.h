@@ -1,6 +1,7 @@
-// The delay pattern of MusicGen as Higgs Audio uses it (boson_multimodal/model/higgs_audio/utils.py):
-// codebook k is shifted right by k frames, so frame t of codebook k is predicted together with
-// frame t-k of codebook 0. See docs/data-format.md, "Delay pattern".
+// The delay pattern of MusicGen as Higgs Audio uses it
+// (boson_multimodal/model/higgs_audio/utils.py): codebook k is shifted right by k frames, so frame
+// t of codebook k is predicted together with frame t-k of codebook 0. See docs/data-format.md,
+// "Delay pattern".
 #pragma once
 
 #include <ATen/core/Tensor.h>

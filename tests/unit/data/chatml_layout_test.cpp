@@ -1,14 +1,15 @@
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest: glog's CHECK would replace doctest's
 #include <doctest/doctest.h>
+// clang-format on
+
+#include "components/data/chatml_layout.h"
 
 #include <filesystem>
 #include <fstream>
 
-#include "components/data/chatml_layout.h"
 #include "components/data/higgs_token_ids.h"
 #include "tests/unit/data/fake_text_tokenizer.h"
-
 using higgs::ChatMLContent;
 using higgs::ChatMLMessage;
 using higgs::ChatMLSample;
@@ -19,7 +20,9 @@ ChatMLMessage msg(std::string role, std::vector<ChatMLContent> c) {
   return ChatMLMessage{std::move(role), std::move(c), std::nullopt};
 }
 ChatMLContent text(std::string t) { return ChatMLContent::make_text(std::move(t)); }
-ChatMLContent audio(std::string url) { return ChatMLContent::make_audio(std::move(url), "/d/" + url); }
+ChatMLContent audio(std::string url) {
+  return ChatMLContent::make_audio(std::move(url), "/d/" + url);
+}
 
 // Labels as a string: labelled tokens decoded, each -100 written as '_'.
 std::string label_string(const std::vector<int64_t>& labels, const higgs::TextTokenizer& tok) {
@@ -51,12 +54,14 @@ TEST_CASE("chatml_layout: zero-shot sample gives the exact token string of gener
   // Spec 6.1's prompt text, followed by the trained target turn.
   const std::string prompt =
       "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nGenerate audio following "
-      "instruction.\n\n<|scene_desc_start|>\nAudio is recorded from a quiet room.\n<|scene_desc_end|>"
+      "instruction.\n\n<|scene_desc_start|>\nAudio is recorded from a quiet "
+      "room.\n<|scene_desc_end|>"
       "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nREF words<|eot_id|><|start_header_id|>"
       "assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>"
       "<|start_header_id|>user<|end_header_id|>\n\nTARGET words<|eot_id|><|start_header_id|>"
       "assistant<|end_header_id|>\n\n";
-  CHECK(tok.decode(t.input_ids) == prompt + "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>");
+  CHECK(tok.decode(t.input_ids) ==
+        prompt + "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>");
   // Only the target audio turn is labelled: the reference audio turn (index 2) carries none.
   REQUIRE(t.label_ids.size() == t.input_ids.size());
   const size_t n = t.input_ids.size();
@@ -73,11 +78,19 @@ TEST_CASE("chatml_layout: zero-shot sample gives the exact token string of gener
   // Every piece was encoded on its own.
   std::vector<std::string> pieces = {
       "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n",
-      zero_shot_sample().messages[0].content[0].text, "<|eot_id|>",
-      "<|start_header_id|>user<|end_header_id|>\n\n", "REF words", "<|eot_id|>",
-      "<|start_header_id|>assistant<|end_header_id|>\n\n", "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>",
-      "<|eot_id|>", "<|start_header_id|>user<|end_header_id|>\n\n", "TARGET words", "<|eot_id|>",
-      "<|start_header_id|>assistant<|end_header_id|>\n\n", "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>",
+      zero_shot_sample().messages[0].content[0].text,
+      "<|eot_id|>",
+      "<|start_header_id|>user<|end_header_id|>\n\n",
+      "REF words",
+      "<|eot_id|>",
+      "<|start_header_id|>assistant<|end_header_id|>\n\n",
+      "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>",
+      "<|eot_id|>",
+      "<|start_header_id|>user<|end_header_id|>\n\n",
+      "TARGET words",
+      "<|eot_id|>",
+      "<|start_header_id|>assistant<|end_header_id|>\n\n",
+      "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>",
       "<|eot_id|>"};
   CHECK(tok.calls == pieces);
 }
@@ -94,18 +107,19 @@ TEST_CASE("chatml_layout: label rules without start_index, eom, recipient, audio
   s.messages[2].recipient = "r";
   s.misc = {{"speaker", "from_misc"}};
   auto t = higgs::prepare_chatml_sample(s, tok);
-  CHECK(tok.decode(t.input_ids) ==
-        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nu<|audio_bos|><|AUDIO|>"
-        "<|audio_eos|><|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\na<|eom_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\nr<|recipient|>b<|audio_out_bos|>"
-        "<|AUDIO_OUT|><|audio_eos|><|eot_id|><|start_header_id|>tool<|end_header_id|>\n\n<|eot_id|>");
+  CHECK(
+      tok.decode(t.input_ids) ==
+      "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nu<|audio_bos|><|AUDIO|>"
+      "<|audio_eos|><|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\na<|eom_id|>"
+      "<|start_header_id|>assistant<|end_header_id|>\n\nr<|recipient|>b<|audio_out_bos|>"
+      "<|AUDIO_OUT|><|audio_eos|><|eot_id|><|start_header_id|>tool<|end_header_id|>\n\n<|eot_id|>");
   // Byte tokens: a header is 2 specials (3 in turn 0) + the role's letters + "\n\n".
   auto u = [](size_t n) { return std::string(n, '_'); };
   CHECK(label_string(t.label_ids, tok) ==
         u(3 + 4 + 2) + u(1) + u(3) + u(1) +  // header 0, "u", audio-in, eot
             u(2 + 9 + 2) + "a<|eom_id|>" + u(2 + 9 + 2) +
-            "r<|recipient|>b<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>" +
-            u(2 + 4 + 2) + u(1));
+            "r<|recipient|>b<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>" + u(2 + 4 + 2) +
+            u(1));
   CHECK(t.audio_contents.size() == 3);  // the tool audio is listed without a placeholder
   CHECK(t.speaker.value() == "from_misc");
 
@@ -129,7 +143,8 @@ TEST_CASE("chatml_layout: make_chatml_example builds the dataset-sample tensors"
   CHECK(ex.tensors.at("input_ids").size(0) == static_cast<int64_t>(t.input_ids.size()));
   CHECK((ex.tensors.at("audio_ids_concat").sizes() == at::IntArrayRef({8, 7})));
   CHECK(torch::equal(ex.tensors.at("audio_ids_start"), torch::tensor({0, 3}, torch::kLong)));
-  CHECK(torch::equal(ex.tensors.at("audio_speaker_indices"), torch::tensor({-1, -1}, torch::kLong)));
+  CHECK(
+      torch::equal(ex.tensors.at("audio_speaker_indices"), torch::tensor({-1, -1}, torch::kLong)));
   CHECK(ex.tensors.at("audio_waveforms_concat").numel() == 0);
   CHECK(ex.info["speaker"] == "spk_001");
   CHECK_THROWS(higgs::make_chatml_example(t, {c0}));
@@ -154,7 +169,8 @@ TEST_CASE("higgs_token_ids: read from a config.json, defaults, and checked again
                     "text tokenizer maps <|AUDIO|> to 128015 but the model config says 7: "
                     "tokenizer and model do not belong together");
   std::ofstream(p) << R"({"audio_num_codebooks": "eight"})";
-  CHECK_THROWS_WITH(higgs::HiggsTokenIds::from_file(p.string()),
-                    (p.string() + ": \"audio_num_codebooks\" has the wrong type (\"eight\")").c_str());
+  CHECK_THROWS_WITH(
+      higgs::HiggsTokenIds::from_file(p.string()),
+      (p.string() + ": \"audio_num_codebooks\" has the wrong type (\"eight\")").c_str());
   fs::remove(p);
 }

@@ -1,23 +1,23 @@
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest: glog's CHECK would replace doctest's
 #include <doctest/doctest.h>
+// clang-format on
+
+#include "components/data/chatml.h"
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
-
-#include "components/data/chatml.h"
-
 namespace fs = std::filesystem;
 using higgs::ChatMLError;
 
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("higgs_chatml_test_" + name + "_" +
-                                            std::to_string(::getpid()));
+  fs::path d =
+      fs::temp_directory_path() / ("higgs_chatml_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -42,11 +42,13 @@ const char* kGood =
 
 TEST_CASE("chatml: JSONL with every content form, relative and absolute audio paths") {
   fs::path dir = temp_dir("forms");
-  write(dir / "d.jsonl",
-        std::string(kGood) + "\n\n" +
-            R"({"messages": [{"role": "system", "content": [{"type": "text", "text": "sys"}, "plain", {"type": "audio", "audio_url": "/abs/r.wav", "offset": 1.5, "duration": 2}]},)"
-            R"( {"role": "assistant", "recipient": "tool", "content": {"type": "audio", "audio_url": "placeholder", "raw_audio": "QUJD"}}],)"
-            R"( "start_index": 1, "speaker": "spk_1", "misc": {"k": 1}, "id": "ignored"})" "\n");
+  write(
+      dir / "d.jsonl",
+      std::string(kGood) + "\n\n" +
+          R"({"messages": [{"role": "system", "content": [{"type": "text", "text": "sys"}, "plain", {"type": "audio", "audio_url": "/abs/r.wav", "offset": 1.5, "duration": 2}]},)"
+          R"( {"role": "assistant", "recipient": "tool", "content": {"type": "audio", "audio_url": "placeholder", "raw_audio": "QUJD"}}],)"
+          R"( "start_index": 1, "speaker": "spk_1", "misc": {"k": 1}, "id": "ignored"})"
+          "\n");
   auto samples = higgs::load_chatml_file((dir / "d.jsonl").string());
   REQUIRE(samples.size() == 2);
   const auto& a = samples[0];
@@ -82,7 +84,8 @@ TEST_CASE("chatml: JSONL with every content form, relative and absolute audio pa
 
 TEST_CASE("chatml: a JSON array names each sample's line") {
   fs::path dir = temp_dir("array");
-  write(dir / "d.json", std::string("[\n  ") + kGood + ",\n  {\"messages\": [\n   {\"role\": \"user\",\n" +
+  write(dir / "d.json", std::string("[\n  ") + kGood +
+                            ",\n  {\"messages\": [\n   {\"role\": \"user\",\n" +
                             "    \"content\": {\"type\": \"text\", \"text\": 3}}]}\n]\n");
   try {
     higgs::load_chatml_file((dir / "d.json").string());
@@ -101,31 +104,38 @@ TEST_CASE("chatml: a JSON array names each sample's line") {
 }
 
 TEST_CASE("chatml: strict errors name line, field and problem") {
-  CHECK(jsonl_error(std::string(kGood) + "\n" +
-                    R"({"messages": [{"role": "user", "content": {"type": "video", "url": "x"}}]})") ==
+  CHECK(jsonl_error(
+            std::string(kGood) + "\n" +
+            R"({"messages": [{"role": "user", "content": {"type": "video", "url": "x"}}]})") ==
         "d.jsonl:2 (sample 1): messages[0].content.type: unknown content type \"video\" "
         "(expected \"text\" or \"audio\")");
   CHECK(jsonl_error(R"({"messages": [{"content": "x"}]})") ==
         "d.jsonl:1 (sample 0): messages[0]: message has no \"role\"");
-  CHECK(jsonl_error(R"({"messages": [{"role": "user", "content": [{"type": "text", "text": ["a"]}]}]})") ==
+  CHECK(jsonl_error(
+            R"({"messages": [{"role": "user", "content": [{"type": "text", "text": ["a"]}]}]})") ==
         "d.jsonl:1 (sample 0): messages[0].content[0].text: must be a string, got an array");
   CHECK(jsonl_error(R"({"messages": [{"role": "user", "content": "x", "speaker": "a"}]})") ==
-        "d.jsonl:1 (sample 0): messages[0]: unknown key \"speaker\" (allowed: content, recipient, role)");
+        "d.jsonl:1 (sample 0): messages[0]: unknown key \"speaker\" (allowed: content, recipient, "
+        "role)");
   CHECK(jsonl_error(R"({"messages": [{"role": "user", "content": {"type": "audio"}}]})") ==
-        "d.jsonl:1 (sample 0): messages[0].content: audio content needs \"audio_url\" or \"raw_audio\"");
-  CHECK(jsonl_error(R"({"messages": [{"role": "user", "recipient": "t", "content": "x"}]})") ==
-        "d.jsonl:1 (sample 0): messages[0].recipient: only assistant messages may have a recipient");
-  CHECK(jsonl_error(std::string(kGood).replace(std::string(kGood).size() - 1, 1, ", \"start_index\": 1.5}")) ==
+        "d.jsonl:1 (sample 0): messages[0].content: audio content needs \"audio_url\" or "
+        "\"raw_audio\"");
+  CHECK(
+      jsonl_error(R"({"messages": [{"role": "user", "recipient": "t", "content": "x"}]})") ==
+      "d.jsonl:1 (sample 0): messages[0].recipient: only assistant messages may have a recipient");
+  CHECK(jsonl_error(std::string(kGood).replace(std::string(kGood).size() - 1, 1,
+                                               ", \"start_index\": 1.5}")) ==
         "d.jsonl:1 (sample 0): start_index: must be a non-negative integer");
   CHECK(jsonl_error(R"({"messages": []})") == "d.jsonl:1 (sample 0): messages: is empty");
   CHECK(jsonl_error(R"({"msgs": []})") == "d.jsonl:1 (sample 0): sample has no \"messages\"");
-  CHECK(jsonl_error("\n\n{\"messages\": [}") .rfind("d.jsonl:3: invalid JSON: parse error", 0) == 0);
+  CHECK(jsonl_error("\n\n{\"messages\": [}").rfind("d.jsonl:3: invalid JSON: parse error", 0) == 0);
   CHECK(jsonl_error("  ") == "d.jsonl: the file is empty");
   CHECK_THROWS_WITH_AS(higgs::load_chatml_file("/nonexistent/x.jsonl"),
                        "/nonexistent/x.jsonl: cannot open the ChatML file", ChatMLError);
 }
 
-TEST_CASE("chatml: compact layout becomes the generation.py layout with start_index on the target") {
+TEST_CASE(
+    "chatml: compact layout becomes the generation.py layout with start_index on the target") {
   auto s = higgs::parse_chatml_text(
       R"({"messages": [{"role": "user", "content": [{"type": "text", "text": "Ref words."},)"
       R"( {"type": "audio", "audio_url": "ref.wav"},)"

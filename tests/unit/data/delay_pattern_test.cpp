@@ -1,6 +1,9 @@
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest: glog's CHECK would replace doctest's
 #include <doctest/doctest.h>
+// clang-format on
+
+#include "components/data/delay_pattern.h"
 
 #include <unistd.h>
 
@@ -8,9 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "components/data/delay_pattern.h"
 #include "framework/config/config.h"
-
 namespace {
 at::Tensor t2(std::vector<std::vector<int64_t>> rows) {
   std::vector<at::Tensor> r;
@@ -24,15 +25,11 @@ TEST_CASE("delay_pattern: build with bos/pad fill, the utils.py docstring exampl
   at::Tensor in = t2({{1, 2}, {3, 4}, {5, 6}, {7, 8}}).unsqueeze(0);
   auto d = higgs::build_delay_pattern_mask(in, 100, 200);
   CHECK((d.ids.sizes() == at::IntArrayRef({1, 4, 5})));
-  at::Tensor want = t2({{1, 2, 200, 200, 200},
-                        {100, 3, 4, 200, 200},
-                        {100, 100, 5, 6, 200},
-                        {100, 100, 100, 7, 8}});
+  at::Tensor want = t2(
+      {{1, 2, 200, 200, 200}, {100, 3, 4, 200, 200}, {100, 100, 5, 6, 200}, {100, 100, 100, 7, 8}});
   CHECK(torch::equal(d.ids[0], want));
-  at::Tensor want_gen = t2({{1, 2, -1, -1, -1},
-                            {100, 3, 4, -1, -1},
-                            {100, 100, 5, 6, -1},
-                            {100, 100, 100, 7, 8}});
+  at::Tensor want_gen =
+      t2({{1, 2, -1, -1, -1}, {100, 3, 4, -1, -1}, {100, 100, 5, 6, -1}, {100, 100, 100, 7, 8}});
   CHECK(torch::equal(d.ids_with_gen_mask[0], want_gen));
   CHECK((d.ids.scalar_type() == torch::kLong));
 }

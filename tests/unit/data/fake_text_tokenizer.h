@@ -16,14 +16,34 @@ namespace higgs::test {
 class FakeTextTokenizer : public TextTokenizer {
  public:
   FakeTextTokenizer() {
-    const char* names[] = {
-        "<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
-        "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>", "<|reserved_special_token_2|>",
-        "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>", "<|eot_id|>", "<|python_tag|>",
-        "<|audio_bos|>", "<|audio_eos|>", "<|audio_out_bos|>", "<|reserved_special_token_6|>",
-        "<|AUDIO|>", "<|AUDIO_OUT|>", "<|recipient|>", "<|scene_desc_start|>", "<|scene_desc_end|>",
-        "<|generation_instruction_start|>", "<|generation_instruction_end|>", "<SE>", "</SE>",
-        "<SE_s>", "</SE_s>", "<SE_e>", "</SE_e>"};
+    const char* names[] = {"<|begin_of_text|>",
+                           "<|end_of_text|>",
+                           "<|reserved_special_token_0|>",
+                           "<|reserved_special_token_1|>",
+                           "<|finetune_right_pad_id|>",
+                           "<|reserved_special_token_2|>",
+                           "<|start_header_id|>",
+                           "<|end_header_id|>",
+                           "<|eom_id|>",
+                           "<|eot_id|>",
+                           "<|python_tag|>",
+                           "<|audio_bos|>",
+                           "<|audio_eos|>",
+                           "<|audio_out_bos|>",
+                           "<|reserved_special_token_6|>",
+                           "<|AUDIO|>",
+                           "<|AUDIO_OUT|>",
+                           "<|recipient|>",
+                           "<|scene_desc_start|>",
+                           "<|scene_desc_end|>",
+                           "<|generation_instruction_start|>",
+                           "<|generation_instruction_end|>",
+                           "<SE>",
+                           "</SE>",
+                           "<SE_s>",
+                           "</SE_s>",
+                           "<SE_e>",
+                           "</SE_e>"};
     int64_t id = 128000;
     for (const char* n : names) {
       special_[n] = id;

@@ -1,6 +1,7 @@
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest: glog's CHECK would replace doctest's
 #include <doctest/doctest.h>
+// clang-format on
 
 #include <filesystem>
 #include <fstream>
@@ -8,7 +9,6 @@
 #include "components/audio/audio_tokenizer.h"
 #include "components/collators/higgs_audio.h"
 #include "framework/run/build_context.h"
-
 using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;
@@ -72,14 +72,14 @@ TEST_CASE("higgs_audio collator: Whisper chunks repeat the audio-in placeholder 
   HiggsAudioCollator col(o, ids_k2(), std::make_shared<FakeFeatures>());
   Batch b = col.collate({whisper_example()});
   CHECK(torch::equal(b.at("input_ids"), L2({{ABOS, AIN, AEOS, ABOS, AIN, AEOS, ABOS, AIN, AEOS, 5,
-                                              AOBOS, AOUT, AEOS, P, P, P}})));
+                                             AOBOS, AOUT, AEOS, P, P, P}})));
   CHECK(torch::equal(b.at("label_ids"),
                      L2({{X, X, X, X, X, X, X, X, X, X, AOBOS, X, AEOS, X, X, X}})));
   // Each window carries the codes of its time span: frames [0,2), [2,5), [5,6).
-  CHECK(torch::equal(b.at("audio_in_ids"),
-                     L2({{1024, 0, 1, 1025, 1025, 1024, 2, 3, 4, 1025, 1025, 1024, 5, 1025, 1025},
-                         {1024, 1024, 10, 11, 1025, 1024, 1024, 12, 13, 14, 1025, 1024, 1024, 15,
-                          1025}})));
+  CHECK(torch::equal(
+      b.at("audio_in_ids"),
+      L2({{1024, 0, 1, 1025, 1025, 1024, 2, 3, 4, 1025, 1025, 1024, 5, 1025, 1025},
+          {1024, 1024, 10, 11, 1025, 1024, 1024, 12, 13, 14, 1025, 1024, 1024, 15, 1025}})));
   CHECK(torch::equal(b.at("audio_in_ids_start"), L1({0, 5, 11})));
   CHECK(torch::equal(b.at("audio_out_ids"), L2({{1024, 7, 1025, 1025}, {1024, 1024, 8, 1025}})));
   at::Tensor f = b.at("audio_features");
@@ -131,8 +131,11 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
     plan.components["collator"] = cn;
     return plan;
   };
-  higgs::Json config = {{"audio_in_token_idx", 7}, {"audio_out_token_idx", 8}, {"pad_token_id", 0},
-                        {"audio_num_codebooks", 4}, {"use_delay_pattern", true}};
+  higgs::Json config = {{"audio_in_token_idx", 7},
+                        {"audio_out_token_idx", 8},
+                        {"pad_token_id", 0},
+                        {"audio_num_codebooks", 4},
+                        {"use_delay_pattern", true}};
 
   // From the runtime object "model_config".
   auto plan = plan_with({{"type", "higgs_audio"}, {"round_to", 1}});

@@ -1,11 +1,11 @@
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest: glog's CHECK would replace doctest's
 #include <doctest/doctest.h>
+// clang-format on
 
 #include "components/collators/higgs_audio.h"
 #include "components/data/chatml_layout.h"
 #include "tests/unit/data/fake_text_tokenizer.h"
-
 using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;
@@ -63,11 +63,16 @@ at::Tensor delayed(const at::Tensor& c, bool label) {
   for (int64_t k = 0; k < K; ++k)
     for (int64_t j = 0; j < T + K + 1; ++j) {
       int64_t v;
-      if (j < k) v = label ? X : 1024;
-      else if (j == k) v = label ? X : 1024;
-      else if (j <= k + T) v = c[k][j - k - 1].item<int64_t>();
-      else if (j == k + T + 1) v = 1025;
-      else v = label ? X : 1025;
+      if (j < k)
+        v = label ? X : 1024;
+      else if (j == k)
+        v = label ? X : 1024;
+      else if (j <= k + T)
+        v = c[k][j - k - 1].item<int64_t>();
+      else if (j == k + T + 1)
+        v = 1025;
+      else
+        v = label ? X : 1025;
       out[k][j] = v;
     }
   return out;
@@ -133,7 +138,8 @@ TEST_CASE("higgs_audio collator: zero-shot ChatML sample, K=8, reference audio n
   CHECK(b.at("label_audio_ids")[0][12 + 6].item<int64_t>() == X);
 }
 
-TEST_CASE("higgs_audio collator: batch of two lengths, pad_left, round_to, a sample without audio") {
+TEST_CASE(
+    "higgs_audio collator: batch of two lengths, pad_left, round_to, a sample without audio") {
   Example a = example({1, 2, 3, AOUT, 4}, {X, X, 3, AOUT, 4}, {{7}, {8}}, {0});
   Example none = example({9, 10}, {9, X}, {}, {});
   HiggsAudioCollator::Options o;
@@ -205,8 +211,7 @@ TEST_CASE("higgs_audio collator: untrained audio-out turn gives all -100 audio l
   HiggsAudioCollator::Options o;
   o.mask_audio_out_token_label = false;  // the flag is read from the label before masking anyway
   Batch b = HiggsAudioCollator(o, ids_k(2)).collate({ex});
-  CHECK(eq(b, "label_audio_ids",
-           L2({{X, X, X, X, X, 2, 1025, X}, {X, X, X, X, X, X, 4, 1025}})));
+  CHECK(eq(b, "label_audio_ids", L2({{X, X, X, X, X, 2, 1025, X}, {X, X, X, X, X, X, 4, 1025}})));
   CHECK(eq(b, "audio_out_ids_start", L1({0, 4})));
 }
 
