@@ -95,4 +95,9 @@ std::string rewrite_sound_events(std::string text);
 /// Applies rewrite_sound_events to every text item of user and assistant messages.
 void rewrite_sound_events(ChatMLSample& s);
 
+/// The transcript normalisation examples/generation.py applies to the text to speak: full-width
+/// punctuation to ASCII, "(" and ")" to spaces, degrees spelled out, sound-event tags rewritten,
+/// blank lines dropped, whitespace collapsed, and a "." added when no final punctuation.
+std::string normalize_transcript(const std::string& text);
+
 }  // namespace higgs

@@ -1,4 +1,5 @@
 // Layout conversion and text rewriting of ChatML samples (declared in chatml.h).
+#include <sstream>
 #include <utility>
 
 #include "components/data/chatml.h"
@@ -126,6 +127,59 @@ std::string rewrite_sound_events(std::string text) {
       text.replace(pos, t.size(), r);
   }
   return text;
+}
+
+namespace {
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+}  // namespace
+
+std::string normalize_transcript(const std::string& input) {
+  static const std::pair<const char*, const char*> kPunct[] = {
+      {"，", ", "}, {"。", "."}, {"：", ":"},  {"；", ";"},  {"？", "?"},  {"！", "!"},
+      {"（", "("},  {"）", ")"}, {"【", "["},  {"】", "]"},  {"《", "<"},  {"》", ">"},
+      {"“", "\""},  {"”", "\""}, {"‘", "'"},   {"’", "'"},   {"、", ","},  {"—", "-"},
+      {"…", "..."}, {"·", "."},  {"「", "\""}, {"」", "\""}, {"『", "\""}, {"』", "\""}};
+  std::string text = input;
+  for (const auto& [from, to] : kPunct) replace_all(text, from, to);
+  replace_all(text, "(", " ");
+  replace_all(text, ")", " ");
+  replace_all(text, "°F", " degrees Fahrenheit");
+  replace_all(text, "°C", " degrees Celsius");
+  text = rewrite_sound_events(std::move(text));
+  // Python's str.split() also splits on these Unicode spaces.
+  for (const char* u : {"\u00a0", "\u2002", "\u2003", "\u2009", "\u3000"})
+    replace_all(text, u, " ");
+  // Drop blank lines and collapse whitespace inside each line.
+  std::string out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::string collapsed;
+    bool pending_space = false;
+    for (char c : line) {
+      if (is_space(c)) {
+        pending_space = !collapsed.empty();
+        continue;
+      }
+      if (pending_space) collapsed += ' ';
+      pending_space = false;
+      collapsed += c;
+    }
+    if (collapsed.empty()) continue;
+    if (!out.empty()) out += '\n';
+    out += collapsed;
+  }
+  static const char* kEnds[] = {".", "!", "?", ",", ";", "\"", "'", "</SE_e>", "</SE>"};
+  for (const char* e : kEnds) {
+    const std::string end = e;
+    if (out.size() >= end.size() && out.compare(out.size() - end.size(), end.size(), end) == 0)
+      return out;
+  }
+  return out + ".";
 }
 
 void rewrite_sound_events(ChatMLSample& s) {

@@ -205,3 +205,14 @@ TEST_CASE("chatml: sound-event tags are rewritten as generation.py does") {
   CHECK(s.messages[0].content[0].text == "[laugh]");
   CHECK(s.messages[1].content[0].text == "a <SE>[Cough]</SE>");
 }
+
+TEST_CASE("chatml: transcript normalisation of generation.py") {
+  CHECK(higgs::normalize_transcript("你好，世界。") == "你好, 世界.");
+  CHECK(higgs::normalize_transcript("  It is 20°C (warm)  [laugh]\n\n\t second   line ") ==
+        "It is 20 degrees Celsius warm <SE>[Laughter]</SE>\nsecond line.");
+  CHECK(higgs::normalize_transcript("Done!") == "Done!");
+  CHECK(higgs::normalize_transcript("a\u3000\u3000b!") == "a b!");
+  CHECK(higgs::normalize_transcript("“Quote”") == "\"Quote\"");
+  CHECK(higgs::normalize_transcript("[music end]") == "<SE_e>[Music]</SE_e>");
+  CHECK(higgs::normalize_transcript("a…b") == "a...b.");
+}
