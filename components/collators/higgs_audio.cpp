@@ -72,6 +72,120 @@ at::Tensor starts_of(const std::vector<at::Tensor>& parts) {
   return torch::tensor(starts, kLong);
 }
 
+struct Setup {
+  const HiggsAudioCollator::Options& o;
+  const HiggsTokenIds& ids;
+  const FeatureExtractor* fe;
+  int64_t num_codebooks;
+};
+
+// Reads one example, maps its placeholders to code segments, and repeats audio-in placeholders
+// per Whisper window.
+Prepared prepare_example(const Example& ex, size_t index, bool return_labels, const Setup& s) {
+  const int64_t in_id = s.ids.audio_in_token_idx, out_id = s.ids.audio_out_token_idx;
+  const std::string where = describe(ex, index);
+  Prepared p;
+  at::Tensor input = get(ex, "input_ids");
+  if (!input.defined() || input.dim() != 1)
+    throw std::invalid_argument(where + ": input_ids must be a 1-D tensor");
+  std::vector<int64_t> ids = to_vector(input);
+  std::vector<int64_t> labels =
+      return_labels ? to_vector(get(ex, "label_ids")) : std::vector<int64_t>();
+  if (return_labels && labels.size() != ids.size())
+    throw std::invalid_argument(where + ": label_ids and input_ids differ in length");
+  at::Tensor codes = get(ex, "audio_ids_concat"), code_labels = get(ex, "audio_label_ids_concat");
+  at::Tensor starts_t = get(ex, "audio_ids_start");
+  std::vector<int64_t> starts = starts_t.defined() ? to_vector(starts_t) : std::vector<int64_t>();
+  at::Tensor wv = get(ex, "audio_waveforms_concat");
+  at::Tensor wv_starts_t = get(ex, "audio_waveforms_start"), sr_t = get(ex, "audio_sample_rate");
+  std::vector<int64_t> wv_starts =
+      wv_starts_t.defined() ? to_vector(wv_starts_t) : std::vector<int64_t>();
+  std::vector<int64_t> rates = sr_t.defined() ? to_vector(sr_t) : std::vector<int64_t>();
+
+  size_t n_placeholders = 0;
+  for (int64_t id : ids) n_placeholders += (id == in_id || id == out_id);
+  if (n_placeholders != starts.size())
+    throw std::invalid_argument(where + ": " + std::to_string(n_placeholders) +
+                                " audio placeholders in input_ids but " +
+                                std::to_string(starts.size()) + " audios in audio_ids_start");
+  if (n_placeholders > 0 && (!codes.defined() || codes.dim() != 2))
+    throw std::invalid_argument(where + ": audio_ids_concat must be a (num_codebooks, T) tensor");
+
+  size_t audio = 0;  // k-th placeholder of either kind <-> audio k (ChatMLDatasetSample)
+  for (size_t pos = 0; pos < ids.size(); ++pos) {
+    const int64_t id = ids[pos];
+    if (id != in_id && id != out_id) {
+      p.input_ids.push_back(id);
+      if (return_labels) p.label_ids.push_back(labels[pos]);
+      continue;
+    }
+    const size_t a = audio++;
+    at::Tensor c = slice(codes, starts, a);
+    if (c.size(0) < s.num_codebooks)
+      throw std::invalid_argument(where + ": audio " + std::to_string(a) + " has " +
+                                  std::to_string(c.size(0)) + " codebooks, the model needs " +
+                                  std::to_string(s.num_codebooks));
+    c = c.narrow(0, 0, s.num_codebooks);
+    at::Tensor cl;
+    if (code_labels.defined()) cl = slice(code_labels, starts, a).narrow(0, 0, s.num_codebooks);
+    Segment seg{id == out_id, c, cl, false};
+    if (seg.out) {
+      if (return_labels) {
+        seg.no_train = labels[pos] < 0;  // read before the masking below
+        p.label_ids.push_back(s.o.mask_audio_out_token_label ? kIgnoreIndex : labels[pos]);
+      }
+      p.input_ids.push_back(id);
+      p.segments.push_back(seg);
+      continue;
+    }
+    if (!s.o.encode_whisper_embed) {
+      p.input_ids.push_back(id);
+      if (return_labels) p.label_ids.push_back(labels[pos]);
+      p.segments.push_back(seg);
+      continue;
+    }
+    // Whisper: split the waveform into chunk_size_seconds windows and repeat the
+    // <|audio_bos|><|AUDIO|><|audio_eos|> triple once per window, as the reference does.
+    if (a >= wv_starts.size() || a >= rates.size())
+      throw std::invalid_argument(where + ": encode_whisper_embed needs the waveform of audio " +
+                                  std::to_string(a) + " (audio_waveforms_start/sample_rate)");
+    if (rates[a] != s.fe->sample_rate())
+      throw std::invalid_argument(
+          where + ": audio " + std::to_string(a) + " is at " + std::to_string(rates[a]) +
+          " Hz but the feature extractor needs " + std::to_string(s.fe->sample_rate()) +
+          " Hz: resample it in the dataset");
+    at::Tensor w = slice(wv, wv_starts, a);
+    const int64_t n = w.numel();
+    const auto chunk = static_cast<int64_t>(s.o.chunk_size_seconds * s.fe->sample_rate());
+    if (n == 0) throw std::invalid_argument(where + ": audio " + std::to_string(a) + " is empty");
+    const int64_t chunks = (n + chunk - 1) / chunk;
+    if (chunks > 1 && (pos == 0 || pos + 1 >= ids.size()))
+      throw std::invalid_argument(where +
+                                  ": <|AUDIO|> must sit between <|audio_bos|> and <|audio_eos|>");
+    const int64_t T = c.size(1);
+    for (int64_t j = 0; j < chunks; ++j) {
+      const int64_t s0 = j * chunk, s1 = std::min(n, s0 + chunk);
+      p.whisper_chunks.push_back(w.narrow(0, s0, s1 - s0));
+      if (j > 0) {  // the previous chunk's <|audio_eos|>, then this chunk's <|audio_bos|>
+        p.input_ids.push_back(ids[pos + 1]);
+        p.input_ids.push_back(ids[pos - 1]);
+        if (return_labels) {
+          p.label_ids.push_back(labels[pos + 1]);
+          p.label_ids.push_back(labels[pos - 1]);
+        }
+      }
+      p.input_ids.push_back(id);
+      if (return_labels) p.label_ids.push_back(labels[pos]);
+      // Each window gets the codes of its time span (the reference indexes codes by the
+      // duplicated placeholders, which picks other audios' codes; see docs/data-format.md).
+      const int64_t f0 = s0 * T / n, f1 = j + 1 == chunks ? T : s1 * T / n;
+      Segment part{false, c.narrow(1, f0, f1 - f0), cl.defined() ? cl.narrow(1, f0, f1 - f0) : cl,
+                   false};
+      p.segments.push_back(part);
+    }
+  }
+  return p;
+}
 }  // namespace
 
 void HiggsAudioCollator::bind(Binder& b, Options& o) {
@@ -147,7 +261,6 @@ HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
 
 Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
   if (examples.empty()) throw std::invalid_argument("collator higgs_audio: empty batch");
-  const int64_t in_id = ids_.audio_in_token_idx, out_id = ids_.audio_out_token_idx;
   size_t with_labels = 0;
   for (const auto& ex : examples) with_labels += get(ex, "label_ids").defined();
   if (with_labels != 0 && with_labels != examples.size())
@@ -157,111 +270,10 @@ Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {
         describe(examples[0], 0));
   const bool return_labels = with_labels != 0;
 
-  std::vector<Prepared> prepared(examples.size());
-  for (size_t i = 0; i < examples.size(); ++i) {
-    const Example& ex = examples[i];
-    const std::string where = describe(ex, i);
-    Prepared& p = prepared[i];
-    at::Tensor input = get(ex, "input_ids");
-    if (!input.defined() || input.dim() != 1)
-      throw std::invalid_argument(where + ": input_ids must be a 1-D tensor");
-    std::vector<int64_t> ids = to_vector(input);
-    std::vector<int64_t> labels =
-        return_labels ? to_vector(get(ex, "label_ids")) : std::vector<int64_t>();
-    if (return_labels && labels.size() != ids.size())
-      throw std::invalid_argument(where + ": label_ids and input_ids differ in length");
-    at::Tensor codes = get(ex, "audio_ids_concat"), code_labels = get(ex, "audio_label_ids_concat");
-    at::Tensor starts_t = get(ex, "audio_ids_start");
-    std::vector<int64_t> starts = starts_t.defined() ? to_vector(starts_t) : std::vector<int64_t>();
-    at::Tensor wv = get(ex, "audio_waveforms_concat");
-    at::Tensor wv_starts_t = get(ex, "audio_waveforms_start"), sr_t = get(ex, "audio_sample_rate");
-    std::vector<int64_t> wv_starts =
-        wv_starts_t.defined() ? to_vector(wv_starts_t) : std::vector<int64_t>();
-    std::vector<int64_t> rates = sr_t.defined() ? to_vector(sr_t) : std::vector<int64_t>();
-
-    size_t n_placeholders = 0;
-    for (int64_t id : ids) n_placeholders += (id == in_id || id == out_id);
-    if (n_placeholders != starts.size())
-      throw std::invalid_argument(where + ": " + std::to_string(n_placeholders) +
-                                  " audio placeholders in input_ids but " +
-                                  std::to_string(starts.size()) + " audios in audio_ids_start");
-    if (n_placeholders > 0 && (!codes.defined() || codes.dim() != 2))
-      throw std::invalid_argument(where + ": audio_ids_concat must be a (num_codebooks, T) tensor");
-
-    size_t audio = 0;  // k-th placeholder of either kind <-> audio k (ChatMLDatasetSample)
-    for (size_t pos = 0; pos < ids.size(); ++pos) {
-      const int64_t id = ids[pos];
-      if (id != in_id && id != out_id) {
-        p.input_ids.push_back(id);
-        if (return_labels) p.label_ids.push_back(labels[pos]);
-        continue;
-      }
-      const size_t a = audio++;
-      at::Tensor c = slice(codes, starts, a);
-      if (c.size(0) < num_codebooks_)
-        throw std::invalid_argument(where + ": audio " + std::to_string(a) + " has " +
-                                    std::to_string(c.size(0)) + " codebooks, the model needs " +
-                                    std::to_string(num_codebooks_));
-      c = c.narrow(0, 0, num_codebooks_);
-      at::Tensor cl;
-      if (code_labels.defined()) cl = slice(code_labels, starts, a).narrow(0, 0, num_codebooks_);
-      Segment seg{id == out_id, c, cl, false};
-      if (seg.out) {
-        if (return_labels) {
-          seg.no_train = labels[pos] < 0;  // read before the masking below
-          p.label_ids.push_back(o_.mask_audio_out_token_label ? kIgnoreIndex : labels[pos]);
-        }
-        p.input_ids.push_back(id);
-        p.segments.push_back(seg);
-        continue;
-      }
-      if (!o_.encode_whisper_embed) {
-        p.input_ids.push_back(id);
-        if (return_labels) p.label_ids.push_back(labels[pos]);
-        p.segments.push_back(seg);
-        continue;
-      }
-      // Whisper: split the waveform into chunk_size_seconds windows and repeat the
-      // <|audio_bos|><|AUDIO|><|audio_eos|> triple once per window, as the reference does.
-      if (a >= wv_starts.size() || a >= rates.size())
-        throw std::invalid_argument(where + ": encode_whisper_embed needs the waveform of audio " +
-                                    std::to_string(a) + " (audio_waveforms_start/sample_rate)");
-      if (rates[a] != fe_->sample_rate())
-        throw std::invalid_argument(
-            where + ": audio " + std::to_string(a) + " is at " + std::to_string(rates[a]) +
-            " Hz but the feature extractor needs " + std::to_string(fe_->sample_rate()) +
-            " Hz: resample it in the dataset");
-      at::Tensor w = slice(wv, wv_starts, a);
-      const int64_t n = w.numel();
-      const auto chunk = static_cast<int64_t>(o_.chunk_size_seconds * fe_->sample_rate());
-      if (n == 0) throw std::invalid_argument(where + ": audio " + std::to_string(a) + " is empty");
-      const int64_t chunks = (n + chunk - 1) / chunk;
-      if (chunks > 1 && (pos == 0 || pos + 1 >= ids.size()))
-        throw std::invalid_argument(where +
-                                    ": <|AUDIO|> must sit between <|audio_bos|> and <|audio_eos|>");
-      const int64_t T = c.size(1);
-      for (int64_t j = 0; j < chunks; ++j) {
-        const int64_t s0 = j * chunk, s1 = std::min(n, s0 + chunk);
-        p.whisper_chunks.push_back(w.narrow(0, s0, s1 - s0));
-        if (j > 0) {  // the previous chunk's <|audio_eos|>, then this chunk's <|audio_bos|>
-          p.input_ids.push_back(ids[pos + 1]);
-          p.input_ids.push_back(ids[pos - 1]);
-          if (return_labels) {
-            p.label_ids.push_back(labels[pos + 1]);
-            p.label_ids.push_back(labels[pos - 1]);
-          }
-        }
-        p.input_ids.push_back(id);
-        if (return_labels) p.label_ids.push_back(labels[pos]);
-        // Each window gets the codes of its time span (the reference indexes codes by the
-        // duplicated placeholders, which picks other audios' codes; see docs/data-format.md).
-        const int64_t f0 = s0 * T / n, f1 = j + 1 == chunks ? T : s1 * T / n;
-        Segment part{false, c.narrow(1, f0, f1 - f0), cl.defined() ? cl.narrow(1, f0, f1 - f0) : cl,
-                     false};
-        p.segments.push_back(part);
-      }
-    }
-  }
+  std::vector<Prepared> prepared;
+  const Setup setup{o_, ids_, fe_.get(), num_codebooks_};
+  for (size_t i = 0; i < examples.size(); ++i)
+    prepared.push_back(prepare_example(examples[i], i, return_labels, setup));
 
   // Audio codes: [BOS, C, EOS] + delay for inputs; [-100, C, EOS] + delay(-100, -100) for labels.
   const bool transform = !o_.disable_audio_codes_transform;
