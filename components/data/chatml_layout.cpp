@@ -21,6 +21,7 @@ void append(ChatMLTokens& t, const std::vector<int64_t>& ids, bool labelled) {
 
 ChatMLTokens prepare_chatml_sample(const ChatMLSample& sample, const TextTokenizer& tok) {
   ChatMLTokens t;
+  t.source = sample.source;
   if (sample.speaker) {
     t.speaker = sample.speaker;
   } else if (sample.misc.is_object() && sample.misc.contains("speaker")) {
@@ -100,6 +101,7 @@ Example make_chatml_example(const ChatMLTokens& tokens, const std::vector<at::Te
   std::vector<int64_t> spk = speaker_indices;
   if (spk.empty()) spk.assign(n, -1);
   ex.tensors["audio_speaker_indices"] = torch::tensor(spk, i64);
+  if (!tokens.source.empty()) ex.info["source"] = tokens.source;
   if (tokens.speaker) ex.info["speaker"] = *tokens.speaker;
   return ex;
 }

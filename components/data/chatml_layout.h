@@ -25,6 +25,7 @@ struct ChatMLTokens {
   std::vector<int64_t> input_ids, label_ids;
   std::vector<ChatMLContent> audio_contents;
   std::optional<std::string> speaker;  // sample.speaker, else misc["speaker"]
+  std::string source;                  // sample.source ("data.jsonl:12"), for messages
 };
 
 /// Tokenizes a sample exactly as prepare_chatml_sample does: every piece (header, recipient, text,

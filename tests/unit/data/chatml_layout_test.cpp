@@ -43,6 +43,7 @@ ChatMLSample zero_shot_sample() {
   };
   s.start_index = 4;
   s.speaker = "spk_001";
+  s.source = "z.jsonl:7";
   return s;
 }
 
@@ -147,6 +148,7 @@ TEST_CASE("chatml_layout: make_chatml_example builds the dataset-sample tensors"
       torch::equal(ex.tensors.at("audio_speaker_indices"), torch::tensor({-1, -1}, torch::kLong)));
   CHECK(ex.tensors.at("audio_waveforms_concat").numel() == 0);
   CHECK(ex.info["speaker"] == "spk_001");
+  CHECK(ex.info["source"] == "z.jsonl:7");
   CHECK_THROWS(higgs::make_chatml_example(t, {c0}));
 }
 
