@@ -32,6 +32,9 @@ TEST_CASE("higgs_audio collator: random batches agree with tests/python/higgs_co
   higgs::HiggsTokenIds ids;
   ids.audio_num_codebooks = 4;
   ids.use_delay_pattern = true;
+  std::vector<higgs::HiggsAudioCollator::Options> options;
+  std::vector<std::vector<higgs::Example>> batches;
+  Json cases = Json::array();
   for (int trial = 0; trial < 8; ++trial) {
     higgs::HiggsAudioCollator::Options o;
     o.round_to = std::vector<int64_t>{1, 3, 8}[trial % 3];
@@ -91,18 +94,24 @@ TEST_CASE("higgs_audio collator: random batches agree with tests/python/higgs_co
                    {"round_to", o.round_to},
                    {"pad_left", o.pad_left}}},
                  {"samples", samples}};
-    fs::path in =
-        fs::temp_directory_path() / ("higgs_collator_py_" + std::to_string(::getpid()) + ".json");
-    fs::path out = in.string() + ".out";
-    std::ofstream(in) << spec.dump();
-    std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
-                      "/tests/python/higgs_collator_ref.py " + in.string() + " > " + out.string();
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    Json want = Json::parse(std::ifstream(out));
-    fs::remove(in);
-    fs::remove(out);
-
-    higgs::Batch got = higgs::HiggsAudioCollator(o, ids).collate(batch);
+    cases.push_back(spec);
+    options.push_back(o);
+    batches.push_back(batch);
+  }
+  fs::path in =
+      fs::temp_directory_path() / ("higgs_collator_py_" + std::to_string(::getpid()) + ".json");
+  fs::path out = in.string() + ".out";
+  std::ofstream(in) << cases.dump();
+  std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
+                    "/tests/python/higgs_collator_ref.py " + in.string() + " > " + out.string();
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  Json wants = Json::parse(std::ifstream(out));
+  fs::remove(in);
+  fs::remove(out);
+  REQUIRE(wants.size() == batches.size());
+  for (size_t trial = 0; trial < batches.size(); ++trial) {
+    const Json& want = wants[trial];
+    higgs::Batch got = higgs::HiggsAudioCollator(options[trial], ids).collate(batches[trial]);
     for (const auto& [name, field] : want.items()) {
       CAPTURE(trial);
       CAPTURE(name);
