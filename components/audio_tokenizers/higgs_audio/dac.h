@@ -24,7 +24,7 @@ struct Conv1d {
 
 /// Snake1d: x + 1/(alpha + 1e-9) * sin(alpha * x)^2, alpha per channel.
 struct Snake1d {
-  at::Tensor alpha;  // (1, C, 1)
+  at::Tensor alpha, inv_alpha;  // (1, C, 1); inv_alpha = 1 / (alpha + 1e-9)
   at::Tensor operator()(const at::Tensor& x) const;
 };
 

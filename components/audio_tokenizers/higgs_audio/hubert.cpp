@@ -155,7 +155,7 @@ at::Tensor HubertModel::mean_hidden_state(const at::Tensor& wave, const Lengths&
   at::Tensor sum;
   int64_t n = 0;
   run(wave, lengths, out_lengths, [&](const at::Tensor& h) {
-    sum = sum.defined() ? sum + h : h.clone();
+    sum = sum.defined() ? sum.add_(h) : h.clone();
     ++n;
   });
   return sum / static_cast<double>(n);
