@@ -5,8 +5,15 @@
 namespace higgs::higgs_audio {
 
 at::Tensor Conv1d::operator()(const at::Tensor& x) const {
-  if (transposed)
+  if (transposed) {
+    // LibTorch 1.13 sends a bf16 ConvTranspose1d on CPU to the non-transposed oneDNN kernel,
+    // which rejects the shapes; that one layer runs in fp32 there.
+    if (x.is_cpu() && x.scalar_type() == at::kBFloat16)
+      return at::conv_transpose1d(x.to(at::kFloat), weight.to(at::kFloat), bias.to(at::kFloat),
+                                  stride, padding, output_padding, groups, dilation)
+          .to(at::kBFloat16);
     return at::conv_transpose1d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  }
   return at::conv1d(x, weight, bias, stride, padding, dilation, groups);
 }
 

@@ -67,6 +67,10 @@ inline const TinyFixture& tiny_fixture() {
     f.results = read_pickled_dict(f.dir + "/results.pth");
     return f;
   }();
+  static const struct Cleanup {
+    std::string dir;
+    ~Cleanup() { std::filesystem::remove_all(dir); }
+  } cleanup{fx.dir};
   return fx;
 }
 

@@ -196,6 +196,41 @@ TEST_CASE("higgs_audio: RVQ codes equal a brute-force nearest-neighbour search")
   CHECK(ambiguous < 3);
 }
 
+TEST_CASE("higgs_audio: bfloat16 runs the same architecture with in-range codes") {
+  const auto& fx = tiny_fixture();
+  ha::RunOptions run;
+  run.dtype = "bfloat16";
+  ha::HiggsAudioTokenizerModel m(fx.config, fx.weights, run);
+  at::Tensor w = fx.results.at("wave3");
+  at::Tensor codes = m.encode(w);
+  CHECK(codes.sizes() == fx.results.at("codes3").sizes());
+  CHECK(codes.min().item<int64_t>() >= 0);
+  CHECK(codes.max().item<int64_t>() < 64);
+  at::Tensor out = m.decode(codes);
+  CHECK(out.dtype() == torch::kFloat);
+  CHECK(out.size(0) == codes.size(1) * 960);
+  CHECK(torch::isfinite(out).all().item<bool>());
+  run.dtype = "float16";
+  CHECK(error_of([&] { ha::HiggsAudioTokenizerModel bad(fx.config, fx.weights, run); })
+            .find("bfloat16") != std::string::npos);
+}
+
+TEST_CASE("higgs_audio: load_higgs_audio_tokenizer reads a directory through a loader") {
+  const auto& fx = tiny_fixture();
+  const std::string dir = temp_dir("load");
+  std::filesystem::copy_file(fx.dir + "/config.json", dir + "/config.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK(error_of([&] { ha::load_higgs_audio_tokenizer(dir, read_pickled_dict); })
+            .find("neither model.safetensors nor model.pth") != std::string::npos);
+  std::filesystem::copy_file(fx.dir + "/weights.pth", dir + "/model.pth",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto m = ha::load_higgs_audio_tokenizer(dir, read_pickled_dict);
+  CHECK(m->encode(fx.results.at("wave2")).equal(fx.results.at("codes2")));
+  CHECK(error_of([&] { ha::load_higgs_audio_tokenizer(dir + "/nope", read_pickled_dict); })
+            .find("not found") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("higgs_audio: registered component and AudioTokenizer interface") {
   CHECK(higgs::registry("audio_tokenizer").find("higgs_audio") != nullptr);
   const auto& fx = tiny_fixture();
