@@ -32,13 +32,20 @@ int main(int argc, char** argv) {
   std::string dtype = "float32";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
-    if (a == "--clips") clips = std::stoi(v);
-    else if (a == "--threads") threads = std::stoi(v);
-    else if (a == "--batch") batch = std::stoi(v);
-    else if (a == "--repeats") repeats = std::stoi(v);
-    else if (a == "--min-seconds") min_s = std::stod(v);
-    else if (a == "--max-seconds") max_s = std::stod(v);
-    else if (a == "--dtype") dtype = v;
+    if (a == "--clips")
+      clips = std::stoi(v);
+    else if (a == "--threads")
+      threads = std::stoi(v);
+    else if (a == "--batch")
+      batch = std::stoi(v);
+    else if (a == "--repeats")
+      repeats = std::stoi(v);
+    else if (a == "--min-seconds")
+      min_s = std::stod(v);
+    else if (a == "--max-seconds")
+      max_s = std::stod(v);
+    else if (a == "--dtype")
+      dtype = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -50,8 +57,8 @@ int main(int argc, char** argv) {
   run.dtype = dtype;
   double t0 = now();
   ha::HiggsAudioTokenizerModel model(config, ha::random_weights(config, 1), run);
-  std::printf("built full-size tokenizer (%s) in %.1f s, %d threads\n", dtype.c_str(),
-              now() - t0, threads);
+  std::printf("built full-size tokenizer (%s) in %.1f s, %d threads\n", dtype.c_str(), now() - t0,
+              threads);
 
   std::vector<at::Tensor> waves;
   double total_s = 0;
@@ -75,9 +82,10 @@ int main(int argc, char** argv) {
       model.encode_batch(chunk);
     }
     double batched = now() - t0;
-    std::printf("%d clips, %.1f s of audio: one at a time %.2f s (%.2f audio s/s); "
-                "batches of %d %.2f s (%.2f audio s/s)\n",
-                clips, total_s, single, total_s / single, batch, batched, total_s / batched);
+    std::printf(
+        "%d clips, %.1f s of audio: one at a time %.2f s (%.2f audio s/s); "
+        "batches of %d %.2f s (%.2f audio s/s)\n",
+        clips, total_s, single, total_s / single, batch, batched, total_s / batched);
   }
   return 0;
 }

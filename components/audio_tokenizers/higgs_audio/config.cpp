@@ -21,8 +21,8 @@ int64_t product(const std::vector<int64_t>& v) {
 void check_fixed(const json& j, const std::string& key, const json& expected,
                  const std::string& source) {
   if (j.contains(key) && j.at(key) != expected)
-    throw std::invalid_argument(source + ": \"" + key + "\" is " + j.at(key).dump() +
-                                "; only " + expected.dump() + " is implemented");
+    throw std::invalid_argument(source + ": \"" + key + "\" is " + j.at(key).dump() + "; only " +
+                                expected.dump() + " is implemented");
 }
 
 }  // namespace
@@ -38,9 +38,7 @@ int64_t TokenizerConfig::semantic_downsample_factor() const {
 }
 
 void TokenizerConfig::validate(const std::string& source) const {
-  auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(source + ": " + what);
-  };
+  auto fail = [&](const std::string& what) { throw std::invalid_argument(source + ": " + what); };
   if (ratios.empty()) fail("\"ratios\" is empty");
   for (int64_t r : ratios)
     if (r < 1) fail("every entry of \"ratios\" must be >= 1");
@@ -101,27 +99,48 @@ TokenizerConfig TokenizerConfig::from_json(const std::string& text, const std::s
     const std::string& k = it.key();
     const json& v = it.value();
     try {
-      if (k == "n_filters") c.n_filters = v.get<int64_t>();
-      else if (k == "D") c.D = v.get<int64_t>();
-      else if (k == "codebook_dim") c.codebook_dim = v.get<int64_t>();
-      else if (k == "ratios") c.ratios = v.get<std::vector<int64_t>>();
-      else if (k == "sample_rate") c.sample_rate = v.get<int64_t>();
-      else if (k == "bins") c.bins = v.get<int64_t>();
-      else if (k == "n_q") c.n_q = v.get<int64_t>();
-      else if (k == "target_bandwidths") c.target_bandwidths = v.get<std::vector<double>>();
-      else if (k == "acoustic_encoder_dim") c.acoustic_encoder_dim = v.get<int64_t>();
-      else if (k == "acoustic_decoder_dim") c.acoustic_decoder_dim = v.get<int64_t>();
-      else if (k == "semantic_sample_rate") c.semantic_sample_rate = v.get<int64_t>();
-      else if (k == "semantic_hidden_size") c.semantic_hidden_size = v.get<int64_t>();
-      else if (k == "semantic_num_layers") c.semantic_num_layers = v.get<int64_t>();
-      else if (k == "semantic_num_heads") c.semantic_num_heads = v.get<int64_t>();
-      else if (k == "semantic_intermediate_size") c.semantic_intermediate_size = v.get<int64_t>();
-      else if (k == "semantic_conv_dim") c.semantic_conv_dim = v.get<std::vector<int64_t>>();
-      else if (k == "semantic_conv_kernel") c.semantic_conv_kernel = v.get<std::vector<int64_t>>();
-      else if (k == "semantic_conv_stride") c.semantic_conv_stride = v.get<std::vector<int64_t>>();
-      else if (k == "semantic_pos_conv_kernel") c.semantic_pos_conv_kernel = v.get<int64_t>();
-      else if (k == "semantic_pos_conv_groups") c.semantic_pos_conv_groups = v.get<int64_t>();
-      else if (k == "semantic_layer_norm_eps") c.semantic_layer_norm_eps = v.get<double>();
+      if (k == "n_filters")
+        c.n_filters = v.get<int64_t>();
+      else if (k == "D")
+        c.D = v.get<int64_t>();
+      else if (k == "codebook_dim")
+        c.codebook_dim = v.get<int64_t>();
+      else if (k == "ratios")
+        c.ratios = v.get<std::vector<int64_t>>();
+      else if (k == "sample_rate")
+        c.sample_rate = v.get<int64_t>();
+      else if (k == "bins")
+        c.bins = v.get<int64_t>();
+      else if (k == "n_q")
+        c.n_q = v.get<int64_t>();
+      else if (k == "target_bandwidths")
+        c.target_bandwidths = v.get<std::vector<double>>();
+      else if (k == "acoustic_encoder_dim")
+        c.acoustic_encoder_dim = v.get<int64_t>();
+      else if (k == "acoustic_decoder_dim")
+        c.acoustic_decoder_dim = v.get<int64_t>();
+      else if (k == "semantic_sample_rate")
+        c.semantic_sample_rate = v.get<int64_t>();
+      else if (k == "semantic_hidden_size")
+        c.semantic_hidden_size = v.get<int64_t>();
+      else if (k == "semantic_num_layers")
+        c.semantic_num_layers = v.get<int64_t>();
+      else if (k == "semantic_num_heads")
+        c.semantic_num_heads = v.get<int64_t>();
+      else if (k == "semantic_intermediate_size")
+        c.semantic_intermediate_size = v.get<int64_t>();
+      else if (k == "semantic_conv_dim")
+        c.semantic_conv_dim = v.get<std::vector<int64_t>>();
+      else if (k == "semantic_conv_kernel")
+        c.semantic_conv_kernel = v.get<std::vector<int64_t>>();
+      else if (k == "semantic_conv_stride")
+        c.semantic_conv_stride = v.get<std::vector<int64_t>>();
+      else if (k == "semantic_pos_conv_kernel")
+        c.semantic_pos_conv_kernel = v.get<int64_t>();
+      else if (k == "semantic_pos_conv_groups")
+        c.semantic_pos_conv_groups = v.get<int64_t>();
+      else if (k == "semantic_layer_norm_eps")
+        c.semantic_layer_norm_eps = v.get<double>();
       else if (k == "semantic_techer") {
         auto t = v.get<std::string>();  // (sic) spelled so by the reference
         if (t != "hubert_base_general" && t != "hubert_base")
@@ -137,8 +156,7 @@ TokenizerConfig TokenizerConfig::from_json(const std::string& text, const std::s
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(source + ": \"" + k + "\": " + e.what());
     } catch (const json::exception& e) {
-      throw std::invalid_argument(source + ": \"" + k + "\" has the wrong type (" + v.dump() +
-                                  ")");
+      throw std::invalid_argument(source + ": \"" + k + "\" has the wrong type (" + v.dump() + ")");
     }
   }
   if (!unknown.empty()) {

@@ -19,7 +19,8 @@ at::Tensor Conv1d::operator()(const at::Tensor& x) const {
 
 int64_t Conv1d::out_length(int64_t length) const {
   const int64_t k = weight.size(2);
-  if (transposed) return (length - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1;
+  if (transposed)
+    return (length - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1;
   return conv_out_length(length, k, stride, padding, dilation);
 }
 
@@ -80,7 +81,8 @@ DacEncoder::DacEncoder(WeightReader& r, const std::string& prefix, int64_t d_mod
     const std::string p = prefix + ".block." + std::to_string(i++) + ".block.";
     Block b;
     const int64_t dims[3] = {1, 3, 9};
-    for (int k = 0; k < 3; ++k) b.units[k] = read_residual_unit(r, p + std::to_string(k), d_model, dims[k]);
+    for (int k = 0; k < 3; ++k)
+      b.units[k] = read_residual_unit(r, p + std::to_string(k), d_model, dims[k]);
     b.snake = read_snake(r, p + "3", d_model);
     b.down = read_wn_conv(r, p + "4", d_model, 2 * d_model, 2 * s, s, ceil_half(s));
     blocks_.push_back(std::move(b));

@@ -37,8 +37,7 @@ struct DacResidualUnit {
 
 /// Reads a weight-normalised Conv1d `prefix` of in -> out channels.
 Conv1d read_wn_conv(WeightReader& r, const std::string& prefix, int64_t in, int64_t out,
-                    int64_t kernel, int64_t stride = 1, int64_t padding = 0,
-                    int64_t dilation = 1);
+                    int64_t kernel, int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1);
 DacResidualUnit read_residual_unit(WeightReader& r, const std::string& prefix, int64_t dim,
                                    int64_t dilation);
 

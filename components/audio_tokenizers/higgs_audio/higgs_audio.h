@@ -1,4 +1,5 @@
-// Audio tokenizer `higgs_audio`: the released Higgs audio tokenizer (bosonai/higgs-audio-v2-tokenizer).
+// Audio tokenizer `higgs_audio`: the released Higgs audio tokenizer
+// (bosonai/higgs-audio-v2-tokenizer).
 //
 //   audio_tokenizer: { type: 'higgs_audio', path: '/models/higgs-audio-v2-tokenizer' }
 //

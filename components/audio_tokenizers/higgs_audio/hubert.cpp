@@ -66,7 +66,8 @@ HubertModel::HubertModel(WeightReader& r, const std::string& prefix, const Token
 }
 
 int64_t HubertModel::out_length(int64_t samples) const {
-  for (size_t i = 0; i < kernel_.size(); ++i) samples = conv_out_length(samples, kernel_[i], stride_[i], 0);
+  for (size_t i = 0; i < kernel_.size(); ++i)
+    samples = conv_out_length(samples, kernel_[i], stride_[i], 0);
   return samples;
 }
 
@@ -75,13 +76,14 @@ at::Tensor HubertModel::conv_features(const at::Tensor& wave, Lengths* lengths) 
   for (size_t i = 0; i < conv_w_.size(); ++i) {
     // Unpadded convs: an item's valid frames only read its valid samples.
     x = at::conv1d(x, conv_w_[i], {}, stride_[i]);
-    *lengths = map_lengths(*lengths, [&](int64_t l) { return conv_out_length(l, kernel_[i], stride_[i], 0); });
+    *lengths = map_lengths(
+        *lengths, [&](int64_t l) { return conv_out_length(l, kernel_[i], stride_[i], 0); });
     if (i == 0) {
       // GroupNorm with one group per channel normalises over time, so a padded item is
       // normalised over its own frames only.
       const int64_t c = x.size(1);
-      const bool padded = std::any_of(lengths->begin(), lengths->end(),
-                                      [&](int64_t l) { return l < x.size(2); });
+      const bool padded =
+          std::any_of(lengths->begin(), lengths->end(), [&](int64_t l) { return l < x.size(2); });
       if (!padded) {
         x = at::group_norm(x, c, gn_w_, gn_b_, 1e-5);
       } else {
@@ -108,7 +110,8 @@ at::Tensor HubertModel::attention(const Layer& l, const at::Tensor& x,
   at::Tensor v = split(at::linear(x, l.v_w, l.v_b));
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1));  // (B, heads, T, T)
   if (key_padding.defined())
-    scores = scores.masked_fill(key_padding.view({b, 1, 1, t}), -std::numeric_limits<float>::infinity());
+    scores =
+        scores.masked_fill(key_padding.view({b, 1, 1, t}), -std::numeric_limits<float>::infinity());
   at::Tensor ctx = at::matmul(at::softmax(scores, -1), v);
   return at::linear(ctx.transpose(1, 2).reshape({b, t, hidden_}), l.o_w, l.o_b);
 }
@@ -138,7 +141,8 @@ void HubertModel::run(const at::Tensor& wave, const Lengths& lengths, Lengths* o
     key_padding = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(x.device()))
                       .unsqueeze(0) >= lt.unsqueeze(1);
   }
-  at::Tensor pos = at::conv1d(x.transpose(1, 2), pos_w_, pos_b_, 1, pos_kernel_ / 2, 1, pos_groups_);
+  at::Tensor pos =
+      at::conv1d(x.transpose(1, 2), pos_w_, pos_b_, 1, pos_kernel_ / 2, 1, pos_groups_);
   if (pos_kernel_ % 2 == 0) pos = pos.narrow(2, 0, t);  // HubertSamePadLayer drops the extra frame
   x = x + at::gelu(pos).transpose(1, 2);
   x = at::layer_norm(x, {hidden_}, enc_ln_w_, enc_ln_b_, eps_);

@@ -43,7 +43,7 @@ class HubertModel {
 
   std::vector<at::Tensor> conv_w_;
   std::vector<int64_t> kernel_, stride_;
-  at::Tensor gn_w_, gn_b_;          // group norm of the first conv layer
+  at::Tensor gn_w_, gn_b_;                      // group norm of the first conv layer
   at::Tensor fp_ln_w_, fp_ln_b_, fp_w_, fp_b_;  // feature projection
   at::Tensor pos_w_, pos_b_;
   int64_t pos_kernel_ = 0, pos_groups_ = 1;

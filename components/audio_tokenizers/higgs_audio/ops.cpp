@@ -18,8 +18,9 @@ at::Tensor mask_time(const at::Tensor& x, const Lengths& lengths, int64_t time_d
   const int64_t t = x.size(time_dim);
   if (std::all_of(lengths.begin(), lengths.end(), [t](int64_t l) { return l >= t; })) return x;
   at::Tensor len = torch::tensor(lengths, torch::kLong).to(x.device());
-  at::Tensor keep = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(x.device()))
-                        .unsqueeze(0) < len.unsqueeze(1);  // (B, T)
+  at::Tensor keep =
+      torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(x.device())).unsqueeze(0) <
+      len.unsqueeze(1);  // (B, T)
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
   shape[time_dim < 0 ? x.dim() + time_dim : time_dim] = t;

@@ -187,21 +187,23 @@ at::Tensor HiggsAudioTokenizerModel::decode(const at::Tensor& codes) const {
                                 std::to_string(config_.bins) + ")");
   c10::InferenceMode guard;
   at::Tensor q = quantizer_.decode(codes.to(at::kLong).to(device_).unsqueeze(1));  // (1, Q, T)
-  at::Tensor z = at::linear(q.transpose(1, 2), fc_post2_w_.to(at::kFloat),
-                            fc_post2_b_.to(at::kFloat)).transpose(1, 2);
+  at::Tensor z =
+      at::linear(q.transpose(1, 2), fc_post2_w_.to(at::kFloat), fc_post2_b_.to(at::kFloat))
+          .transpose(1, 2);
   return decoder_.forward(z.to(dtype_)).to(at::kFloat).to(at::kCPU).reshape({-1});
 }
 
 std::shared_ptr<HiggsAudioTokenizerModel> load_higgs_audio_tokenizer(const std::string& dir,
-                                                                      const TensorLoader& load,
-                                                                      const RunOptions& run) {
+                                                                     const TensorLoader& load,
+                                                                     const RunOptions& run) {
   namespace fs = std::filesystem;
   const fs::path d(dir);
   if (!fs::is_directory(d))
     throw std::invalid_argument(dir + ": audio tokenizer directory not found");
   const fs::path cfg = d / "config.json";
   if (!fs::exists(cfg))
-    throw std::invalid_argument(dir + ": no config.json (expected the files of "
+    throw std::invalid_argument(dir +
+                                ": no config.json (expected the files of "
                                 "bosonai/higgs-audio-v2-tokenizer)");
   fs::path weights = d / "model.safetensors";
   if (!fs::exists(weights)) weights = d / "model.pth";

@@ -90,8 +90,8 @@ using TensorLoader = std::function<TensorMap(const std::string& path)>;
 /// Loads a tokenizer directory: config.json plus model.safetensors (preferred) or model.pth,
 /// read by `load`. Errors name the directory and what is missing.
 std::shared_ptr<HiggsAudioTokenizerModel> load_higgs_audio_tokenizer(const std::string& dir,
-                                                                      const TensorLoader& load,
-                                                                      const RunOptions& run = {});
+                                                                     const TensorLoader& load,
+                                                                     const RunOptions& run = {});
 
 /// Random weights of every tensor of `config` (weight_spec), deterministic in `seed`, scaled so
 /// that activations stay finite: for benchmarks, tests and the toy demo.

@@ -112,8 +112,8 @@ void WeightReader::finish(const std::string& source) const {
   if (missing_.empty() && unexpected.empty() && mismatched_.empty()) return;
   std::ostringstream o;
   o << source << ": the tensors do not match the Higgs audio tokenizer built from its config.json ("
-    << missing_.size() << " missing, " << unexpected.size() << " unexpected, "
-    << mismatched_.size() << " with another shape)";
+    << missing_.size() << " missing, " << unexpected.size() << " unexpected, " << mismatched_.size()
+    << " with another shape)";
   if (!missing_.empty()) o << "\n  missing:" << join_limited(missing_, 20);
   if (!unexpected.empty()) o << "\n  unexpected:" << join_limited(unexpected, 20);
   if (!mismatched_.empty()) o << "\n  shape mismatch:" << join_limited(mismatched_, 20);

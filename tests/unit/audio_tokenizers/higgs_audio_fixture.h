@@ -3,6 +3,7 @@
 #pragma once
 
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,7 +11,6 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 
 #include "components/audio_tokenizers/higgs_audio/tokenizer.h"
 

@@ -1,7 +1,10 @@
 // The C++ Higgs audio tokenizer against the independent PyTorch reference
 // (tests/python/higgs_audio_tokenizer_ref.py) on the same random weights, fp32.
+// torch must come before doctest (glog's CHECK).
+// clang-format off
 #include <torch/torch.h>
 #include <doctest/doctest.h>
+// clang-format on
 
 #include "tests/unit/audio_tokenizers/higgs_audio_fixture.h"
 

@@ -1,13 +1,17 @@
 // Higgs audio tokenizer: config, released tensor names, strict loading, the code length rule,
 // the RVQ against a brute-force search, and the registered component.
+// torch must come before doctest (glog's CHECK).
+// clang-format off
 #include <torch/torch.h>
 #include <doctest/doctest.h>
+// clang-format on
+
+#include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
 
 #include <cmath>
 #include <set>
 #include <sstream>
 
-#include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
 #include "framework/registry/registry.h"
 #include "tests/unit/audio_tokenizers/higgs_audio_fixture.h"
 
@@ -45,8 +49,9 @@ TEST_CASE("higgs_audio: released config.json gives the released sizes") {
   CHECK(c.n_q == 8);
   CHECK(c.bins == 1024);
   CHECK(c.semantic_hop() == 320);
-  CHECK(error_of([] { ha::TokenizerConfig::from_json(R"({"D": 8, "bogus": 1})", "x.json"); })
-            .find("\"bogus\"") != std::string::npos);
+  CHECK(error_of([] {
+          ha::TokenizerConfig::from_json(R"({"D": 8, "bogus": 1})", "x.json");
+        }).find("\"bogus\"") != std::string::npos);
   CHECK(error_of([] {
           ha::TokenizerConfig::from_json(R"({"semantic_techer": "whisper"})", "x.json");
         }).find("not implemented") != std::string::npos);
@@ -151,8 +156,9 @@ TEST_CASE("higgs_audio: code length rule") {
   }
   CHECK(error_of([&] { m.encode(torch::zeros({118})); }).find("at least 119") != std::string::npos);
   CHECK(error_of([&] { m.encode(torch::zeros({2, 2000})); }).find("1-D") != std::string::npos);
-  CHECK(error_of([&] { m.decode(torch::full({4, 3}, 64, torch::kLong)); }).find("[0, 64)") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          m.decode(torch::full({4, 3}, 64, torch::kLong));
+        }).find("[0, 64)") != std::string::npos);
 }
 
 TEST_CASE("higgs_audio: RVQ codes equal a brute-force nearest-neighbour search") {
@@ -170,7 +176,8 @@ TEST_CASE("higgs_audio: RVQ codes equal a brute-force nearest-neighbour search")
   int ambiguous = 0;
   for (int layer = 0; layer < 4; ++layer) {
     at::Tensor emb = wt(layer, "_codebook.embed");
-    at::Tensor z = residual.matmul(wt(layer, "project_in.weight").t()) + wt(layer, "project_in.bias");
+    at::Tensor z =
+        residual.matmul(wt(layer, "project_in.weight").t()) + wt(layer, "project_in.bias");
     std::vector<int64_t> chosen;
     for (int64_t r = 0; r < 18; ++r) {
       double best = 1e300, second = 1e300;
@@ -181,12 +188,16 @@ TEST_CASE("higgs_audio: RVQ codes equal a brute-force nearest-neighbour search")
           double diff = z[r][j].item<double>() - emb[k][j].item<double>();
           d += diff * diff;
         }
-        if (d < best) second = best, best = d, arg = k;
-        else if (d < second) second = d;
+        if (d < best)
+          second = best, best = d, arg = k;
+        else if (d < second)
+          second = d;
       }
       int64_t got = codes[layer][r / 9][r % 9].item<int64_t>();
-      if (second - best < 1e-4 * best) ++ambiguous;  // a float32 tie: either answer is right
-      else CHECK(got == arg);
+      if (second - best < 1e-4 * best)
+        ++ambiguous;  // a float32 tie: either answer is right
+      else
+        CHECK(got == arg);
       chosen.push_back(got);
     }
     at::Tensor idx = torch::tensor(chosen, torch::kLong);
@@ -211,8 +222,9 @@ TEST_CASE("higgs_audio: bfloat16 runs the same architecture with in-range codes"
   CHECK(out.size(0) == codes.size(1) * 960);
   CHECK(torch::isfinite(out).all().item<bool>());
   run.dtype = "float16";
-  CHECK(error_of([&] { ha::HiggsAudioTokenizerModel bad(fx.config, fx.weights, run); })
-            .find("bfloat16") != std::string::npos);
+  CHECK(error_of([&] {
+          ha::HiggsAudioTokenizerModel bad(fx.config, fx.weights, run);
+        }).find("bfloat16") != std::string::npos);
 }
 
 TEST_CASE("higgs_audio: load_higgs_audio_tokenizer reads a directory through a loader") {
@@ -220,14 +232,16 @@ TEST_CASE("higgs_audio: load_higgs_audio_tokenizer reads a directory through a l
   const std::string dir = temp_dir("load");
   std::filesystem::copy_file(fx.dir + "/config.json", dir + "/config.json",
                              std::filesystem::copy_options::overwrite_existing);
-  CHECK(error_of([&] { ha::load_higgs_audio_tokenizer(dir, read_pickled_dict); })
-            .find("neither model.safetensors nor model.pth") != std::string::npos);
+  CHECK(error_of([&] {
+          ha::load_higgs_audio_tokenizer(dir, read_pickled_dict);
+        }).find("neither model.safetensors nor model.pth") != std::string::npos);
   std::filesystem::copy_file(fx.dir + "/weights.pth", dir + "/model.pth",
                              std::filesystem::copy_options::overwrite_existing);
   auto m = ha::load_higgs_audio_tokenizer(dir, read_pickled_dict);
   CHECK(m->encode(fx.results.at("wave2")).equal(fx.results.at("codes2")));
-  CHECK(error_of([&] { ha::load_higgs_audio_tokenizer(dir + "/nope", read_pickled_dict); })
-            .find("not found") != std::string::npos);
+  CHECK(error_of([&] {
+          ha::load_higgs_audio_tokenizer(dir + "/nope", read_pickled_dict);
+        }).find("not found") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
