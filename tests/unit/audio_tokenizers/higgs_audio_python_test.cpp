@@ -61,7 +61,7 @@ TEST_CASE("higgs_audio python: acoustic latent and semantic features match") {
   CHECK(frames == ha::Lengths{25});
 }
 
-TEST_CASE("higgs_audio python: codes equal the reference exactly, lengths by the same rule") {
+TEST_CASE("higgs_audio python: codes equal the reference exactly with lengths by the same rule") {
   const auto& m = tiny_model();
   for (int i = 0; i < 5; ++i) {
     at::Tensor w = result("wave" + std::to_string(i));

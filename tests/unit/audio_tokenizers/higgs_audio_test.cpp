@@ -82,7 +82,7 @@ TEST_CASE("higgs_audio: expected tensors are exactly the 602 of the released mod
     MESSAGE("only released: " << only_released[i]);
 }
 
-TEST_CASE("higgs_audio: full-size random weights load strictly; 7.2 s -> 180 frames -> 7.2 s") {
+TEST_CASE("higgs_audio: full-size random weights load strictly and 7.2 s gives 180 frames and 7.2 s back") {
   ha::HiggsAudioTokenizerModel m(ha::TokenizerConfig{}, ha::random_weights({}, 1));
   at::Tensor wave = torch::randn({172800}) * 0.1;
   at::Tensor codes = m.encode(wave);
@@ -94,7 +94,7 @@ TEST_CASE("higgs_audio: full-size random weights load strictly; 7.2 s -> 180 fra
   CHECK(torch::isfinite(out).all().item<bool>());
 }
 
-TEST_CASE("higgs_audio: strict loading lists missing, unexpected and mis-shaped tensors") {
+TEST_CASE("higgs_audio: strict loading lists missing and unexpected and mis-shaped tensors") {
   ha::TensorMap w = tiny_fixture().weights;
   w.erase("encoder.block.0.bias");
   w.erase("quantizer.vq.layers.1._codebook.embed_avg");
@@ -109,7 +109,7 @@ TEST_CASE("higgs_audio: strict loading lists missing, unexpected and mis-shaped 
   CHECK(e.find("fc_prior.bias: expected [48], found [7]") != std::string::npos);
 }
 
-TEST_CASE("higgs_audio: weight-norm halves load under either spelling, or folded") {
+TEST_CASE("higgs_audio: weight-norm halves load under either spelling or folded") {
   const auto& fx = tiny_fixture();
   ha::TensorMap renamed;
   auto replace = [](std::string s, const std::string& a, const std::string& b) {
