@@ -27,6 +27,14 @@ inline const char* kTinyConfig = R"({
   "semantic_conv_dim": [16, 16, 16, 16, 16, 16, 16], "semantic_pos_conv_kernel": 16,
   "semantic_pos_conv_groups": 4})";
 
+/// Another small config: other strides (same hop), uneven HuBERT conv widths, odd pos kernel.
+inline const char* kOddConfig = R"({
+  "D": 8, "codebook_dim": 4, "ratios": [4, 4, 4, 3, 5], "bins": 16, "n_q": 3,
+  "acoustic_encoder_dim": 2, "acoustic_decoder_dim": 64, "semantic_hidden_size": 24,
+  "semantic_num_layers": 1, "semantic_num_heads": 2, "semantic_intermediate_size": 40,
+  "semantic_conv_dim": [8, 12, 16, 16, 16, 16, 10], "semantic_pos_conv_kernel": 15,
+  "semantic_pos_conv_groups": 4})";
+
 /// A plain dict of tensors saved by Python torch.save (test-only exchange format).
 inline ha::TensorMap read_pickled_dict(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -52,25 +60,36 @@ struct TinyFixture {
   ha::TensorMap results;  // Python's outputs on the same weights
 };
 
-/// Built once per test run: runs the Python reference with seed 3.
+inline TinyFixture make_fixture(const std::string& tag, const char* config) {
+  TinyFixture f;
+  f.dir = temp_dir(tag);
+  std::ofstream(f.dir + "/config.json") << config;
+  f.config = ha::TokenizerConfig::from_file(f.dir + "/config.json");
+  const std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
+                          "/tests/python/higgs_audio_tokenizer_ref.py " + f.dir + "/config.json " +
+                          f.dir + " 3";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+  f.weights = read_pickled_dict(f.dir + "/weights.pth");
+  f.results = read_pickled_dict(f.dir + "/results.pth");
+  return f;
+}
+
+struct TempDirCleanup {
+  std::string dir;
+  ~TempDirCleanup() { std::filesystem::remove_all(dir); }
+};
+
+/// Built once per test run: the Python reference on kTinyConfig with seed 3.
 inline const TinyFixture& tiny_fixture() {
-  static const TinyFixture fx = [] {
-    TinyFixture f;
-    f.dir = temp_dir("tiny");
-    std::ofstream(f.dir + "/config.json") << kTinyConfig;
-    f.config = ha::TokenizerConfig::from_file(f.dir + "/config.json");
-    const std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
-                            "/tests/python/higgs_audio_tokenizer_ref.py " + f.dir +
-                            "/config.json " + f.dir + " 3";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
-    f.weights = read_pickled_dict(f.dir + "/weights.pth");
-    f.results = read_pickled_dict(f.dir + "/results.pth");
-    return f;
-  }();
-  static const struct Cleanup {
-    std::string dir;
-    ~Cleanup() { std::filesystem::remove_all(dir); }
-  } cleanup{fx.dir};
+  static const TinyFixture fx = make_fixture("tiny", kTinyConfig);
+  static const TempDirCleanup cleanup{fx.dir};
+  return fx;
+}
+
+/// The same for kOddConfig.
+inline const TinyFixture& odd_fixture() {
+  static const TinyFixture fx = make_fixture("odd", kOddConfig);
+  static const TempDirCleanup cleanup{fx.dir};
   return fx;
 }
 

@@ -19,6 +19,22 @@ const ha::HiggsAudioTokenizerModel& tiny_model() {
 
 const at::Tensor& result(const std::string& name) { return tiny_fixture().results.at(name); }
 
+// Codes of the reference for every waveform of a fixture, and lengths by the same rule.
+void check_codes(const TinyFixture& fx) {
+  ha::HiggsAudioTokenizerModel m(fx.config, fx.weights);
+  for (int i = 0; i < 5; ++i) {
+    at::Tensor w = fx.results.at("wave" + std::to_string(i));
+    at::Tensor expected = fx.results.at("codes" + std::to_string(i));
+    at::Tensor codes = m.encode(w);
+    CAPTURE(i);
+    CAPTURE(w.size(0));
+    REQUIRE(codes.sizes() == expected.sizes());
+    CHECK(codes.dtype() == torch::kLong);
+    CHECK(codes.equal(expected));
+    CHECK(codes.size(1) == m.num_frames(w.size(0)));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("higgs_audio python: DAC encoder blocks match torch weight_norm modules") {
@@ -62,18 +78,17 @@ TEST_CASE("higgs_audio python: acoustic latent and semantic features match") {
 }
 
 TEST_CASE("higgs_audio python: codes equal the reference exactly with lengths by the same rule") {
-  const auto& m = tiny_model();
-  for (int i = 0; i < 5; ++i) {
-    at::Tensor w = result("wave" + std::to_string(i));
-    at::Tensor expected = result("codes" + std::to_string(i));
-    at::Tensor codes = m.encode(w);
-    CAPTURE(i);
-    CAPTURE(w.size(0));
-    REQUIRE(codes.sizes() == expected.sizes());
-    CHECK(codes.dtype() == torch::kLong);
-    CHECK(codes.equal(expected));
-    CHECK(codes.size(1) == m.num_frames(w.size(0)));
-  }
+  check_codes(tiny_fixture());
+}
+
+TEST_CASE("higgs_audio python: another config (strides 4-4-4-3-5 and odd pos kernel) matches too") {
+  const auto& fx = odd_fixture();
+  check_codes(fx);
+  ha::HiggsAudioTokenizerModel m(fx.config, fx.weights);
+  at::Tensor wave = m.decode(fx.results.at("codes0"));
+  CHECK(rel_err(wave, fx.results.at("decoded0")) < 1e-5);
+  CHECK(rel_err(m.semantic_model().layer_forward(0, fx.results.at("hubert_layer_in")),
+                fx.results.at("hubert_layer0_out")) < 1e-5);
 }
 
 TEST_CASE("higgs_audio python: decode matches the reference decoder") {

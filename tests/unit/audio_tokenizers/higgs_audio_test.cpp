@@ -82,7 +82,9 @@ TEST_CASE("higgs_audio: expected tensors are exactly the 602 of the released mod
     MESSAGE("only released: " << only_released[i]);
 }
 
-TEST_CASE("higgs_audio: full-size random weights load strictly and 7.2 s gives 180 frames and 7.2 s back") {
+TEST_CASE(
+    "higgs_audio: full-size random weights load strictly and 7.2 s gives 180 frames and 7.2 s "
+    "back") {
   ha::HiggsAudioTokenizerModel m(ha::TokenizerConfig{}, ha::random_weights({}, 1));
   at::Tensor wave = torch::randn({172800}) * 0.1;
   at::Tensor codes = m.encode(wave);
