@@ -185,6 +185,7 @@ at::Tensor HiggsAudioTokenizerModel::decode(const at::Tensor& codes) const {
       (codes.min().item<int64_t>() < 0 || codes.max().item<int64_t>() >= config_.bins))
     throw std::invalid_argument("audio tokenizer: codes must lie in [0, " +
                                 std::to_string(config_.bins) + ")");
+  if (codes.size(1) == 0) return at::zeros({0}, at::kFloat);
   c10::InferenceMode guard;
   at::Tensor q = quantizer_.decode(codes.to(at::kLong).to(device_).unsqueeze(1));  // (1, Q, T)
   at::Tensor z =

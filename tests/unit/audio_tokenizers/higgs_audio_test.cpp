@@ -156,6 +156,7 @@ TEST_CASE("higgs_audio: code length rule") {
     REQUIRE(codes.sizes() == at::IntArrayRef({4, closed(n)}));
     CHECK(m.decode(codes).size(0) == closed(n) * 960);
   }
+  CHECK(m.decode(torch::zeros({4, 0}, torch::kLong)).size(0) == 0);
   CHECK(error_of([&] { m.encode(torch::zeros({118})); }).find("at least 119") != std::string::npos);
   CHECK(error_of([&] { m.encode(torch::zeros({2, 2000})); }).find("1-D") != std::string::npos);
   CHECK(error_of([&] {
