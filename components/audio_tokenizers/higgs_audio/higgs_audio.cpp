@@ -1,5 +1,8 @@
 #include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
 
+#include "framework/tensor_io/pth_reader.h"
+#include "framework/tensor_io/safetensors.h"
+
 #include <torch/torch.h>
 
 #include <cstring>
@@ -53,11 +56,10 @@ std::string fingerprint(const TokenizerConfig& config, const TensorMap& weights)
 }
 
 TensorMap read_checkpoint_tensors(const std::string& path) {
-  // The .pth (zip + restricted unpickler) and .safetensors readers belong to
-  // framework/tensor_io, which this branch does not contain yet.
-  throw std::runtime_error(path +
-                           ": reading tokenizer checkpoints needs framework/tensor_io, which is "
-                           "not part of this build yet");
+  // The released tokenizer ships a torch.save'd state dict; safetensors is accepted too.
+  if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0)
+    return tensor_io::SafetensorsFile::open(path).tensors();
+  return tensor_io::read_pth(path);
 }
 
 }  // namespace higgs_audio
