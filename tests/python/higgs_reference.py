@@ -172,6 +172,7 @@ def forward(cfg, W, batch):
     x, m = merge(cfg, batch, text_emb, in_emb, out_emb)
     B, L, _ = x.shape
     cos, sin = cos_sin(llama3_inv_freq(tc), m["position_ids"])
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
     valid = m["attention_mask"].bool()
     allowed = torch.tril(torch.ones(L, L, dtype=torch.bool))[None] & valid[:, None, :]
     audio = m["audio_in_mask"] | m["audio_out_mask"]
