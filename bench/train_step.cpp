@@ -28,13 +28,22 @@ double now() {
 
 // The bench model: the released layout (all layers DualFFN, 8 codebooks of 1024) at small width.
 Json bench_config() {
-  Json text = {{"hidden_size", 512},       {"num_hidden_layers", 4},
-               {"num_attention_heads", 8}, {"num_key_value_heads", 4},
-               {"head_dim", 64},           {"intermediate_size", 1536},
-               {"hidden_act", "silu"},     {"rms_norm_eps", 1e-5},
-               {"vocab_size", 8192},       {"rope_theta", 500000.0},
-               {"rope_scaling", {{"rope_type", "llama3"}, {"factor", 32.0}, {"low_freq_factor", 1.0},
-                                 {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8192}}}};
+  Json text = {{"hidden_size", 512},
+               {"num_hidden_layers", 4},
+               {"num_attention_heads", 8},
+               {"num_key_value_heads", 4},
+               {"head_dim", 64},
+               {"intermediate_size", 1536},
+               {"hidden_act", "silu"},
+               {"rms_norm_eps", 1e-5},
+               {"vocab_size", 8192},
+               {"rope_theta", 500000.0},
+               {"rope_scaling",
+                {{"rope_type", "llama3"},
+                 {"factor", 32.0},
+                 {"low_freq_factor", 1.0},
+                 {"high_freq_factor", 4.0},
+                 {"original_max_position_embeddings", 8192}}}};
   return Json{{"audio_adapter_type", "dual_ffn_fast_forward"},
               {"audio_dual_ffn_layers", {0, 1, 2, 3}},
               {"audio_num_codebooks", 8},
@@ -84,13 +93,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
-    if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--steps") steps = std::stoi(next());
-    else if (a == "--batch") bsz = std::stoi(next());
-    else if (a == "--frames") frames = std::stoi(next());
-    else if (a == "--dtype") dtype = next();
-    else if (a == "--checkpointing") ckpt = true;
-    else if (a == "--json") json = true;
+    if (a == "--threads")
+      threads = std::stoi(next());
+    else if (a == "--steps")
+      steps = std::stoi(next());
+    else if (a == "--batch")
+      bsz = std::stoi(next());
+    else if (a == "--frames")
+      frames = std::stoi(next());
+    else if (a == "--dtype")
+      dtype = next();
+    else if (a == "--checkpointing")
+      ckpt = true;
+    else if (a == "--json")
+      json = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -127,7 +143,8 @@ int main(int argc, char** argv) {
     const double t0 = now();
     auto terms = compute_loss_terms(*model, batch, {});
     torch::Tensor loss = torch::zeros({});
-    for (const auto& term : terms) loss = loss + term.sum * term.weight / std::max<int64_t>(term.count, 1);
+    for (const auto& term : terms)
+      loss = loss + term.sum * term.weight / std::max<int64_t>(term.count, 1);
     loss.backward();
     const double dt = now() - t0;
     if (s == 0) continue;  // warm-up
@@ -149,19 +166,22 @@ int main(int argc, char** argv) {
   const double gemm = 2 * rows * h * t.intermediate_size / gbest;
   const double achieved = step_flops / best;
   if (json) {
-    std::printf("{\"threads\":%d,\"dtype\":\"%s\",\"checkpointing\":%s,\"batch\":%d,\"seq\":%.0f,"
-                "\"tokens\":%.0f,\"step_s_best\":%.4f,\"step_s_mean\":%.4f,\"tokens_per_s\":%.1f,"
-                "\"gflops_step\":%.2f,\"achieved_gflops\":%.2f,\"gemm_gflops\":%.2f}\n",
-                threads, dtype.c_str(), ckpt ? "true" : "false", bsz, len, tokens, best, mean,
-                tokens / best, step_flops / 1e9, achieved / 1e9, gemm / 1e9);
+    std::printf(
+        "{\"threads\":%d,\"dtype\":\"%s\",\"checkpointing\":%s,\"batch\":%d,\"seq\":%.0f,"
+        "\"tokens\":%.0f,\"step_s_best\":%.4f,\"step_s_mean\":%.4f,\"tokens_per_s\":%.1f,"
+        "\"gflops_step\":%.2f,\"achieved_gflops\":%.2f,\"gemm_gflops\":%.2f}\n",
+        threads, dtype.c_str(), ckpt ? "true" : "false", bsz, len, tokens, best, mean,
+        tokens / best, step_flops / 1e9, achieved / 1e9, gemm / 1e9);
   } else {
-    std::printf("higgs_audio train step (%s, %d threads%s): batch %d x %.0f positions, %.0f tokens\n",
-                dtype.c_str(), threads, ckpt ? ", checkpointing" : "", bsz, len, tokens);
+    std::printf(
+        "higgs_audio train step (%s, %d threads%s): batch %d x %.0f positions, %.0f tokens\n",
+        dtype.c_str(), threads, ckpt ? ", checkpointing" : "", bsz, len, tokens);
     std::printf("  step: best %.4f s, mean %.4f s -> %.1f tokens/s\n", best, mean, tokens / best);
-    std::printf("  %.2f GFLOP/step -> %.2f GFLOP/s achieved; torch::mm (%.0fx%.0fx%lld) %.2f GFLOP/s "
-                "(%.0f%%)\n",
-                step_flops / 1e9, achieved / 1e9, rows, h, static_cast<long long>(t.intermediate_size),
-                gemm / 1e9, 100 * achieved / gemm);
+    std::printf(
+        "  %.2f GFLOP/step -> %.2f GFLOP/s achieved; torch::mm (%.0fx%.0fx%lld) %.2f GFLOP/s "
+        "(%.0f%%)\n",
+        step_flops / 1e9, achieved / 1e9, rows, h, static_cast<long long>(t.intermediate_size),
+        gemm / 1e9, 100 * achieved / gemm);
   }
   return 0;
 }

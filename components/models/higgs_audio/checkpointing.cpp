@@ -71,7 +71,8 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
 
 }  // namespace
 
-torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x, const LayerInputs& in) {
+torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x,
+                                 const LayerInputs& in) {
   auto params = layer->parameters();
   return CheckpointedLayerFn::apply(x, torch::TensorList(params), layer.get(), &in);
 }

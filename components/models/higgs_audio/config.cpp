@@ -26,9 +26,12 @@ class FieldReader {
     if (!j_.contains(key) || j_.at(key).is_null()) return;
     const Json& v = j_.at(key);
     // The released file writes use_audio_out_self_attention as 0.
-    if (v.is_boolean()) out = v.get<bool>();
-    else if (v.is_number_integer()) out = v.get<int64_t>() != 0;
-    else fail(key);
+    if (v.is_boolean())
+      out = v.get<bool>();
+    else if (v.is_number_integer())
+      out = v.get<int64_t>() != 0;
+    else
+      fail(key);
   }
   template <class T>
   void get(const char* key, std::optional<T>& out) {
@@ -63,8 +66,10 @@ void put(Json& j, const char* key, const T& v) {
 }
 template <class T>
 void put(Json& j, const char* key, const std::optional<T>& v) {
-  if (v) put(j, key, *v);
-  else if (!j.contains(key) || !j.at(key).is_null()) j[key] = nullptr;
+  if (v)
+    put(j, key, *v);
+  else if (!j.contains(key) || !j.at(key).is_null())
+    j[key] = nullptr;
 }
 
 LlamaTextConfig read_text(const Json& j, const std::string& where) {
@@ -95,8 +100,10 @@ LlamaTextConfig read_text(const Json& j, const std::string& where) {
     const Json& rs = j.at("rope_scaling");
     RopeScaling s;
     FieldReader rr(rs, where + ": rope_scaling");
-    if (rs.contains("rope_type")) rr.get("rope_type", s.rope_type);
-    else rr.get("type", s.rope_type);  // older transformers spelling
+    if (rs.contains("rope_type"))
+      rr.get("rope_type", s.rope_type);
+    else
+      rr.get("type", s.rope_type);  // older transformers spelling
     rr.get("factor", s.factor);
     rr.get("low_freq_factor", s.low_freq_factor);
     rr.get("high_freq_factor", s.high_freq_factor);
@@ -249,8 +256,8 @@ HiggsAudioConfig HiggsAudioConfig::from_file(const std::string& path) {
 
 Json HiggsAudioConfig::to_json() const {
   Json j = raw;
-  Json text = j.contains("text_config") && j["text_config"].is_object() ? j["text_config"]
-                                                                        : Json::object();
+  Json text =
+      j.contains("text_config") && j["text_config"].is_object() ? j["text_config"] : Json::object();
   write_text(text, text_config);
   j["text_config"] = text;
   Json enc = j.contains("audio_encoder_config") && j["audio_encoder_config"].is_object()
@@ -306,14 +313,17 @@ void HiggsAudioConfig::check_supported(const std::string& source) const {
     problems.push_back("audio_adapter_type \"" + audio_adapter_type +
                        "\" is unknown (stack, dual_ffn, dual_ffn_fast_forward)");
   if (audio_decoder_proj_num_layers != 0)
-    problems.push_back("audio_decoder_proj_num_layers > 0 (decoder-projector transformer layers) "
-                       "is not implemented");
+    problems.push_back(
+        "audio_decoder_proj_num_layers > 0 (decoder-projector transformer layers) "
+        "is not implemented");
   if (use_audio_out_self_attention)
-    problems.push_back("use_audio_out_self_attention (separate audio attention) is not implemented");
+    problems.push_back(
+        "use_audio_out_self_attention (separate audio attention) is not implemented");
   if (use_rq_transformer) problems.push_back("use_rq_transformer is not implemented");
   if (!skip_audio_tower)
-    problems.push_back("the Whisper audio tower (skip_audio_tower: false) is not implemented; the "
-                       "released checkpoint sets skip_audio_tower: true");
+    problems.push_back(
+        "the Whisper audio tower (skip_audio_tower: false) is not implemented; the "
+        "released checkpoint sets skip_audio_tower: true");
   if (t.hidden_act != "silu") problems.push_back("text_config.hidden_act must be \"silu\"");
   if (t.num_attention_heads % t.num_key_value_heads != 0)
     problems.push_back("text_config.num_attention_heads must be a multiple of num_key_value_heads");

@@ -70,7 +70,7 @@ struct HiggsAudioConfig {
   AudioEncoderConfig audio_encoder_config;
   std::string audio_adapter_type = "stack";  // "stack", "dual_ffn", "dual_ffn_fast_forward"
   std::vector<int64_t> audio_dual_ffn_layers;
-  int64_t audio_ffn_hidden_size = 4096;        // unused by the reference code
+  int64_t audio_ffn_hidden_size = 4096;         // unused by the reference code
   int64_t audio_ffn_intermediate_size = 14336;  // unused by the reference code
   int64_t audio_decoder_proj_num_layers = 0;
   bool audio_embed_avg = false;

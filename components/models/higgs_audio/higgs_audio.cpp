@@ -16,8 +16,9 @@ namespace higgs {
 void HiggsAudioModel::bind(Binder& b, Options& o) {
   b.req("path", o.path,
         "Checkpoint directory holding config.json (and the weights unless init is \"random\").");
-  b.choice("init", o.init, {"checkpoint", "random"},
-           "\"checkpoint\": load the weights in path; \"random\": N(0, init_std) from config.json.");
+  b.choice(
+      "init", o.init, {"checkpoint", "random"},
+      "\"checkpoint\": load the weights in path; \"random\": N(0, init_std) from config.json.");
   b.choice("dtype", o.dtype, {"float32", "bfloat16"}, "Parameter dtype.");
   b.choice("device", o.device, {"inherit", "cpu", "cuda", "auto"},
            "Where the model lives; \"inherit\" uses the recipe's top-level device.");
@@ -59,9 +60,9 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
   cfg_->check_supported(cfg_path);
   const int64_t k = cfg_->audio_num_codebooks;
   if (!o.codebook_weights.empty() && static_cast<int64_t>(o.codebook_weights.size()) != k)
-    throw std::runtime_error("model.codebook_weights has " + std::to_string(o.codebook_weights.size()) +
-                             " entries but " + cfg_path + " has audio_num_codebooks " +
-                             std::to_string(k));
+    throw std::runtime_error("model.codebook_weights has " +
+                             std::to_string(o.codebook_weights.size()) + " entries but " +
+                             cfg_path + " has audio_num_codebooks " + std::to_string(k));
   const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
   net_->to(resolve_device(o.device, recipe_device));

@@ -35,7 +35,8 @@ torch::Tensor LlamaMLPImpl::forward(const torch::Tensor& x) {
 
 torch::Tensor rope_inv_freq(const LlamaTextConfig& c) {
   const int64_t dim = c.resolved_head_dim();
-  auto exponent = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
+  auto exponent =
+      torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<double>(dim);
   auto inv_freq = 1.0 / torch::pow(c.rope_theta, exponent);
   if (!c.rope_scaling || c.rope_scaling->rope_type == "default") return inv_freq;
   // llama3: long wavelengths are divided by `factor`, short ones kept, the band between
@@ -90,8 +91,12 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::T
   k = k * c + rotate_half(k) * s;
   if (num_kv_heads != num_heads) {
     const int64_t rep = num_heads / num_kv_heads;
-    k = k.unsqueeze(2).expand({bsz, num_kv_heads, rep, len, head_dim}).reshape({bsz, num_heads, len, head_dim});
-    v = v.unsqueeze(2).expand({bsz, num_kv_heads, rep, len, head_dim}).reshape({bsz, num_heads, len, head_dim});
+    k = k.unsqueeze(2)
+            .expand({bsz, num_kv_heads, rep, len, head_dim})
+            .reshape({bsz, num_heads, len, head_dim});
+    v = v.unsqueeze(2)
+            .expand({bsz, num_kv_heads, rep, len, head_dim})
+            .reshape({bsz, num_heads, len, head_dim});
   }
   auto out = compat::scaled_dot_product_attention(q, k, v, mask);
   return o_proj(out.transpose(1, 2).reshape({bsz, len, num_heads * head_dim}));

@@ -47,12 +47,12 @@ TORCH_MODULE(LlamaAttention);
 
 /// What every layer of one forward pass shares.
 struct LayerInputs {
-  torch::Tensor cos, sin;       // (B, L, head_dim)
-  torch::Tensor attn_mask;      // (B, 1, L, L) additive: causal + key padding
-  torch::Tensor ff_attn_mask;   // the same with audio rows/columns masked (fast-forward layers)
-  torch::Tensor audio_mask;     // (B, L) bool: audio-in code | audio-out positions
-  torch::Tensor audio_idx;      // flat (B*L) indices of audio positions
-  torch::Tensor text_idx;       // flat indices of all other positions
+  torch::Tensor cos, sin;      // (B, L, head_dim)
+  torch::Tensor attn_mask;     // (B, 1, L, L) additive: causal + key padding
+  torch::Tensor ff_attn_mask;  // the same with audio rows/columns masked (fast-forward layers)
+  torch::Tensor audio_mask;    // (B, L) bool: audio-in code | audio-out positions
+  torch::Tensor audio_idx;     // flat (B*L) indices of audio positions
+  torch::Tensor text_idx;      // flat indices of all other positions
   bool has_audio = false;
 };
 

@@ -50,8 +50,10 @@ std::vector<LossTerm> compute_loss_terms(HiggsAudioModelImpl& model, const Batch
                                          const LossOptions& opts) {
   const auto& cfg = model.config();
   const int64_t k_books = cfg.audio_num_codebooks;
-  if (!opts.codebook_weights.empty() && static_cast<int64_t>(opts.codebook_weights.size()) != k_books)
-    throw std::runtime_error("codebook_weights has " + std::to_string(opts.codebook_weights.size()) +
+  if (!opts.codebook_weights.empty() &&
+      static_cast<int64_t>(opts.codebook_weights.size()) != k_books)
+    throw std::runtime_error("codebook_weights has " +
+                             std::to_string(opts.codebook_weights.size()) +
                              " entries; the model has " + std::to_string(k_books) + " codebooks");
   ForwardOptions fo;
   fo.text_logits = false;
@@ -84,8 +86,8 @@ std::vector<LossTerm> compute_loss_terms(HiggsAudioModelImpl& model, const Batch
   const int64_t n_out = out.audio_logits.defined() ? out.audio_logits.size(0) : 0;
   auto labels = audio_labels(batch, k_books, n_out);
   for (int64_t k = 0; k < k_books; ++k) {
-    LossTerm t = make_term("audio_cb" + std::to_string(k), "audio",
-                           codebook_term_weight(opts, k, k_books));
+    LossTerm t =
+        make_term("audio_cb" + std::to_string(k), "audio", codebook_term_weight(opts, k, k_books));
     t.sum = zero;
     t.count = 0;
     t.correct = 0;

@@ -14,7 +14,7 @@ namespace higgs::higgs_audio {
 
 struct LossOptions {
   double text_loss_weight = 1.0;
-  double audio_loss_weight = 1.0;       // multiplies every codebook weight
+  double audio_loss_weight = 1.0;        // multiplies every codebook weight
   std::vector<double> codebook_weights;  // empty = all 1
   std::string reduction = "mean";        // "mean": codebooks averaged; "sum": summed
 };

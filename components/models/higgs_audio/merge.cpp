@@ -23,8 +23,8 @@ std::vector<int64_t> run_lengths(const at::Tensor& starts, int64_t columns, cons
     const int64_t end = i + 1 < n ? p[i + 1] : columns;
     if (end <= p[i])
       throw std::runtime_error(std::string(what) + "_start is not increasing within the " +
-                               std::to_string(columns) + " code columns (run " +
-                               std::to_string(i) + ")");
+                               std::to_string(columns) + " code columns (run " + std::to_string(i) +
+                               ")");
     out.push_back(end - p[i]);
   }
   return out;
@@ -36,7 +36,8 @@ MergePlan plan_merge(const MergeInputs& in) {
   auto ids = in.input_ids.to(torch::kCPU, torch::kInt64).contiguous();
   auto mask = in.attention_mask.to(torch::kCPU, torch::kInt64).contiguous();
   const bool has_labels = in.label_ids.defined();
-  auto labels = has_labels ? in.label_ids.to(torch::kCPU, torch::kInt64).contiguous() : at::Tensor();
+  auto labels =
+      has_labels ? in.label_ids.to(torch::kCPU, torch::kInt64).contiguous() : at::Tensor();
   const int64_t bsz = ids.size(0), len = ids.size(1);
   const auto in_runs = run_lengths(in.audio_in_starts, in.audio_in_columns, "audio_in_ids");
   const auto out_runs = run_lengths(in.audio_out_starts, in.audio_out_columns, "audio_out_ids");
@@ -52,8 +53,9 @@ MergePlan plan_merge(const MergeInputs& in) {
       int64_t w = 1;
       if (t == in.audio_in_token && !in_runs.empty()) {
         if (n_in >= in_runs.size())
-          throw std::runtime_error("batch has more <|AUDIO|> placeholders than audio_in_ids runs (" +
-                                   std::to_string(in_runs.size()) + ")");
+          throw std::runtime_error(
+              "batch has more <|AUDIO|> placeholders than audio_in_ids runs (" +
+              std::to_string(in_runs.size()) + ")");
         w = in_runs[n_in++];
       } else if (t == in.audio_out_token && !out_runs.empty()) {
         if (n_out >= out_runs.size())
@@ -127,8 +129,10 @@ MergePlan plan_merge(const MergeInputs& in) {
   auto used = am.sum(0);
   auto nz = used.nonzero();
   if (nz.numel() > 0) {
-    if (in.left_padding) lo = nz[0].item<int64_t>() / r * r;
-    else hi = std::min(full, (nz[-1].item<int64_t>() + 1 + r - 1) / r * r);
+    if (in.left_padding)
+      lo = nz[0].item<int64_t>() / r * r;
+    else
+      hi = std::min(full, (nz[-1].item<int64_t>() + 1 + r - 1) / r * r);
   }
   const int64_t out_len = hi - lo;
   auto flat = [&](const std::vector<int64_t>& bs, const std::vector<int64_t>& cs) {

@@ -10,10 +10,12 @@ namespace higgs::higgs_audio {
 DecoderProjectorImpl::DecoderProjectorImpl(const HiggsAudioConfig& c) {
   const int64_t h = c.text_config.hidden_size;
   text_lm_head = register_module(
-      "text_lm_head", torch::nn::Linear(torch::nn::LinearOptions(h, c.text_config.vocab_size).bias(false)));
+      "text_lm_head",
+      torch::nn::Linear(torch::nn::LinearOptions(h, c.text_config.vocab_size).bias(false)));
   audio_lm_head = register_module(
       "audio_lm_head",
-      torch::nn::Linear(torch::nn::LinearOptions(h, c.audio_num_codebooks * c.codebook_rows()).bias(false)));
+      torch::nn::Linear(
+          torch::nn::LinearOptions(h, c.audio_num_codebooks * c.codebook_rows()).bias(false)));
 }
 
 HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType dtype)
@@ -26,8 +28,9 @@ HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType
   cfg_.check_supported("model config");
   const auto& t = cfg_.text_config;
   embed_tokens = register_module(
-      "embed_tokens", cast(torch::nn::Embedding(torch::nn::EmbeddingOptions(t.vocab_size, t.hidden_size)
-                                               .padding_idx(cfg_.pad_token_id))));
+      "embed_tokens",
+      cast(torch::nn::Embedding(torch::nn::EmbeddingOptions(t.vocab_size, t.hidden_size)
+                                    .padding_idx(cfg_.pad_token_id))));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < t.num_hidden_layers; ++i) {
     LayerKind kind = cfg_.is_dual_ffn_layer(i)       ? LayerKind::kDualFFN
@@ -43,7 +46,8 @@ HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType
   if (cfg_.use_audio_out_embed_projector)
     audio_out_embed_projector = register_module(
         "audio_out_embed_projector",
-        cast(torch::nn::Linear(torch::nn::LinearOptions(t.hidden_size, t.hidden_size).bias(false))));
+        cast(
+            torch::nn::Linear(torch::nn::LinearOptions(t.hidden_size, t.hidden_size).bias(false))));
   audio_decoder_proj = register_module("audio_decoder_proj", cast(DecoderProjector(cfg_)));
   inv_freq_ = rope_inv_freq(t);
 }
@@ -70,8 +74,8 @@ bool has_columns(const Batch& b, const char* name) {
 MergePlan HiggsAudioModelImpl::plan(const Batch& batch) const {
   MergeInputs in;
   in.input_ids = batch.at("input_ids");
-  in.attention_mask = batch.has("attention_mask") ? batch.at("attention_mask")
-                                                  : torch::ones_like(in.input_ids);
+  in.attention_mask =
+      batch.has("attention_mask") ? batch.at("attention_mask") : torch::ones_like(in.input_ids);
   if (batch.has("label_ids")) in.label_ids = batch.at("label_ids");
   if (cfg_.encode_audio_in_tokens && has_columns(batch, "audio_in_ids")) {
     in.audio_in_starts = batch.at("audio_in_ids_start");
@@ -84,7 +88,7 @@ MergePlan HiggsAudioModelImpl::plan(const Batch& batch) const {
   in.audio_in_token = cfg_.audio_in_token_idx;
   in.audio_out_token = cfg_.audio_out_token_idx;
   in.pad_token = cfg_.pad_token_id;
-  in.round_to = 8;                             // training mode (use_cache=False)
+  in.round_to = 8;                              // training mode (use_cache=False)
   in.left_padding = in.input_ids.size(0) == 1;  // the reference left-pads a batch of one
   return plan_merge(in);
 }
@@ -153,9 +157,12 @@ void HiggsAudioModelImpl::init_weights(uint64_t seed, double std) {
     const auto& name = item.key();
     const bool is_norm = name.find("norm.weight") != std::string::npos;
     auto cpu = torch::empty(w.sizes(), torch::kFloat32);
-    if (is_norm) cpu.fill_(1.0);
-    else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) cpu.zero_();
-    else cpu.normal_(0.0, std, gen);
+    if (is_norm)
+      cpu.fill_(1.0);
+    else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0)
+      cpu.zero_();
+    else
+      cpu.normal_(0.0, std, gen);
     if (name == "embed_tokens.weight") cpu[cfg_.pad_token_id].zero_();
     w.copy_(cpu);
   }
@@ -215,7 +222,8 @@ void HiggsAudioModelImpl::load_state_dict(const std::map<std::string, torch::Ten
                                           const std::string& source) {
   std::vector<std::string> names;
   for (const auto& kv : tensors) names.push_back(kv.first);
-  load_state_dict(names, [&](const std::string& n) { return tensors.at(n); }, source);
+  load_state_dict(
+      names, [&](const std::string& n) { return tensors.at(n); }, source);
 }
 
 }  // namespace higgs::higgs_audio

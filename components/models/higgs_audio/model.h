@@ -79,6 +79,7 @@ TORCH_MODULE(HiggsAudioModel);
 
 /// Runs `layer` like layer->forward(x, in) but keeps only x for backward and recomputes the layer
 /// there (activation checkpointing). Gradients equal the plain path.
-torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x, const LayerInputs& in);
+torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x,
+                                 const LayerInputs& in);
 
 }  // namespace higgs::higgs_audio

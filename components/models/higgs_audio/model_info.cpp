@@ -70,8 +70,7 @@ Json model_info(const HiggsAudioConfig& cfg, const std::string& dtype) {
   }
   tb.add("norm.weight", {h}, false);
   tb.add("audio_codebook_embeddings.weight", {audio_rows, h}, true);
-  if (cfg.use_audio_out_embed_projector)
-    tb.linear("audio_out_embed_projector", h, h, false, true);
+  if (cfg.use_audio_out_embed_projector) tb.linear("audio_out_embed_projector", h, h, false, true);
   tb.linear("audio_decoder_proj.text_lm_head", t.vocab_size, h, false, false);
   tb.linear("audio_decoder_proj.audio_lm_head", audio_rows, h, false, true);
 
@@ -84,8 +83,9 @@ Json model_info(const HiggsAudioConfig& cfg, const std::string& dtype) {
   out["dtype"] = dtype;
   out["bytes"] = tb.total * bytes_per;
   if (!cfg.skip_audio_tower)
-    out["note"] = "the Whisper audio tower (skip_audio_tower: false) is not implemented and not "
-                  "listed";
+    out["note"] =
+        "the Whisper audio tower (skip_audio_tower: false) is not implemented and not "
+        "listed";
   return out;
 }
 

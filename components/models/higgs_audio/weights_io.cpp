@@ -44,12 +44,14 @@ std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path) {
 std::map<std::string, at::Tensor> read_checkpoint_weights(const std::string& dir) {
   namespace fs = std::filesystem;
   const fs::path d(dir);
-  if (fs::exists(d / kInterimWeightsFile)) return read_weights_pickle((d / kInterimWeightsFile).string());
+  if (fs::exists(d / kInterimWeightsFile))
+    return read_weights_pickle((d / kInterimWeightsFile).string());
   if (fs::exists(d / "model.safetensors.index.json") || fs::exists(d / "model.safetensors"))
     throw std::runtime_error(
-        dir + ": holds a safetensors checkpoint, which this build of the higgs_audio model cannot "
-              "read yet (the framework's safetensors reader is not wired into it); use init: "
-              "\"random\" or a directory written by higgs-train");
+        dir +
+        ": holds a safetensors checkpoint, which this build of the higgs_audio model cannot "
+        "read yet (the framework's safetensors reader is not wired into it); use init: "
+        "\"random\" or a directory written by higgs-train");
   throw std::runtime_error(dir + ": no weights found (expected " + kInterimWeightsFile +
                            " or model.safetensors.index.json); set model.path to a checkpoint "
                            "directory or use init: \"random\"");

@@ -13,7 +13,8 @@ namespace higgs::higgs_audio {
 inline constexpr const char* kInterimWeightsFile = "weights.pt";
 
 /// Writes {name: tensor} as a torch pickle (python: torch.load(path) -> dict).
-void write_weights_pickle(const std::string& path, const std::map<std::string, at::Tensor>& tensors);
+void write_weights_pickle(const std::string& path,
+                          const std::map<std::string, at::Tensor>& tensors);
 /// Reads a torch pickle holding a plain dict of tensors (C++ write_weights_pickle or Python
 /// torch.save of a dict; not an OrderedDict state_dict, see toolchain.md section 8).
 std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path);

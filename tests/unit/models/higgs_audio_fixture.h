@@ -74,26 +74,25 @@ inline Json tiny_config_json(const std::string& adapter = "dual_ffn_fast_forward
 }
 
 inline fs::path temp_dir(const std::string& tag) {
-  auto d = fs::temp_directory_path() /
-           ("higgs_model_" + tag + "_" + std::to_string(::getpid()) + "_" +
-            std::to_string(std::random_device{}()));
+  auto d = fs::temp_directory_path() / ("higgs_model_" + tag + "_" + std::to_string(::getpid()) +
+                                        "_" + std::to_string(std::random_device{}()));
   fs::create_directories(d);
   return d;
 }
 
 inline torch::Tensor codes(int64_t cols, int64_t seed) {
-  return torch::randint(0, kRows, {kBooks, cols},
-                        at::make_generator<at::CPUGeneratorImpl>(seed), torch::kInt64);
+  return torch::randint(0, kRows, {kBooks, cols}, at::make_generator<at::CPUGeneratorImpl>(seed),
+                        torch::kInt64);
 }
 
 /// Two samples, right padded to 12 tokens: sample 0 has one audio-out run (8 columns); sample 1
 /// has an audio-in run (5) and two audio-out runs (6 and 4). Text labels on a few tokens.
 inline higgs::Batch two_sample_batch() {
   higgs::Batch b;
-  auto ids = torch::tensor({{5, 6, 7, kOutBos, kAudioOut, kAudioEos, 8, 9, kPad, kPad, kPad, kPad},
-                            {5, kAudioIn, 6, kOutBos, kAudioOut, kAudioEos, kOutBos, kAudioOut,
-                             kAudioEos, 10, 11, 12}},
-                           torch::kInt64);
+  auto ids = torch::tensor(
+      {{5, 6, 7, kOutBos, kAudioOut, kAudioEos, 8, 9, kPad, kPad, kPad, kPad},
+       {5, kAudioIn, 6, kOutBos, kAudioOut, kAudioEos, kOutBos, kAudioOut, kAudioEos, 10, 11, 12}},
+      torch::kInt64);
   auto mask = ids.ne(kPad).to(torch::kInt64);
   auto labels = torch::full_like(ids, -100);
   labels.index_put_({0, 3}, kOutBos);
@@ -142,7 +141,8 @@ inline higgs::Batch one_sample_batch() {
 inline void write_json(const fs::path& p, const Json& j) { std::ofstream(p) << j.dump(2); }
 
 /// Runs tests/python/higgs_reference.py with `args`; returns its output dict.
-inline std::map<std::string, at::Tensor> run_reference(const std::string& args, const fs::path& out) {
+inline std::map<std::string, at::Tensor> run_reference(const std::string& args,
+                                                       const fs::path& out) {
   const std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
                           "/tests/python/higgs_reference.py " + args + " " + out.string();
   const int rc = std::system(cmd.c_str());

@@ -1,8 +1,9 @@
 // higgs_audio model: config round trip, model_info of the released checkpoint, strict loading,
 // save/load, audio-path isolation, the loss by hand, gradient checkpointing, the component.
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest, or glog's CHECK replaces doctest's
 #include <doctest/doctest.h>
+// clang-format on
 
 #include <cmath>
 #include <fstream>
@@ -72,8 +73,8 @@ TEST_CASE("higgs_audio config: released config.json round-trips and reads the sp
   CHECK(j["text_config"]["rms_norm_eps"] == 1e-6);
   CHECK(j["text_config"]["_name_or_path"] == "/fsx/models/Llama-3.2-3B");
   CHECK(j["use_audio_out_self_attention"] == 0);
-  CHECK(HiggsAudioConfig::from_json(tiny_config_json()).to_json()["text_config"]["some_unknown_key"] ==
-        "kept");
+  CHECK(HiggsAudioConfig::from_json(tiny_config_json())
+            .to_json()["text_config"]["some_unknown_key"] == "kept");
 }
 
 TEST_CASE("higgs_audio config: unsupported settings are refused with the reason") {
@@ -117,8 +118,9 @@ TEST_CASE("higgs_audio model_info: released checkpoint has 397 tensors and 5,771
 }
 
 TEST_CASE("higgs_audio model_info matches the parameters the model registers") {
-  for (const auto& cfgj : {tiny_config_json(), tiny_config_json("dual_ffn_fast_forward", Json::array({1})),
-                           tiny_config_json("stack", Json::array())}) {
+  for (const auto& cfgj :
+       {tiny_config_json(), tiny_config_json("dual_ffn_fast_forward", Json::array({1})),
+        tiny_config_json("stack", Json::array())}) {
     auto cfg = HiggsAudioConfig::from_json(cfgj);
     HiggsAudioModel m(cfg);
     Json info = higgs::model_info(cfg, "float32");
@@ -232,8 +234,10 @@ TEST_CASE("higgs_audio: audio_mlp sees only audio positions") {
     const auto& g = p.value().grad();
     const bool nonzero = g.defined() && g.abs().max().item<double>() > 0;
     INFO(p.key());
-    if (audio_path) CHECK_FALSE(nonzero);
-    else CHECK(nonzero);
+    if (audio_path)
+      CHECK_FALSE(nonzero);
+    else
+      CHECK(nonzero);
   }
 
   // Changing audio-path weights changes nothing at text positions before any audio, and changes
@@ -253,13 +257,14 @@ TEST_CASE("higgs_audio: audio_mlp sees only audio positions") {
   CHECK(torch::equal(before.logits[1][0], after.logits[1][0]));  // sample 1: audio-in from pos 1
   CHECK(max_abs_diff(before.audio_logits, after.audio_logits) > 1e-4);
   CHECK(max_abs_diff(before.logits, after.logits) > 1e-4);  // later text attends to audio
-  auto text_only_before = m->forward(text_only_batch());  // after the edit: same as never edited
+  auto text_only_before = m->forward(text_only_batch());    // after the edit: same as never edited
   auto fresh = tiny_model(4)->forward(text_only_batch());
   CHECK(torch::equal(text_only_before.logits, fresh.logits));
 }
 
 TEST_CASE("higgs_audio: gradient checkpointing gives the same gradients") {
-  for (const auto& cfgj : {tiny_config_json(), tiny_config_json("dual_ffn_fast_forward", Json::array({0}))}) {
+  for (const auto& cfgj :
+       {tiny_config_json(), tiny_config_json("dual_ffn_fast_forward", Json::array({0}))}) {
     std::map<std::string, torch::Tensor> grads[2];
     double losses[2];
     for (int ckpt = 0; ckpt < 2; ++ckpt) {

@@ -1,8 +1,9 @@
 // The C++ model against the independent Python reference (tests/python/higgs_reference.py) on the
 // same weights and batch: expanded sequence, logits, audio logits, loss terms and gradients.
-#include <torch/torch.h>
-
+// clang-format off
+#include <torch/torch.h>  // before doctest, or glog's CHECK replaces doctest's
 #include <doctest/doctest.h>
+// clang-format on
 
 #include "components/models/higgs_audio/loss.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
@@ -101,6 +102,11 @@ TEST_CASE("higgs_audio: forward, loss and gradients equal the Python reference")
   SUBCASE("dual_ffn with a plain Llama layer 0") {
     compare_with_python(tiny_config_json("dual_ffn", Json::array({1})), two_sample_batch(),
                         "plain_layer");
+  }
+  SUBCASE("audio-in codes unused when encode_audio_in_tokens is false") {
+    Json j = tiny_config_json();
+    j["encode_audio_in_tokens"] = false;
+    compare_with_python(j, two_sample_batch(), "no_audio_in");
   }
   SUBCASE("batch of one is left padded") {
     compare_with_python(tiny_config_json(), one_sample_batch(), "left_pad");
