@@ -70,8 +70,11 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
     net_->init_weights(static_cast<uint64_t>(o.seed.value_or(recipe_seed)),
                        cfg_->audio_encoder_config.init_std);
   } else {
-    auto weights = higgs_audio::read_checkpoint_weights(o.path);
-    net_->load_state_dict(weights, o.path);
+    higgs_audio::load_checkpoint_weights(
+        o.path, [&](const std::vector<std::string>& names,
+                    const std::function<torch::Tensor(const std::string&)>& fetch) {
+          net_->load_state_dict(names, fetch, o.path);
+        });
   }
   net_->gradient_checkpointing = o.gradient_checkpointing;
   net_->train();
@@ -100,8 +103,7 @@ void HiggsAudioModel::save(const std::string& dir) const {
   namespace fs = std::filesystem;
   fs::create_directories(dir);
   cfg_->save((fs::path(dir) / "config.json").string());
-  higgs_audio::write_weights_pickle((fs::path(dir) / higgs_audio::kInterimWeightsFile).string(),
-                                    net_->state_dict());
+  higgs_audio::save_checkpoint_weights(dir, net_->state_dict());
 }
 
 Json HiggsAudioModel::config() const { return cfg_->to_json(); }

@@ -44,7 +44,7 @@ class HiggsAudioModel : public Model {
   torch::nn::Module& module() override;
   std::vector<LossTerm> loss_terms(const Batch& batch) override;
   std::map<std::string, int64_t> target_counts(const Batch& batch) const override;
-  /// Writes config.json and the weights (interim format, see weights_io.h).
+  /// Writes config.json and the weights (safetensors when built with tensor_io, see weights_io.h).
   void save(const std::string& dir) const override;
   Json config() const override;
 

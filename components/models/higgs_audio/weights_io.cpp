@@ -8,6 +8,13 @@
 #include <stdexcept>
 #include <vector>
 
+#if __has_include("framework/tensor_io/sharded_checkpoint.h")
+#include "framework/tensor_io/sharded_checkpoint.h"
+#define HIGGS_HAS_TENSOR_IO 1
+#else
+#define HIGGS_HAS_TENSOR_IO 0
+#endif
+
 namespace higgs::higgs_audio {
 
 void write_weights_pickle(const std::string& path,
@@ -41,20 +48,51 @@ std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path) {
   return out;
 }
 
-std::map<std::string, at::Tensor> read_checkpoint_weights(const std::string& dir) {
+bool has_safetensors() { return HIGGS_HAS_TENSOR_IO != 0; }
+
+void load_checkpoint_weights(
+    const std::string& dir,
+    const std::function<void(const std::vector<std::string>&,
+                             const std::function<at::Tensor(const std::string&)>&)>& load) {
   namespace fs = std::filesystem;
   const fs::path d(dir);
-  if (fs::exists(d / kInterimWeightsFile))
-    return read_weights_pickle((d / kInterimWeightsFile).string());
-  if (fs::exists(d / "model.safetensors.index.json") || fs::exists(d / "model.safetensors"))
-    throw std::runtime_error(
-        dir +
-        ": holds a safetensors checkpoint, which this build of the higgs_audio model cannot "
-        "read yet (the framework's safetensors reader is not wired into it); use init: "
-        "\"random\" or a directory written by higgs-train");
-  throw std::runtime_error(dir + ": no weights found (expected " + kInterimWeightsFile +
-                           " or model.safetensors.index.json); set model.path to a checkpoint "
-                           "directory or use init: \"random\"");
+  const bool has_st =
+      fs::exists(d / "model.safetensors.index.json") || fs::exists(d / "model.safetensors");
+#if HIGGS_HAS_TENSOR_IO
+  if (has_st) {
+    auto ck = tensor_io::ShardedCheckpoint::open(dir);
+    load(ck.names(), [&ck](const std::string& n) { return ck.tensor(n); });
+    return;
+  }
+#endif
+  if (fs::exists(d / kInterimWeightsFile)) {
+    auto tensors = read_weights_pickle((d / kInterimWeightsFile).string());
+    std::vector<std::string> names;
+    for (const auto& kv : tensors) names.push_back(kv.first);
+    load(names, [&tensors](const std::string& n) { return tensors.at(n); });
+    return;
+  }
+  if (has_st)
+    throw std::runtime_error(dir +
+                             ": holds a safetensors checkpoint, which this build cannot read "
+                             "(built without framework/tensor_io)");
+  throw std::runtime_error(dir +
+                           ": no weights found (expected model.safetensors.index.json, "
+                           "model.safetensors or " +
+                           kInterimWeightsFile +
+                           "); set model.path to a checkpoint directory or use init: \"random\"");
+}
+
+void save_checkpoint_weights(const std::string& dir,
+                             const std::map<std::string, at::Tensor>& tensors) {
+  namespace fs = std::filesystem;
+#if HIGGS_HAS_TENSOR_IO
+  std::map<std::string, at::Tensor> cpu;
+  for (const auto& kv : tensors) cpu[kv.first] = kv.second.detach().cpu();
+  tensor_io::save_sharded_safetensors(dir, cpu);
+#else
+  write_weights_pickle((fs::path(dir) / kInterimWeightsFile).string(), tensors);
+#endif
 }
 
 }  // namespace higgs::higgs_audio
