@@ -1,5 +1,6 @@
 #include "components/models/higgs_audio/model.h"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -125,6 +126,10 @@ ForwardOutput HiggsAudioModelImpl::forward(const Batch& batch, const ForwardOpti
     auto flat = in.audio_mask.reshape({-1});
     in.audio_idx = flat.nonzero().view({-1});
     in.text_idx = flat.logical_not().nonzero().view({-1});
+  }
+  if (in.has_audio && std::any_of(layer_list.begin(), layer_list.end(), [](const DecoderLayer& l) {
+        return l->kind == LayerKind::kFastForward;
+      })) {
     auto a = in.audio_mask;
     in.ff_attn_mask = in.attn_mask.masked_fill(
         a.view({p.batch, 1, len, 1}).logical_or(a.view({p.batch, 1, 1, len})), lowest);
