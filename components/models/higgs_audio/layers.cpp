@@ -17,16 +17,20 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return weight * h.to(x.scalar_type());
 }
 
-namespace {
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
+LinearLayer make_linear(int64_t in, int64_t out, bool bias) {
+#if HIGGS_AUDIO_ADAPTABLE_LINEAR
+  return higgs::AdaptableLinear(in, out, bias);
+#else
   return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+#endif
 }
-}  // namespace
 
 LlamaMLPImpl::LlamaMLPImpl(const LlamaTextConfig& c) {
-  gate_proj = register_module("gate_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
-  up_proj = register_module("up_proj", linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
-  down_proj = register_module("down_proj", linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
+  gate_proj =
+      register_module("gate_proj", make_linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  up_proj = register_module("up_proj", make_linear(c.hidden_size, c.intermediate_size, c.mlp_bias));
+  down_proj =
+      register_module("down_proj", make_linear(c.intermediate_size, c.hidden_size, c.mlp_bias));
 }
 
 torch::Tensor LlamaMLPImpl::forward(const torch::Tensor& x) {
@@ -74,10 +78,10 @@ LlamaAttentionImpl::LlamaAttentionImpl(const LlamaTextConfig& c)
       num_kv_heads(c.num_key_value_heads),
       head_dim(c.resolved_head_dim()) {
   const bool b = c.attention_bias;
-  q_proj = register_module("q_proj", linear(c.hidden_size, num_heads * head_dim, b));
-  k_proj = register_module("k_proj", linear(c.hidden_size, num_kv_heads * head_dim, b));
-  v_proj = register_module("v_proj", linear(c.hidden_size, num_kv_heads * head_dim, b));
-  o_proj = register_module("o_proj", linear(num_heads * head_dim, c.hidden_size, b));
+  q_proj = register_module("q_proj", make_linear(c.hidden_size, num_heads * head_dim, b));
+  k_proj = register_module("k_proj", make_linear(c.hidden_size, num_kv_heads * head_dim, b));
+  v_proj = register_module("v_proj", make_linear(c.hidden_size, num_kv_heads * head_dim, b));
+  o_proj = register_module("o_proj", make_linear(num_heads * head_dim, c.hidden_size, b));
 }
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,

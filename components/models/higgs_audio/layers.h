@@ -6,7 +6,24 @@
 
 #include "components/models/higgs_audio/config.h"
 
+// Every linear layer is an AdaptableLinear when the build has the adapters component, so LoRA
+// attaches by name (same parameter names and shapes as torch::nn::Linear); plain Linear otherwise.
+#if __has_include("components/adapters/adaptable_linear.h")
+#include "components/adapters/adaptable_linear.h"
+#define HIGGS_AUDIO_ADAPTABLE_LINEAR 1
+#else
+#define HIGGS_AUDIO_ADAPTABLE_LINEAR 0
+#endif
+
 namespace higgs::higgs_audio {
+
+#if HIGGS_AUDIO_ADAPTABLE_LINEAR
+using LinearLayer = higgs::AdaptableLinear;
+#else
+using LinearLayer = torch::nn::Linear;
+#endif
+/// A linear layer (no bias unless `bias`) of the type above.
+LinearLayer make_linear(int64_t in, int64_t out, bool bias);
 
 /// RMSNorm computed in fp32 and cast back, then scaled by the weight (LlamaRMSNorm).
 class RMSNormImpl : public torch::nn::Module {
@@ -23,7 +40,7 @@ class LlamaMLPImpl : public torch::nn::Module {
  public:
   explicit LlamaMLPImpl(const LlamaTextConfig& c);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  LinearLayer gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 };
 TORCH_MODULE(LlamaMLP);
 
@@ -40,7 +57,7 @@ class LlamaAttentionImpl : public torch::nn::Module {
   explicit LlamaAttentionImpl(const LlamaTextConfig& c);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  LinearLayer q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t num_heads, num_kv_heads, head_dim;
 };
 TORCH_MODULE(LlamaAttention);

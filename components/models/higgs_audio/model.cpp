@@ -10,13 +10,9 @@ namespace higgs::higgs_audio {
 
 DecoderProjectorImpl::DecoderProjectorImpl(const HiggsAudioConfig& c) {
   const int64_t h = c.text_config.hidden_size;
-  text_lm_head = register_module(
-      "text_lm_head",
-      torch::nn::Linear(torch::nn::LinearOptions(h, c.text_config.vocab_size).bias(false)));
-  audio_lm_head = register_module(
-      "audio_lm_head",
-      torch::nn::Linear(
-          torch::nn::LinearOptions(h, c.audio_num_codebooks * c.codebook_rows()).bias(false)));
+  text_lm_head = register_module("text_lm_head", make_linear(h, c.text_config.vocab_size, false));
+  audio_lm_head = register_module("audio_lm_head",
+                                  make_linear(h, c.audio_num_codebooks * c.codebook_rows(), false));
 }
 
 HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType dtype)
@@ -46,9 +42,7 @@ HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType
       cast(torch::nn::Embedding(cfg_.audio_num_codebooks * cfg_.codebook_rows(), t.hidden_size)));
   if (cfg_.use_audio_out_embed_projector)
     audio_out_embed_projector = register_module(
-        "audio_out_embed_projector",
-        cast(
-            torch::nn::Linear(torch::nn::LinearOptions(t.hidden_size, t.hidden_size).bias(false))));
+        "audio_out_embed_projector", cast(make_linear(t.hidden_size, t.hidden_size, false)));
   audio_decoder_proj = register_module("audio_decoder_proj", cast(DecoderProjector(cfg_)));
   inv_freq_ = rope_inv_freq(t);
 }
@@ -173,16 +167,31 @@ void HiggsAudioModelImpl::init_weights(uint64_t seed, double std) {
   }
 }
 
+torch::OrderedDict<std::string, torch::Tensor> HiggsAudioModelImpl::base_parameters() const {
+  auto params = named_parameters();
+#if HIGGS_AUDIO_ADAPTABLE_LINEAR
+  // Adapter weights (LoRA) are saved by their adapter, never in the model's own layout.
+  auto adapter = higgs::adapter_parameter_names(const_cast<HiggsAudioModelImpl&>(*this));
+  if (!adapter.empty()) {
+    torch::OrderedDict<std::string, torch::Tensor> base;
+    for (const auto& item : params)
+      if (!adapter.count(item.key())) base.insert(item.key(), item.value());
+    return base;
+  }
+#endif
+  return params;
+}
+
 std::map<std::string, torch::Tensor> HiggsAudioModelImpl::state_dict() const {
   std::map<std::string, torch::Tensor> out;
-  for (const auto& item : named_parameters()) out[item.key()] = item.value();
+  for (const auto& item : base_parameters()) out[item.key()] = item.value();
   return out;
 }
 
 void HiggsAudioModelImpl::load_state_dict(
     const std::vector<std::string>& names,
     const std::function<torch::Tensor(const std::string&)>& fetch, const std::string& source) {
-  auto params = named_parameters();
+  auto params = base_parameters();
   std::set<std::string> given(names.begin(), names.end());
   std::vector<std::string> missing, unexpected;
   for (const auto& item : params)

@@ -20,7 +20,7 @@ namespace higgs::higgs_audio {
 class DecoderProjectorImpl : public torch::nn::Module {
  public:
   explicit DecoderProjectorImpl(const HiggsAudioConfig& c);
-  torch::nn::Linear text_lm_head{nullptr}, audio_lm_head{nullptr};
+  LinearLayer text_lm_head{nullptr}, audio_lm_head{nullptr};
 };
 TORCH_MODULE(DecoderProjector);
 
@@ -50,7 +50,9 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   /// N(0, std) for Linear/Embedding weights, zero padding row, norms one; seeded, on the CPU.
   void init_weights(uint64_t seed, double std);
 
-  /// name -> tensor for every parameter (views, not copies).
+  /// Parameters of the model's own layout (adapter weights, e.g. LoRA, excluded).
+  torch::OrderedDict<std::string, torch::Tensor> base_parameters() const;
+  /// name -> tensor for every base parameter (views, not copies).
   std::map<std::string, torch::Tensor> state_dict() const;
   /// Copies tensors into the parameters one at a time. Strict: lists every missing and unexpected
   /// name and every shape mismatch in one error. `fetch(name)` may load lazily.
@@ -68,7 +70,7 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   std::vector<DecoderLayer> layer_list;
   RMSNorm norm{nullptr};
   torch::nn::Embedding audio_codebook_embeddings{nullptr};
-  torch::nn::Linear audio_out_embed_projector{nullptr};
+  LinearLayer audio_out_embed_projector{nullptr};
   DecoderProjector audio_decoder_proj{nullptr};
 
  private:
