@@ -1,7 +1,11 @@
 // Activation checkpointing for one decoder layer: LibTorch's C++ frontend has no
 // torch.utils.checkpoint, so a custom autograd Function keeps only the layer input and re-runs the
-// layer in backward. The layers have no dropout (attention_dropout 0), so no RNG state is needed.
+// layer in backward. The base layers draw no random numbers, but an attached adapter may (LoRA
+// dropout), so the CPU generator's state is saved in forward and replayed for the recompute.
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+
+#include <mutex>
 
 #include "components/models/higgs_audio/model.h"
 
@@ -16,6 +20,11 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::TensorList params,
                                DecoderLayerImpl* layer, const LayerInputs* in) {
     ctx->save_for_backward({x});
+    {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      ctx->saved_data["rng"] = gen.get_state();
+    }
     // The layer and the shared inputs outlive backward: the model owns the layer, and the shared
     // inputs are copied (tensor handles only) into the context.
     ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);
@@ -51,7 +60,18 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
 
     torch::AutoGradMode enable(true);
     auto xd = x.detach().requires_grad_(true);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    at::Tensor current;
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      current = gen.get_state();
+      gen.set_state(ctx->saved_data["rng"].toTensor());
+    }
     auto y = layer->forward(xd, in);
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(current);
+    }
     std::vector<torch::Tensor> wrt{xd};
     std::vector<int64_t> slot{0};
     auto params = layer->parameters();
