@@ -1,5 +1,7 @@
 #include "framework/tensor_io/file_util.h"
 
+#include "framework/util/fs.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -62,47 +64,7 @@ MappedFile::~MappedFile() {
 void write_file_atomically(
     const std::string& path,
     const std::function<void(const std::function<void(const void*, size_t)>&)>& write) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + errno_text());
-  auto sink = [&](const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error("cannot write " + path +
-                                 ": write failed (disk full?): " + errno_text());
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  };
-  try {
-    write(sink);
-    if (::fsync(fd) != 0)
-      throw std::runtime_error("cannot write " + path + ": fsync failed: " + errno_text());
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    std::string err = errno_text();
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": close failed: " + err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = errno_text();
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + err);
-  }
-  // Make the rename itself durable.
-  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  write_file_atomic_stream(path, write);
 }
 
 }  // namespace higgs::tensor_io

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -21,40 +22,58 @@ void fsync_path(const std::string& path) {
   ::close(fd);
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic_stream(
+    const std::string& path,
+    const std::function<void(const std::function<void(const void*, size_t)>&)>& write) {
+  static std::atomic<uint64_t> counter{0};
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid())))
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()) +
+                            "." + std::to_string(counter++)))
                         .string();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
-                               (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  auto fail = [&](const std::string& what, int err) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(err) +
+                             (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
+  };
+  auto sink = [&](const void* data, size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        fail("write failed", errno);
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
     }
-    p += n;
-    left -= static_cast<size_t>(n);
+  };
+  try {
+    write(sink);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if (::fsync(fd) != 0) fail("fsync failed", errno);
+  if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+    throw std::runtime_error("cannot write " + path + ": close failed: " + std::strerror(err));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename into " + path + ": " + std::strerror(err));
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
   }
-  fsync_path(dir.string());
+  fsync_path(dir.string());  // make the rename itself durable
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  write_file_atomic_stream(path, [&](const auto& sink) { sink(content.data(), content.size()); });
 }
 
 std::string read_file(const std::string& path) {

@@ -1,9 +1,17 @@
 // File helpers that never leave a half-written file behind.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace higgs {
+
+/// Streams a file into place atomically: `write` receives a sink that appends bytes to a
+/// temporary file beside `path` (unique per process and call), which is fsynced and renamed.
+/// Throws std::runtime_error naming the path on failure (e.g. disk full); nothing is left behind.
+void write_file_atomic_stream(
+    const std::string& path,
+    const std::function<void(const std::function<void(const void*, size_t)>&)>& write);
 
 /// Writes `content` to `path` through a temporary file in the same directory, fsyncs it and
 /// renames it into place. Throws std::runtime_error naming the path on failure (e.g. disk full).

@@ -49,6 +49,7 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, BuildContext& ctx)
     : HiggsAudioModel(o, ctx.settings().device, ctx.settings().seed) {
   // The collator and the demo read token ids and codebook layout from here.
   ctx.put<HiggsAudioConfig>("higgs_audio_config", cfg_);
+  ctx.put<Json>("model_config", std::make_shared<Json>(cfg_->to_json()));
 }
 
 HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_device,

@@ -78,6 +78,7 @@ Json model_info(const HiggsAudioConfig& cfg, const std::string& dtype) {
   out["tensors"] = tb.tensors;
   out["num_tensors"] = static_cast<int64_t>(tb.tensors.size());
   out["num_parameters"] = tb.total;
+  out["total_parameters"] = tb.total;
   out["llm_parameters"] = tb.llm;
   out["audio_parameters"] = tb.audio;
   out["dtype"] = dtype;

@@ -1,0 +1,180 @@
+#include "components/datasets/chatml_dataset.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "components/audio/audio_io.h"
+#include "components/data/chatml_layout.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs {
+
+void ChatMLDatasetOptions::bind_common(Binder& b, ChatMLDatasetOptions& o) {
+  b.req("path", o.path, "ChatML file: a JSON array or JSONL; audio paths relative to it.");
+  b.opt("code_cache_dir", o.code_cache_dir,
+        "Audio-code cache directory; \"\" = .higgs_code_cache beside the data file, \"none\" = off.");
+  b.opt("max_audio_seconds", o.max_audio_seconds, "Clips longer than this are skipped.").min(0.0);
+  b.opt("max_tokens", o.max_tokens, "Skip samples with more text tokens + audio frames; 0 = no limit.").min(0);
+  b.opt("max_bad_fraction", o.max_bad_fraction,
+        "Fraction of samples that may be skipped (missing/corrupt audio...) before the run fails.")
+      .min(0.0)
+      .max(1.0);
+  b.opt("rewrite_sound_events", o.rewrite_sound_events,
+        "Rewrite [laugh]-style tags as generation.py does (<SE>[Laughter]</SE>).");
+  b.opt("load_waveforms", o.load_waveforms,
+        "Also return 16 kHz waveforms (needed for Whisper features).");
+}
+
+ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, BuildContext& ctx, bool zero_shot)
+    : o_(o) {
+  samples_ = load_chatml_file(o.path);
+  if (zero_shot) {
+    ZeroShotLayoutOptions zo;
+    zo.system_prompt = o.system_prompt;
+    zo.scene = o.scene;
+    for (auto& s : samples_) s = to_zero_shot_layout(s, zo);
+  }
+  if (o.rewrite_sound_events)
+    for (auto& s : samples_) rewrite_sound_events(s);
+  text_ = ctx.get<TextTokenizer>("text_tokenizer");
+  audio_ = ctx.get<AudioTokenizer>("audio_tokenizer");
+  std::string dir = o.code_cache_dir;
+  if (dir.empty()) dir = (fs::path(o.path).parent_path() / ".higgs_code_cache").string();
+  if (dir == "none") dir.clear();
+  cache_ = std::make_unique<CodeCache>(dir, audio_->identity());
+  spdlog::info("{}: {} samples{}", o.path, samples_.size(),
+               dir.empty() ? "" : ", audio codes cached in " + dir);
+}
+
+std::string ChatMLDataset::describe(size_t index) const { return samples_.at(index).source; }
+
+std::vector<float> ChatMLDataset::load_samples(const ChatMLContent& audio, int rate,
+                                               const std::string& where) const {
+  LoadAudioOptions lo;
+  lo.target_sample_rate = rate;
+  lo.offset_seconds = audio.offset.value_or(0.0);
+  lo.duration_seconds = audio.duration.value_or(0.0);
+  lo.max_seconds = o_.max_audio_seconds;
+  try {
+    if (audio.raw_audio && audio.audio_path.empty())
+      return load_audio_from_memory(decode_base64(*audio.raw_audio, where + " raw_audio"), lo,
+                                    where + " raw_audio")
+          .samples;
+    return load_audio(audio.audio_path, lo).samples;
+  } catch (const AudioError& e) {
+    throw SampleError(where, e.what());
+  }
+}
+
+at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::string& where) const {
+  std::string key;
+  try {
+    std::string hash = audio.raw_audio && audio.audio_path.empty()
+                           ? hash_bytes(audio.raw_audio->data(), audio.raw_audio->size())
+                           : hash_file(audio.audio_path);
+    key = audio_cache_key(hash, audio.offset.value_or(0.0), audio.duration.value_or(0.0));
+  } catch (const std::exception& e) {
+    throw SampleError(where, std::string("cannot read audio: ") + e.what());
+  }
+  std::promise<at::Tensor> promise;
+  std::shared_future<at::Tensor> fut;
+  bool owner = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) {
+      fut = it->second;
+    } else {
+      fut = promise.get_future().share();
+      in_flight_[key] = fut;
+      owner = true;
+    }
+  }
+  if (!owner) return fut.get();
+  try {
+    at::Tensor codes;
+    if (auto cached = cache_->get(key)) {
+      codes = *cached;
+    } else {
+      auto wav = load_samples(audio, static_cast<int>(audio_->sample_rate()), where);
+      torch::NoGradGuard no_grad;
+      codes = audio_->encode(torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())},
+                                              torch::kFloat32).clone());
+      codes = codes.to(torch::kCPU, torch::kLong).contiguous();
+      cache_->put(key, codes, audio.audio_path.empty() ? where : audio.audio_path);
+    }
+    promise.set_value(codes);
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.erase(key);
+  }
+  return fut.get();
+}
+
+Example ChatMLDataset::get(size_t index) const {
+  const ChatMLSample& s = samples_.at(index);
+  ChatMLTokens tokens = prepare_chatml_sample(s, *text_);
+  bool has_target = false;
+  for (size_t i = 0; i < tokens.label_ids.size(); ++i) has_target |= tokens.label_ids[i] >= 0;
+  if (!has_target) throw SampleError(s.source, "no trainable turn (check start_index and roles)");
+  std::vector<at::Tensor> codes;
+  std::vector<at::Tensor> waves;
+  std::vector<int64_t> rates;
+  int64_t frames = 0;
+  for (size_t a = 0; a < tokens.audio_contents.size(); ++a) {
+    const auto& audio = tokens.audio_contents[a];
+    std::string where = s.source + " audio " + std::to_string(a) +
+                        (audio.audio_path.empty() ? "" : " (" + audio.audio_path + ")");
+    codes.push_back(codes_for(audio, where));
+    frames += codes.back().size(1);
+    if (o_.load_waveforms) {
+      auto w = load_samples(audio, 16000, where);
+      waves.push_back(torch::from_blob(w.data(), {static_cast<int64_t>(w.size())}, torch::kFloat32).clone());
+      rates.push_back(16000);
+    }
+  }
+  int64_t total = static_cast<int64_t>(tokens.input_ids.size()) + frames;
+  if (o_.max_tokens > 0 && total > o_.max_tokens)
+    throw SampleError(s.source, "too long: " + std::to_string(total) + " tokens + frames, max_tokens is " +
+                                    std::to_string(o_.max_tokens));
+  Example ex = make_chatml_example(tokens, codes, waves, rates);
+  int64_t n = ++served_;
+  if (cache_->enabled() && n % static_cast<int64_t>(samples_.size()) == 0)
+    spdlog::info("{}: audio code cache: {} hits, {} encoded", o_.path, cache_->hits(), cache_->misses());
+  return ex;
+}
+
+namespace {
+
+class ZeroShotVoiceCloningDataset : public ChatMLDataset {
+ public:
+  struct Options : ChatMLDatasetOptions {};
+  static void bind(Binder& b, Options& o) {
+    ChatMLDatasetOptions::bind_common(b, o);
+    b.opt("system_prompt", o.system_prompt,
+          "System message; null builds it from `scene` as generation.py does, \"\" = none.");
+    b.opt("scene", o.scene, "Scene description for the system message (e.g. a quiet room).");
+  }
+  ZeroShotVoiceCloningDataset(const Options& o, BuildContext& ctx) : ChatMLDataset(o, ctx, true) {}
+};
+
+class PlainChatMLDataset : public ChatMLDataset {
+ public:
+  struct Options : ChatMLDatasetOptions {};
+  static void bind(Binder& b, Options& o) { ChatMLDatasetOptions::bind_common(b, o); }
+  PlainChatMLDataset(const Options& o, BuildContext& ctx) : ChatMLDataset(o, ctx, false) {}
+};
+
+}  // namespace
+
+HIGGS_REGISTER(Dataset, ZeroShotVoiceCloningDataset, "zero_shot_voice_cloning",
+               "Voice-cloning ChatML (inference or compact layout), reference never trained.");
+HIGGS_REGISTER(Dataset, PlainChatMLDataset, "chatml", "ChatML samples used as written (start_index honoured).");
+
+}  // namespace higgs
