@@ -271,7 +271,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto old_term = std::signal(SIGTERM, on_signal);
   g_signal = 0;
   bool bf16 = o_.precision == "bf16";
-  Progress progress(total_steps, state.step, main_rank && o_.progress_bar);
+  Progress progress(total_steps, state.step, main_rank, o_.progress_bar);
   for (auto& cb : callbacks) cb->on_train_begin(state);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)", total_steps,
                steps_per_epoch, o_.batch_size, o_.grad_accum_steps, lo.world_size);

@@ -35,9 +35,9 @@ std::string format_duration(double s) {
   return buf;
 }
 
-Progress::Progress(int64_t total_steps, int64_t first_step, bool enabled)
+Progress::Progress(int64_t total_steps, int64_t first_step, bool enabled, bool bar)
     : total_(total_steps), first_(first_step), step_(first_step), enabled_(enabled),
-      tty_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+      tty_(enabled && bar && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
 
 double Progress::steps_per_second() const {
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -26,7 +26,8 @@ class MetricsWriter {
 
 class Progress {
  public:
-  Progress(int64_t total_steps, int64_t first_step, bool enabled);
+  /// `enabled`: this process logs (rank 0); `bar`: draw a bar when stderr is a terminal.
+  Progress(int64_t total_steps, int64_t first_step, bool enabled, bool bar = true);
   /// Updates the bar (terminal) after a step; `line` is a short "loss 1.23" text.
   void update(int64_t step, const std::string& line);
   /// Prints a log line above the bar (or plainly).
