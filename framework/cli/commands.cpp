@@ -104,6 +104,14 @@ Json recipe_schema() {
     defs[kind] = {{"description", kind_description(kind)}, {"anyOf", any}};
   }
   for (const auto& rk : recipe_keys()) {
+    // A key with a default type (trainer, task) may omit "type".
+    std::string def = rk.kind + "." + rk.default_type;
+    if (!rk.default_type.empty() && defs.contains(def)) {
+      Json req = Json::array();
+      for (const auto& r : defs[def]["required"])
+        if (r != "type") req.push_back(r);
+      defs[def]["required"] = req;
+    }
     Json ref = {{"$ref", "#/$defs/" + rk.kind}};
     if (rk.is_list) {
       props[rk.key] = {{"type", "array"}, {"items", ref}};
