@@ -1,5 +1,7 @@
 #include "components/collators/higgs_audio.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -215,6 +217,13 @@ namespace {
 HiggsTokenIds ids_from_context(const HiggsAudioCollator::Options& o, BuildContext& ctx) {
   if (!o.model_config.empty()) return HiggsTokenIds::from_file(o.model_config);
   if (auto j = ctx.find<Json>("model_config")) return HiggsTokenIds::from_json(*j, "model config");
+  // Without a built model (data-check, dump-batch), read the recipe's model checkpoint config.
+  auto model = ctx.plan().components.find("model");
+  if (model != ctx.plan().components.end() && model->second.resolved.contains("path") &&
+      model->second.resolved["path"].is_string()) {
+    std::string path = model->second.resolved["path"].get<std::string>() + "/config.json";
+    if (std::filesystem::exists(path)) return HiggsTokenIds::from_file(path);
+  }
   throw std::runtime_error(
       "collator higgs_audio: no model config to read token ids from: set collator.model_config "
       "to the model's config.json");

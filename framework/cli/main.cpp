@@ -6,6 +6,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "components/tasks/dump_batch.h"
 #include "framework/cli/commands.h"
 #include "framework/cli/tool_commands.h"
 #include "framework/registry/plugin.h"
@@ -89,6 +90,21 @@ int main(int argc, char** argv) {
   auto* print = app.add_subcommand("print-config", "Print the resolved recipe (all defaults filled)");
   add_recipe_flags(print, args, rf, false);
   print->add_flag("--minimal", minimal, "Only values that differ from defaults, with their origin");
+  // Task shortcuts: `higgs-run data-check RECIPE` runs the recipe with task=data_check.
+  std::vector<std::pair<CLI::App*, std::string>> task_aliases;
+  for (const auto& [name, task, help] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"data-check", "data_check", "Load every sample: skipped ones with reasons, audio hours, token lengths"}}) {
+    auto* sc = app.add_subcommand(name, help + " (the recipe with task=" + task + ")");
+    add_recipe_flags(sc, args, rf, false);
+    task_aliases.emplace_back(sc, task);
+  }
+  std::string dump_split = "train", dump_out;
+  int64_t dump_index = 0;
+  auto* dump = app.add_subcommand("dump-batch", "Write one collated batch as safetensors (one tensor per field)");
+  add_recipe_flags(dump, args, rf, false);
+  dump->add_option("--split", dump_split, "train or eval")->check(CLI::IsMember({"train", "eval"}));
+  dump->add_option("--index", dump_index, "Batch index in dataset order");
+  dump->add_option("--out", dump_out, "Output .safetensors file")->required();
   auto* diff = app.add_subcommand("diff", "Compare two recipes or run directories");
   diff->add_option("a", diff_a, "Recipe or run directory")->required();
   diff->add_option("b", diff_b, "Recipe or run directory")->required();
@@ -146,13 +162,16 @@ int main(int argc, char** argv) {
       auto b = higgs::load_plan_or_run(diff_b, load);
       return higgs::cli::diff_plans(a, b, diff_a, diff_b);
     }
+    for (const auto& [sc, task] : task_aliases)
+      if (sc->parsed()) args.load.sets.push_back("task=\"" + task + "\"");
     finish_recipe_args(args, rf);
-    auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed());
+    auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed() && !dump->parsed());
     if (validate->parsed()) {
       std::cout << args.recipe << ": OK (" << plan.components.size() << " components)\n";
       return 0;
     }
     if (print->parsed()) return higgs::cli::print_config(plan, minimal);
+    if (dump->parsed()) return higgs::dump_batch(plan, dump_split, dump_index, dump_out);
     return higgs::run_plan(plan, args.flags);
   } catch (const higgs::RecipeError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -8,6 +8,9 @@
 #include "components/audio_tokenizers/higgs_audio/config.h"
 #include "components/audio_tokenizers/higgs_audio/tokenizer.h"
 #include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/higgs_audio.h"
+#include "framework/train/loss_metrics.h"
+#include <torch/torch.h>
 #include "components/text/tokenize_command.h"
 #include "framework/tensor_io/safetensors.h"
 #include "framework/util/fs.h"
@@ -75,6 +78,36 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    }
                    std::cout << j["tensors"].size() << " tensors, " << j["total_parameters"].dump()
                              << " parameters\n";
+                   return 0;
+                 }});
+
+  // model-loss: the losses of a dumped batch under a checkpoint.
+  struct LossArgs {
+    std::string model, batch;
+  };
+  auto la = std::make_shared<LossArgs>();
+  auto* loss = app.add_subcommand("model-loss", "Print the losses of a batch (from dump-batch) as JSON");
+  loss->add_option("--model", la->model, "Checkpoint directory (config.json + weights)")->required();
+  loss->add_option("--batch", la->batch, "Batch .safetensors written by dump-batch")->required();
+  out.push_back({loss, [la] {
+                   HiggsAudioModel::Options o;
+                   o.path = la->model;
+                   HiggsAudioModel model(o, "cpu", 0);
+                   Batch batch;
+                   batch.tensors = tensor_io::SafetensorsFile::open(la->batch).tensors();
+                   int64_t b = batch.at("input_ids").size(0);
+                   batch.infos.assign(static_cast<size_t>(b), Json::object());
+                   torch::NoGradGuard no_grad;
+                   model.module().eval();
+                   auto terms = model.loss_terms(batch);
+                   LossAccumulator acc;
+                   acc.add(terms);
+                   Json j = acc.metrics("");
+                   for (const auto& t : terms) {
+                     j["terms"][t.name] = {{"sum", t.sum.item<double>()}, {"count", t.count},
+                                           {"weight", t.weight}, {"correct", t.correct}};
+                   }
+                   std::cout << j.dump(2) << "\n";
                    return 0;
                  }});
 

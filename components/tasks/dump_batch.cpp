@@ -1,0 +1,52 @@
+#include "components/tasks/dump_batch.h"
+
+#include <torch/torch.h>
+
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "framework/tensor_io/safetensors.h"
+#include "framework/train/collator.h"
+#include "framework/train/dataset.h"
+
+namespace higgs {
+
+int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
+               const std::string& out) {
+  std::string key = split == "eval" ? "eval_data" : "train_data";
+  if (split != "train" && split != "eval") throw RecipeError("--split must be train or eval, got \"" + split + "\"");
+  if (!plan.components.count(key)) throw RecipeError(plan.config.source() + ": the recipe has no " + key);
+  int64_t batch_size = 1;
+  if (plan.resolved.contains("trainer")) batch_size = plan.resolved["trainer"].value("batch_size", int64_t{1});
+  BuildContext ctx(plan, {});
+  auto ds = ctx.get<Dataset>(key);
+  auto collator = ctx.get<Collator>("collator");
+  int64_t n = static_cast<int64_t>(ds->size());
+  int64_t begin = index * batch_size;
+  if (index < 0 || begin >= n)
+    throw RecipeError("--index " + std::to_string(index) + ": " + key + " has " + std::to_string(n) +
+                      " samples, so batches 0.." + std::to_string((n - 1) / batch_size) + " of " +
+                      std::to_string(batch_size));
+  std::vector<Example> examples;
+  for (int64_t i = begin; i < std::min(n, begin + batch_size); ++i) {
+    try {
+      examples.push_back(ds->get(static_cast<size_t>(i)));
+    } catch (const SampleError& e) {
+      spdlog::warn("skipping {}: {}", e.source(), e.reason());
+    }
+  }
+  if (examples.empty()) throw std::runtime_error("every sample of batch " + std::to_string(index) + " was skipped");
+  Batch batch = collator->collate(examples);
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& [name, t] : batch.tensors)
+    if (t.defined()) tensors[name] = t.contiguous();
+  std::string sources;
+  for (const auto& info : batch.infos) sources += (sources.empty() ? "" : ", ") + info.value("source", std::string("?"));
+  tensor_io::save_safetensors(out, tensors, {{"recipe", plan.config.source()}, {"split", split},
+                                             {"index", std::to_string(index)}, {"samples", sources}});
+  for (const auto& [name, t] : tensors) std::cout << name << " " << t.sizes() << " " << t.scalar_type() << "\n";
+  std::cout << "wrote " << tensors.size() << " tensors of " << batch.size() << " samples to " << out << "\n";
+  return 0;
+}
+
+}  // namespace higgs
