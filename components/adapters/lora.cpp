@@ -65,16 +65,6 @@ std::string no_match_message(const std::string& key, const std::string& pattern,
   return msg + ". Linear layers of the model: " + join(linears, ", ", 6);
 }
 
-std::string regex_escape(const std::string& s) {
-  static const std::string special = R"(\^$.|?*+()[]{})";
-  std::string out;
-  for (char c : s) {
-    if (special.find(c) != std::string::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 // Which modules a PEFT config's target_modules / exclude_modules (a list or a regex) selects.
 bool peft_selects(const Json& spec, const std::string& name) {
   if (spec.is_string()) {
@@ -256,19 +246,48 @@ void LoraAdapter::unmerge() {
 }
 
 // PEFT writes target_modules as a list of names, each matching a module or a dotted suffix.
-// When the last name components would also select modules this adapter left out (a subset of
-// layers, exclusions), the exact set is written as a regex, which PEFT full-matches instead.
+// Each adapted module gets the shortest suffix (from its last name component, never starting at
+// a layer index) such that the list selects exactly the adapted modules in this model:
+// ["k_proj", "o_proj", "q_proj", "v_proj"], or "mlp.up_proj" when audio_mlp.up_proj is not
+// adapted, or "layers.0.self_attn.q_proj" for a subset of layers.
 Json LoraAdapter::config_targets() const {
-  std::set<std::string> suffixes, adapted;
-  for (const auto& s : sites_) suffixes.insert(last_component(s.name)), adapted.insert(s.name);
-  Json list(std::vector<std::string>(suffixes.begin(), suffixes.end()));
-  for (const auto& n : module_names_)
-    if (peft_selects(list, n) != (adapted.count(n) > 0)) {
-      std::vector<std::string> escaped;
-      for (const auto& s : sites_) escaped.push_back(regex_escape(s.name));
-      return Json(join(escaped, "|", escaped.size()));
+  std::set<std::string> adapted;
+  for (const auto& s : sites_) adapted.insert(s.name);
+  auto suffix = [](const std::string& name, size_t parts) {
+    size_t pos = name.size();
+    for (size_t i = 0; i < parts && pos != std::string::npos && pos > 0; ++i)
+      pos = name.rfind('.', pos - 1);
+    return pos == std::string::npos ? name : name.substr(pos + 1);
+  };
+  auto numeric = [](const std::string& s) {
+    const std::string first = s.substr(0, s.find('.'));
+    return !first.empty() && first.find_first_not_of("0123456789") == std::string::npos;
+  };
+  std::map<std::string, size_t> parts;  // adapted module -> suffix length in components
+  for (const auto& n : adapted) parts[n] = 1;
+  while (true) {
+    std::map<std::string, std::string> chosen;
+    for (auto& [n, k] : parts) {
+      while (numeric(suffix(n, k)) && suffix(n, k) != n) ++k;
+      chosen[n] = suffix(n, k);
     }
-  return list;
+    std::set<std::string> too_wide;  // suffixes that also select a module left out
+    for (const auto& [n, sfx] : chosen)
+      for (const auto& m : module_names_)
+        if (!adapted.count(m) && peft_selects(Json::array({sfx}), m)) too_wide.insert(sfx);
+    if (too_wide.empty()) {
+      std::set<std::string> list;
+      for (const auto& kv : chosen) list.insert(kv.second);
+      return Json(std::vector<std::string>(list.begin(), list.end()));
+    }
+    bool grew = false;
+    for (auto& [n, k] : parts)
+      if (too_wide.count(chosen[n]) && chosen[n] != n) ++k, grew = true;
+    if (!grew) {  // only when a full name is the suffix of another module's name
+      std::vector<std::string> names(adapted.begin(), adapted.end());
+      return Json(names);
+    }
+  }
 }
 
 Json LoraAdapter::peft_config() const {

@@ -288,7 +288,7 @@ TEST_CASE("lora: save writes PEFT's adapter_config.json and tensor names; load i
   CHECK(torch::equal(outputs(fresh).first, want.first));
 }
 
-TEST_CASE("lora: a subset of layers is written as an exact regex and loads back") {
+TEST_CASE("lora: target_modules is written as the shortest exact suffixes and loads back") {
   higgs::test::TempDir dir("lora_regex");
   TinyHiggsModel model;
   auto o = small_options();
@@ -299,12 +299,30 @@ TEST_CASE("lora: a subset of layers is written as an exact regex and loads back"
   CHECK(lora.adapted_modules() ==
         std::vector<std::string>{"layers.0.self_attn.q_proj", "layers.0.self_attn.v_proj"});
   CHECK(lora.peft_config()["target_modules"] ==
-        higgs::Json(R"(layers\.0\.self_attn\.q_proj|layers\.0\.self_attn\.v_proj)"));
+        higgs::Json::array({"layers.0.self_attn.q_proj", "layers.0.self_attn.v_proj"}));
   lora.save(dir.path());
   TinyHiggsModel other;
   LoraAdapter again(o);
   again.attach(other);
   again.load(dir.path());
+
+  // "up_proj" alone would also select audio_mlp.up_proj, which is not adapted.
+  TinyHiggsModel m2;
+  auto o2 = small_options();
+  o2.target_modules = {"layers.*.mlp.up_proj", "o_proj", "text_lm_head"};
+  LoraAdapter narrow(o2);
+  narrow.attach(m2);
+  CHECK(narrow.peft_config()["target_modules"] ==
+        higgs::Json::array({"mlp.up_proj", "o_proj", "text_lm_head"}));
+
+  // A PEFT config may hold a regex string instead of a list; it is full-matched.
+  auto config = higgs::Json::parse(higgs::test::read_text(dir.file("adapter_config.json")));
+  config["target_modules"] = R"(layers\.0\.self_attn\.(q|v)_proj)";
+  higgs::test::write_text(dir.file("adapter_config.json"), config.dump(2));
+  TinyHiggsModel m3;
+  LoraAdapter from_regex(o);
+  from_regex.attach(m3);
+  from_regex.load(dir.path());
 
   // Recipe options that select other layers than the saved adapter are refused.
   TinyHiggsModel third;
@@ -421,4 +439,37 @@ TEST_CASE("lora: builds from recipe options through the registry") {
   bound2.visit(reader2);
   reader2.finish();
   CHECK(bad.size() == 2);  // unknown key "rank" and a value outside the choices
+}
+
+TEST_CASE("lora: the saved adapter reproduces the layer's output under PEFT's rules (numpy)") {
+  for (bool rs : {false, true}) {
+    CAPTURE(rs);
+    higgs::test::TempDir dir(rs ? "lora_peft_rs" : "lora_peft");
+    torch::manual_seed(21);
+    TinyHiggsModel model;
+    auto o = small_options();
+    o.alpha = 6;
+    o.use_rslora = rs;
+    o.target_modules = {"mlp.up_proj", "o_proj"};
+    LoraAdapter lora(o);
+    lora.attach(model);
+    randomize_b(lora, 22);
+    lora.save(dir.path());
+    model.module().eval();
+    auto up = model.net->layers[1]->as<higgs::test::TinyLayer>()->mlp->up_proj;
+    torch::NoGradGuard no_grad;
+    auto x = torch::randn({4, higgs::test::TinyHiggsNet::kDim});
+    higgs::peft_io::save_safetensors(dir.file("fixture.safetensors"),
+                                     {{"weight", up->weight}, {"x", x}, {"y", up->forward(x)}});
+    auto r = higgs::test::run_command(
+        std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
+        "/tests/python/peft_lora_reference.py " + higgs::test::shell_quote(dir.path()) + " " +
+        higgs::test::shell_quote(dir.file("fixture.safetensors")) + " layers.1.mlp.up_proj");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+    auto py = nlohmann::json::parse(r.output);
+    CHECK(py["scale"].get<double>() == doctest::Approx(lora.scale()));
+    CHECK(py["scale"].get<double>() == doctest::Approx(rs ? 3.0 : 1.5));
+    CHECK(py["max_abs_y"].get<double>() > 0.1);
+    CHECK(py["max_abs_diff"].get<double>() < 1e-5);
+  }
 }
