@@ -7,7 +7,7 @@ PKGS=(
   libyaml-cpp-dev libjsonnet-dev jsonnet libsentencepiece-dev sentencepiece
   libsndfile1-dev libsoxr-dev libspdlog-dev doctest-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
   espeak-ng sox libsox-fmt-all
-  python3-torch python3-numpy python3-soundfile python3-sentencepiece python3-jsonschema python3-yaml
+  python3-torch python3-numpy python3-soundfile python3-sentencepiece python3-jsonschema python3-yaml python3-torchaudio
   clang
 )
 missing=()

@@ -35,11 +35,11 @@ std::set<std::string> listed(const std::string& kind) {
 TEST_CASE("higgs-run registers exactly the built-in components") {
   const std::map<std::string, std::set<std::string>> expected{
       {"dataset", {}},
-      {"collator", {}},
+      {"collator", {"higgs_audio"}},
       {"model", {}},
       {"text_tokenizer", {"llama3_bpe", "sentencepiece"}},
-      {"audio_tokenizer", {}},
-      {"feature_extractor", {}},
+      {"audio_tokenizer", {"higgs_audio"}},
+      {"feature_extractor", {"whisper_log_mel"}},
       {"adapter", {"lora"}},
       {"freezing", {"freeze_modules", "freeze_pattern", "train_only"}},
       {"optimizer", {"adamw", "sgd"}},

@@ -1,0 +1,62 @@
+// Collator `higgs_audio`: the reference HiggsAudioSampleCollator
+// (boson_multimodal/data_collator/higgs_audio_collator.py) producing HiggsAudioBatchInput.
+//
+//   collator: { type: "higgs_audio", round_to: 8, use_delay_pattern: true }
+//
+// Token ids come from the model's config.json (option model_config, or the runtime object
+// "model_config" the model puts into the BuildContext). Fields and shapes: docs/data-format.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "components/data/higgs_token_ids.h"
+#include "framework/config/options.h"
+#include "framework/train/collator.h"
+
+namespace higgs {
+
+class BuildContext;
+class FeatureExtractor;
+
+class HiggsAudioCollator : public Collator {
+ public:
+  struct Options {
+    std::string model_config;  // path to config.json; "" = the context's "model_config"
+    int64_t round_to = 8;
+    bool pad_left = false;
+    bool use_delay_pattern = true;
+    bool return_audio_in_tokens = true;
+    std::optional<int64_t> audio_num_codebooks;  // unset = the model config's value
+    bool mask_audio_out_token_label = true;
+    bool disable_audio_codes_transform = false;
+    bool encode_whisper_embed = false;
+    double chunk_size_seconds = 30.0;
+  };
+  static void bind(Binder& b, Options& o);
+
+  HiggsAudioCollator(const Options& o, BuildContext& ctx);
+  /// Direct construction (tests, tools): `fe` is needed only with encode_whisper_embed.
+  HiggsAudioCollator(Options o, HiggsTokenIds ids, std::shared_ptr<FeatureExtractor> fe = nullptr);
+
+  /// Input examples hold the ChatMLDatasetSample tensors (input_ids, label_ids, audio_ids_concat,
+  /// audio_ids_start, audio_waveforms_concat, audio_waveforms_start, audio_sample_rate, optional
+  /// audio_label_ids_concat and reward); the batch holds the HiggsAudioBatchInput fields, with
+  /// None fields absent.
+  Batch collate(const std::vector<Example>& examples) const override;
+
+  const Options& options() const { return o_; }
+  const HiggsTokenIds& token_ids() const { return ids_; }
+
+ private:
+  Options o_;
+  HiggsTokenIds ids_;
+  std::shared_ptr<FeatureExtractor> fe_;
+  int64_t num_codebooks_ = 0;
+  std::pair<int64_t, int64_t> feature_shape_{0, 0};  // (n_mels, frames) of one feature window
+};
+
+}  // namespace higgs

@@ -1,0 +1,100 @@
+// Activation checkpointing for one decoder layer: LibTorch's C++ frontend has no
+// torch.utils.checkpoint, so a custom autograd Function keeps only the layer input and re-runs the
+// layer in backward. The base layers draw no random numbers, but an attached adapter may (LoRA
+// dropout), so the CPU generator's state is saved in forward and replayed for the recompute.
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <mutex>
+
+#include "components/models/higgs_audio/model.h"
+
+namespace higgs::higgs_audio {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerFn> {
+  // `params` are passed only so that autograd routes their gradients through this node.
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::TensorList params,
+                               DecoderLayerImpl* layer, const LayerInputs* in) {
+    ctx->save_for_backward({x});
+    {
+      auto gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      ctx->saved_data["rng"] = gen.get_state();
+    }
+    // The layer and the shared inputs outlive backward: the model owns the layer, and the shared
+    // inputs are copied (tensor handles only) into the context.
+    ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);
+    ctx->saved_data["num_params"] = static_cast<int64_t>(params.size());
+    ctx->saved_data["cos"] = in->cos;
+    ctx->saved_data["sin"] = in->sin;
+    ctx->saved_data["attn_mask"] = in->attn_mask;
+    ctx->saved_data["ff_attn_mask"] = in->ff_attn_mask;
+    ctx->saved_data["audio_mask"] = in->audio_mask;
+    ctx->saved_data["has_audio"] = in->has_audio;
+    if (in->has_audio) {
+      ctx->saved_data["audio_idx"] = in->audio_idx;
+      ctx->saved_data["text_idx"] = in->text_idx;
+    }
+    return layer->forward(x, *in);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
+    auto x = ctx->get_saved_variables()[0];
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    LayerInputs in;
+    in.cos = ctx->saved_data["cos"].toTensor();
+    in.sin = ctx->saved_data["sin"].toTensor();
+    in.attn_mask = ctx->saved_data["attn_mask"].toTensor();
+    in.ff_attn_mask = ctx->saved_data["ff_attn_mask"].toTensor();
+    in.audio_mask = ctx->saved_data["audio_mask"].toTensor();
+    in.has_audio = ctx->saved_data["has_audio"].toBool();
+    if (in.has_audio) {
+      in.audio_idx = ctx->saved_data["audio_idx"].toTensor();
+      in.text_idx = ctx->saved_data["text_idx"].toTensor();
+    }
+    const int64_t n = ctx->saved_data["num_params"].toInt();
+
+    torch::AutoGradMode enable(true);
+    auto xd = x.detach().requires_grad_(true);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    at::Tensor current;
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      current = gen.get_state();
+      gen.set_state(ctx->saved_data["rng"].toTensor());
+    }
+    auto y = layer->forward(xd, in);
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(current);
+    }
+    std::vector<torch::Tensor> wrt{xd};
+    std::vector<int64_t> slot{0};
+    auto params = layer->parameters();
+    for (int64_t i = 0; i < n; ++i)
+      if (params[i].requires_grad()) {
+        wrt.push_back(params[i]);
+        slot.push_back(1 + i);
+      }
+    auto grads = torch::autograd::grad({y}, wrt, {grad_out[0]}, /*retain_graph=*/false,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    variable_list out(1 + n + 2);  // x, params..., layer, inputs (the last two never get grads)
+    for (size_t i = 0; i < grads.size(); ++i) out[slot[i]] = grads[i];
+    if (!x.requires_grad()) out[0] = torch::Tensor();
+    return out;
+  }
+};
+
+}  // namespace
+
+torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x,
+                                 const LayerInputs& in) {
+  auto params = layer->parameters();
+  return CheckpointedLayerFn::apply(x, torch::TensorList(params), layer.get(), &in);
+}
+
+}  // namespace higgs::higgs_audio

@@ -1,0 +1,115 @@
+#include "components/models/higgs_audio/higgs_audio.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "components/models/higgs_audio/loss.h"
+#include "components/models/higgs_audio/model.h"
+#include "components/models/higgs_audio/weights_io.h"
+#include "framework/registry/registry.h"
+#include "framework/run/build_context.h"
+
+namespace higgs {
+
+void HiggsAudioModel::bind(Binder& b, Options& o) {
+  b.req("path", o.path,
+        "Checkpoint directory holding config.json (and the weights unless init is \"random\").");
+  b.choice(
+      "init", o.init, {"checkpoint", "random"},
+      "\"checkpoint\": load the weights in path; \"random\": N(0, init_std) from config.json.");
+  b.choice("dtype", o.dtype, {"float32", "bfloat16"}, "Parameter dtype.");
+  b.choice("device", o.device, {"inherit", "cpu", "cuda", "auto"},
+           "Where the model lives; \"inherit\" uses the recipe's top-level device.");
+  b.opt("gradient_checkpointing", o.gradient_checkpointing,
+        "Recompute each decoder layer in backward instead of keeping its activations.");
+  b.opt("text_loss_weight", o.text_loss_weight, "Weight of the text cross-entropy term.").min(0.0);
+  b.opt("audio_loss_weight", o.audio_loss_weight, "Multiplies every codebook weight.").min(0.0);
+  b.opt("codebook_weights", o.codebook_weights,
+        "Per-codebook weights of the audio cross-entropy (empty: all 1).");
+  b.choice("reduction", o.reduction, {"mean", "sum"},
+           "How codebook losses combine: \"mean\" divides each weight by the number of codebooks.");
+  b.opt("seed", o.seed, "Seed of the random initialisation (default: the recipe's seed).");
+}
+
+namespace {
+
+torch::Device resolve_device(const std::string& opt, const std::string& recipe_device) {
+  std::string d = opt == "inherit" ? recipe_device : opt;
+  if (d == "auto") d = torch::cuda::is_available() ? "cuda" : "cpu";
+  if (d == "cuda" && !torch::cuda::is_available())
+    throw std::runtime_error("model.device is \"cuda\" but this build or machine has no CUDA");
+  return d == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+}  // namespace
+
+HiggsAudioModel::HiggsAudioModel(const Options& o, BuildContext& ctx)
+    : HiggsAudioModel(o, ctx.settings().device, ctx.settings().seed) {
+  // The collator and the demo read token ids and codebook layout from here.
+  ctx.put<HiggsAudioConfig>("higgs_audio_config", cfg_);
+}
+
+HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_device,
+                                 int64_t recipe_seed)
+    : opts_(o) {
+  namespace fs = std::filesystem;
+  const std::string cfg_path = (fs::path(o.path) / "config.json").string();
+  cfg_ = std::make_shared<HiggsAudioConfig>(HiggsAudioConfig::from_file(cfg_path));
+  cfg_->check_supported(cfg_path);
+  const int64_t k = cfg_->audio_num_codebooks;
+  if (!o.codebook_weights.empty() && static_cast<int64_t>(o.codebook_weights.size()) != k)
+    throw std::runtime_error("model.codebook_weights has " +
+                             std::to_string(o.codebook_weights.size()) + " entries but " +
+                             cfg_path + " has audio_num_codebooks " + std::to_string(k));
+  const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+  net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
+  net_->to(resolve_device(o.device, recipe_device));
+  if (o.init == "random") {
+    net_->init_weights(static_cast<uint64_t>(o.seed.value_or(recipe_seed)),
+                       cfg_->audio_encoder_config.init_std);
+  } else {
+    higgs_audio::load_checkpoint_weights(
+        o.path, [&](const std::vector<std::string>& names,
+                    const std::function<torch::Tensor(const std::string&)>& fetch) {
+          net_->load_state_dict(names, fetch, o.path);
+        });
+  }
+  net_->gradient_checkpointing = o.gradient_checkpointing;
+  net_->train();
+}
+
+HiggsAudioModel::~HiggsAudioModel() = default;
+
+torch::nn::Module& HiggsAudioModel::module() { return *net_; }
+
+const HiggsAudioConfig& HiggsAudioModel::model_config() const { return *cfg_; }
+
+std::vector<LossTerm> HiggsAudioModel::loss_terms(const Batch& batch) {
+  higgs_audio::LossOptions lo;
+  lo.text_loss_weight = opts_.text_loss_weight;
+  lo.audio_loss_weight = opts_.audio_loss_weight;
+  lo.codebook_weights = opts_.codebook_weights;
+  lo.reduction = opts_.reduction;
+  return higgs_audio::compute_loss_terms(*net_, batch, lo);
+}
+
+std::map<std::string, int64_t> HiggsAudioModel::target_counts(const Batch& batch) const {
+  return higgs_audio::count_targets(*net_, batch);
+}
+
+void HiggsAudioModel::save(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  cfg_->save((fs::path(dir) / "config.json").string());
+  higgs_audio::save_checkpoint_weights(dir, net_->state_dict());
+}
+
+Json HiggsAudioModel::config() const { return cfg_->to_json(); }
+
+HIGGS_REGISTER(Model, HiggsAudioModel, "higgs_audio",
+               "Higgs Audio v2 (Llama + DualFFN audio adapter) with text and per-codebook audio "
+               "loss.");
+
+}  // namespace higgs

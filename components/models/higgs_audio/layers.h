@@ -1,0 +1,96 @@
+// Llama building blocks and the Higgs Audio decoder layer (plain, DualFFN, fast-forward), with
+// the released checkpoint's parameter names. Maths follows HF transformers 4.46 Llama.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "components/models/higgs_audio/config.h"
+
+// Every linear layer is an AdaptableLinear when the build has the adapters component, so LoRA
+// attaches by name (same parameter names and shapes as torch::nn::Linear); plain Linear otherwise.
+#if __has_include("components/adapters/adaptable_linear.h")
+#include "components/adapters/adaptable_linear.h"
+#define HIGGS_AUDIO_ADAPTABLE_LINEAR 1
+#else
+#define HIGGS_AUDIO_ADAPTABLE_LINEAR 0
+#endif
+
+namespace higgs::higgs_audio {
+
+#if HIGGS_AUDIO_ADAPTABLE_LINEAR
+using LinearLayer = higgs::AdaptableLinear;
+#else
+using LinearLayer = torch::nn::Linear;
+#endif
+/// A linear layer (no bias unless `bias`) of the type above.
+LinearLayer make_linear(int64_t in, int64_t out, bool bias);
+
+/// RMSNorm computed in fp32 and cast back, then scaled by the weight (LlamaRMSNorm).
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RMSNorm);
+
+/// SwiGLU feed-forward: down(silu(gate(x)) * up(x)).
+class LlamaMLPImpl : public torch::nn::Module {
+ public:
+  explicit LlamaMLPImpl(const LlamaTextConfig& c);
+  torch::Tensor forward(const torch::Tensor& x);
+  LinearLayer gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(LlamaMLP);
+
+/// Inverse RoPE frequencies (head_dim/2, fp32), with llama3 scaling when configured.
+torch::Tensor rope_inv_freq(const LlamaTextConfig& c);
+/// cos/sin tables (B, L, head_dim) for position_ids (B, L), computed in fp32, cast to `dtype`.
+std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_freq,
+                                                     const torch::Tensor& position_ids,
+                                                     torch::ScalarType dtype);
+
+/// Grouped-query self-attention with RoPE and an additive (B,1,L,L) mask.
+class LlamaAttentionImpl : public torch::nn::Module {
+ public:
+  explicit LlamaAttentionImpl(const LlamaTextConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask);
+  LinearLayer q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  int64_t num_heads, num_kv_heads, head_dim;
+};
+TORCH_MODULE(LlamaAttention);
+
+/// What every layer of one forward pass shares.
+struct LayerInputs {
+  torch::Tensor cos, sin;      // (B, L, head_dim)
+  torch::Tensor attn_mask;     // (B, 1, L, L) additive: causal + key padding
+  torch::Tensor ff_attn_mask;  // the same with audio rows/columns masked (fast-forward layers)
+  torch::Tensor audio_mask;    // (B, L) bool: audio-in code | audio-out positions
+  torch::Tensor audio_idx;     // flat (B*L) indices of audio positions
+  torch::Tensor text_idx;      // flat indices of all other positions
+  bool has_audio = false;
+};
+
+enum class LayerKind {
+  kPlain,        // LlamaDecoderLayer ("stack", or "dual_ffn" layers not in the list)
+  kDualFFN,      // audio positions use audio_* norms and audio_mlp; attention is shared
+  kFastForward,  // audio positions keep their input; text attends only to text
+};
+
+/// One decoder layer. Names: self_attn, mlp, input_layernorm, post_attention_layernorm, and for
+/// DualFFN audio_mlp, audio_input_layernorm, audio_post_attention_layernorm.
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  DecoderLayerImpl(const LlamaTextConfig& c, LayerKind kind);
+  torch::Tensor forward(const torch::Tensor& x, const LayerInputs& in);
+  LayerKind kind;
+  LlamaAttention self_attn{nullptr};
+  LlamaMLP mlp{nullptr}, audio_mlp{nullptr};
+  RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  RMSNorm audio_input_layernorm{nullptr}, audio_post_attention_layernorm{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+}  // namespace higgs::higgs_audio

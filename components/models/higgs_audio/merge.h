@@ -1,0 +1,46 @@
+// Expanding placeholders into audio runs (the reference's merge_input_ids_with_audio_features,
+// spec 2.1 step 5). The plan is integer bookkeeping on the CPU; applying it gathers embeddings.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace higgs::higgs_audio {
+
+struct MergeInputs {
+  at::Tensor input_ids;       // (B, L) int64
+  at::Tensor attention_mask;  // (B, L)
+  at::Tensor label_ids;       // (B, L) or undefined
+  // Run starts into the concatenated code streams, and the streams' total lengths. An absent
+  // stream (undefined starts or zero columns) leaves its placeholders as one empty position.
+  at::Tensor audio_in_starts, audio_out_starts;
+  int64_t audio_in_columns = 0, audio_out_columns = 0;
+  int64_t audio_in_token = 0, audio_out_token = 0, pad_token = 0;
+  int64_t round_to = 8;
+  bool left_padding = false;
+  int64_t ignore_index = -100;
+};
+
+/// Where everything goes in the expanded (B, L') sequence. Index tensors are flat (b * L' + j).
+struct MergePlan {
+  int64_t batch = 0, length = 0;
+  at::Tensor text_src, text_dst;  // text (incl. pad) tokens: flat source index in (B*L) -> dest
+  at::Tensor audio_in_dst;        // one per audio-in code column, in column order
+  at::Tensor audio_out_dst;       // one per audio-out code column, in column order
+  at::Tensor attention_mask;      // (B, L') int64
+  at::Tensor labels;              // (B, L') int64, ignore_index at audio; undefined w/o labels
+  at::Tensor input_ids;           // (B, L'), audio positions hold the placeholder id
+  at::Tensor position_ids;        // cumsum(mask) - 1, masked positions 1
+  at::Tensor audio_in_mask, audio_in_discrete_codes_mask, audio_out_mask;  // (B, L') bool
+};
+
+/// Computes the plan; throws with a clear message when placeholders and runs disagree.
+MergePlan plan_merge(const MergeInputs& in);
+
+/// Builds the (B, L', D) embeddings from text embeddings (B, L, D) and the audio-in/out code
+/// embeddings (columns, D) (undefined when absent). Differentiable in all three.
+at::Tensor apply_merge(const MergePlan& plan, const at::Tensor& text_embeds,
+                       const at::Tensor& audio_in_embeds, const at::Tensor& audio_out_embeds);
+
+}  // namespace higgs::higgs_audio

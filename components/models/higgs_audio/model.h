@@ -1,0 +1,87 @@
+// HiggsAudioModel: the Higgs Audio v2 network in training mode (spec 2.1), with the released
+// checkpoint's parameter names (no "model." prefix) and strict state-dict loading.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/layers.h"
+#include "components/models/higgs_audio/merge.h"
+#include "framework/train/types.h"
+
+namespace higgs::higgs_audio {
+
+/// text_lm_head and audio_lm_head (HiggsAudioDecoderProjector with no extra layers).
+class DecoderProjectorImpl : public torch::nn::Module {
+ public:
+  explicit DecoderProjectorImpl(const HiggsAudioConfig& c);
+  LinearLayer text_lm_head{nullptr}, audio_lm_head{nullptr};
+};
+TORCH_MODULE(DecoderProjector);
+
+struct ForwardOptions {
+  bool text_logits = true;  // false: skip the (B, L', vocab) text head (the loss computes its own)
+};
+
+struct ForwardOutput {
+  torch::Tensor hidden;        // (B, L', H) after the final norm
+  torch::Tensor logits;        // (B, L', vocab) or undefined
+  torch::Tensor audio_logits;  // (N_out, K, codebook_size + 2), float32
+  MergePlan merge;             // expanded ids, labels, masks, position ids
+};
+
+/// The network. Parameters are registered under the checkpoint names (see model_info()).
+class HiggsAudioModelImpl : public torch::nn::Module {
+ public:
+  explicit HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType dtype = torch::kFloat32);
+
+  /// Forward pass over a collated batch (HiggsAudioBatchInput names).
+  ForwardOutput forward(const Batch& batch, const ForwardOptions& opts = {});
+  /// Sum over codebooks of the shifted code embeddings, (K, T) -> (T, H).
+  torch::Tensor embed_audio_ids(const torch::Tensor& codes);
+  /// Merge plan for a batch (integer work only; also used to count targets).
+  MergePlan plan(const Batch& batch) const;
+
+  /// N(0, std) for Linear/Embedding weights, zero padding row, norms one; seeded, on the CPU.
+  void init_weights(uint64_t seed, double std);
+
+  /// Parameters of the model's own layout (adapter weights, e.g. LoRA, excluded).
+  torch::OrderedDict<std::string, torch::Tensor> base_parameters() const;
+  /// name -> tensor for every base parameter (views, not copies).
+  std::map<std::string, torch::Tensor> state_dict() const;
+  /// Copies tensors into the parameters one at a time. Strict: lists every missing and unexpected
+  /// name and every shape mismatch in one error. `fetch(name)` may load lazily.
+  void load_state_dict(const std::vector<std::string>& names,
+                       const std::function<torch::Tensor(const std::string&)>& fetch,
+                       const std::string& source);
+  void load_state_dict(const std::map<std::string, torch::Tensor>& tensors,
+                       const std::string& source = "state dict");
+
+  const HiggsAudioConfig& config() const { return cfg_; }
+  bool gradient_checkpointing = false;
+
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  std::vector<DecoderLayer> layer_list;
+  RMSNorm norm{nullptr};
+  torch::nn::Embedding audio_codebook_embeddings{nullptr};
+  LinearLayer audio_out_embed_projector{nullptr};
+  DecoderProjector audio_decoder_proj{nullptr};
+
+ private:
+  HiggsAudioConfig cfg_;
+  torch::Tensor inv_freq_;
+};
+TORCH_MODULE(HiggsAudioModel);
+
+/// Runs `layer` like layer->forward(x, in) but keeps only x for backward and recomputes the layer
+/// there (activation checkpointing). Gradients equal the plain path.
+torch::Tensor checkpointed_layer(DecoderLayer& layer, const torch::Tensor& x,
+                                 const LayerInputs& in);
+
+}  // namespace higgs::higgs_audio

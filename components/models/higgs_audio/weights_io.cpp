@@ -1,0 +1,98 @@
+#include "components/models/higgs_audio/weights_io.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <vector>
+
+#if __has_include("framework/tensor_io/sharded_checkpoint.h")
+#include "framework/tensor_io/sharded_checkpoint.h"
+#define HIGGS_HAS_TENSOR_IO 1
+#else
+#define HIGGS_HAS_TENSOR_IO 0
+#endif
+
+namespace higgs::higgs_audio {
+
+void write_weights_pickle(const std::string& path,
+                          const std::map<std::string, at::Tensor>& tensors) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& kv : tensors) dict.insert(kv.first, kv.second.detach().cpu().contiguous());
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw std::runtime_error(path + ": cannot write weights");
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error(path + ": write failed (disk full?)");
+}
+
+std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open weights");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  c10::IValue v;
+  try {
+    v = torch::pickle_load(bytes);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a torch pickle of a dict of tensors: " + e.what());
+  }
+  if (!v.isGenericDict()) throw std::runtime_error(path + ": expected a dict of tensors");
+  std::map<std::string, at::Tensor> out;
+  for (const auto& kv : v.toGenericDict()) {
+    if (!kv.key().isString() || !kv.value().isTensor())
+      throw std::runtime_error(path + ": expected a dict of name -> tensor");
+    out[kv.key().toStringRef()] = kv.value().toTensor();
+  }
+  return out;
+}
+
+bool has_safetensors() { return HIGGS_HAS_TENSOR_IO != 0; }
+
+void load_checkpoint_weights(
+    const std::string& dir,
+    const std::function<void(const std::vector<std::string>&,
+                             const std::function<at::Tensor(const std::string&)>&)>& load) {
+  namespace fs = std::filesystem;
+  const fs::path d(dir);
+  const bool has_st =
+      fs::exists(d / "model.safetensors.index.json") || fs::exists(d / "model.safetensors");
+#if HIGGS_HAS_TENSOR_IO
+  if (has_st) {
+    auto ck = tensor_io::ShardedCheckpoint::open(dir);
+    load(ck.names(), [&ck](const std::string& n) { return ck.tensor(n); });
+    return;
+  }
+#endif
+  if (fs::exists(d / kInterimWeightsFile)) {
+    auto tensors = read_weights_pickle((d / kInterimWeightsFile).string());
+    std::vector<std::string> names;
+    for (const auto& kv : tensors) names.push_back(kv.first);
+    load(names, [&tensors](const std::string& n) { return tensors.at(n); });
+    return;
+  }
+  if (has_st)
+    throw std::runtime_error(dir +
+                             ": holds a safetensors checkpoint, which this build cannot read "
+                             "(built without framework/tensor_io)");
+  throw std::runtime_error(dir +
+                           ": no weights found (expected model.safetensors.index.json, "
+                           "model.safetensors or " +
+                           kInterimWeightsFile +
+                           "); set model.path to a checkpoint directory or use init: \"random\"");
+}
+
+void save_checkpoint_weights(const std::string& dir,
+                             const std::map<std::string, at::Tensor>& tensors) {
+  namespace fs = std::filesystem;
+#if HIGGS_HAS_TENSOR_IO
+  std::map<std::string, at::Tensor> cpu;
+  for (const auto& kv : tensors) cpu[kv.first] = kv.second.detach().cpu();
+  tensor_io::save_sharded_safetensors(dir, cpu);
+#else
+  write_weights_pickle((fs::path(dir) / kInterimWeightsFile).string(), tensors);
+#endif
+}
+
+}  // namespace higgs::higgs_audio
