@@ -12,10 +12,10 @@
 
 #include "components/adapters/adaptable_linear.h"
 #include "components/adapters/lora_linear.h"
-#include "components/adapters/peft_io.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/run/build_context.h"
+#include "framework/tensor_io/safetensors.h"
 #include "framework/util/fs.h"
 #include "framework/util/glob.h"
 
@@ -321,7 +321,7 @@ void LoraAdapter::save(const std::string& dir) const {
   std::filesystem::create_directories(dir);
   std::map<std::string, at::Tensor> tensors;
   for (const auto& p : parameters()) tensors[kPeftPrefix + p.name] = p.tensor.detach();
-  peft_io::save_safetensors(dir + "/adapter_model.safetensors", tensors, {{"format", "pt"}});
+  tensor_io::save_safetensors(dir + "/adapter_model.safetensors", tensors, {{"format", "pt"}});
   write_file_atomic(dir + "/adapter_config.json", peft_config().dump(2) + "\n");
 }
 
@@ -366,7 +366,7 @@ void LoraAdapter::load(const std::string& dir) {
                              (missing.empty() ? "" : "; only here: " + join(missing, ", ", 4)));
 
   const std::string weights_path = dir + "/adapter_model.safetensors";
-  auto saved = peft_io::load_safetensors(weights_path);
+  auto saved = tensor_io::SafetensorsFile::open(weights_path).tensors();
   std::set<std::string> unused;
   for (const auto& kv : saved) unused.insert(kv.first);
   torch::NoGradGuard no_grad;

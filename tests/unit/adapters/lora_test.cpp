@@ -8,11 +8,11 @@
 
 #include "components/adapters/adaptable_linear.h"
 #include "components/adapters/lora_linear.h"
-#include "components/adapters/peft_io.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
 #include "framework/run/build_context.h"
+#include "framework/tensor_io/safetensors.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/adapters/tiny_higgs_model.h"
 
@@ -246,7 +246,8 @@ TEST_CASE("lora: save writes PEFT's adapter_config.json and tensor names; load i
   CHECK(config == expected);
   CHECK(config["lora_alpha"].is_number_integer());
 
-  auto tensors = higgs::peft_io::load_safetensors(dir.file("adapter_model.safetensors"));
+  auto tensors =
+      higgs::tensor_io::SafetensorsFile::open(dir.file("adapter_model.safetensors")).tensors();
   std::vector<std::string> names;
   for (const auto& kv : tensors) names.push_back(kv.first);
   std::vector<std::string> expected_names;
@@ -357,9 +358,10 @@ TEST_CASE("lora: load refuses another r, alpha, or missing and extra tensors") {
   CHECK_THROWS_WITH(other_alpha.load(dir.path()), doctest::Contains("lora_alpha is 8"));
 
   // Drop one tensor and add a stray one.
-  auto tensors = higgs::peft_io::load_safetensors(dir.file("adapter_model.safetensors"));
+  auto tensors =
+      higgs::tensor_io::SafetensorsFile::open(dir.file("adapter_model.safetensors")).tensors();
   tensors.erase("base_model.model.layers.1.self_attn.o_proj.lora_B.weight");
-  higgs::peft_io::save_safetensors(dir.file("adapter_model.safetensors"), tensors);
+  higgs::tensor_io::save_safetensors(dir.file("adapter_model.safetensors"), tensors);
   TinyHiggsModel m4;
   LoraAdapter missing(small_options());
   missing.attach(m4);
@@ -368,7 +370,7 @@ TEST_CASE("lora: load refuses another r, alpha, or missing and extra tensors") {
       doctest::Contains("lacks \"base_model.model.layers.1.self_attn.o_proj.lora_B.weight\""));
   tensors["base_model.model.layers.1.self_attn.o_proj.lora_B.weight"] = torch::zeros({16, 4});
   tensors["base_model.model.layers.0.mlp.up_proj.lora_A.weight"] = torch::zeros({4, 16});
-  higgs::peft_io::save_safetensors(dir.file("adapter_model.safetensors"), tensors);
+  higgs::tensor_io::save_safetensors(dir.file("adapter_model.safetensors"), tensors);
   CHECK_THROWS_WITH(missing.load(dir.path()),
                     doctest::Contains("holds tensors this adapter does not have: "
                                       "base_model.model.layers.0.mlp.up_proj.lora_A.weight"));
@@ -459,8 +461,8 @@ TEST_CASE("lora: the saved adapter reproduces the layer's output under PEFT's ru
     auto up = model.net->layers[1]->as<higgs::test::TinyLayer>()->mlp->up_proj;
     torch::NoGradGuard no_grad;
     auto x = torch::randn({4, higgs::test::TinyHiggsNet::kDim});
-    higgs::peft_io::save_safetensors(dir.file("fixture.safetensors"),
-                                     {{"weight", up->weight}, {"x", x}, {"y", up->forward(x)}});
+    higgs::tensor_io::save_safetensors(dir.file("fixture.safetensors"),
+                                       {{"weight", up->weight}, {"x", x}, {"y", up->forward(x)}});
     auto r = higgs::test::run_command(
         std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
         "/tests/python/peft_lora_reference.py " + higgs::test::shell_quote(dir.path()) + " " +

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "components/adapters/peft_io.h"
 #include "framework/run/runner.h"
+#include "framework/tensor_io/safetensors.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
@@ -107,7 +107,8 @@ TEST_CASE("trainer with lora: only LoRA (and unfrozen) weights train; PEFT files
     CHECK_MESSAGE((n.find(".lora_") != std::string::npos || n.rfind("layers.1.audio_mlp.", 0) == 0),
                   n);
 
-  auto final_lora = higgs::peft_io::load_safetensors(out + "/final/adapter_model.safetensors");
+  auto final_lora =
+      higgs::tensor_io::SafetensorsFile::open(out + "/final/adapter_model.safetensors").tensors();
   REQUIRE(final_lora.size() == 16);
   for (const auto& [name, t] : final_lora)
     if (name.find("lora_B") != std::string::npos)
@@ -124,6 +125,7 @@ TEST_CASE("trainer with lora: only LoRA (and unfrozen) weights train; PEFT files
   higgs::RunFlags flags;
   flags.resume = part + "/checkpoint-3";
   REQUIRE(run_json(r, flags) == 0);
-  auto resumed = higgs::peft_io::load_safetensors(part + "/final/adapter_model.safetensors");
+  auto resumed =
+      higgs::tensor_io::SafetensorsFile::open(part + "/final/adapter_model.safetensors").tensors();
   for (const auto& [name, t] : final_lora) CHECK_MESSAGE(torch::equal(resumed.at(name), t), name);
 }

@@ -36,7 +36,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
   const std::map<std::string, std::set<std::string>> expected{
       {"dataset", {}},
       {"collator", {"higgs_audio"}},
-      {"model", {}},
+      {"model", {"higgs_audio"}},
       {"text_tokenizer", {"llama3_bpe", "sentencepiece"}},
       {"audio_tokenizer", {"higgs_audio"}},
       {"feature_extractor", {"whisper_log_mel"}},
