@@ -49,8 +49,9 @@ std::string recipe() { return std::string(HIGGS_SOURCE_DIR) + "/recipes/demo/tin
 TEST_CASE("show-sample CLI: the demo's zero-shot sample, reference untrained, target trained") {
   const std::string demo = demo_assets(), run = HIGGS_RUN_PATH;
   TempDir tmp;
-  const std::string cmd = run + " show-sample " + q(recipe()) + " --tla-str demo_dir=" + q(demo) +
-                          " --split eval --index 0";
+  const std::string base = run + " show-sample " + q(recipe()) + " --tla-str demo_dir=" + q(demo) +
+                           " --split eval";
+  const std::string cmd = base + " --index 0";
   auto r = run_command("(" + cmd + " --format json > " + q(tmp.file("s.json")) + ")");
   REQUIRE_MESSAGE(r.status == 0, r.output);
   Json v = Json::parse(read_bytes(tmp.file("s.json")));
@@ -76,10 +77,11 @@ TEST_CASE("show-sample CLI: the demo's zero-shot sample, reference untrained, ta
   for (size_t i = 0; i < pos.size(); ++i) {
     CHECK(pos[i]["index"] == i);
     CHECK(pos[i]["piece"] == tok->id_to_token(pos[i]["id"]));
-    const int64_t turn = segs[pos[i]["segment"].get<size_t>()]["turn"];
-    // start_index is 4: only the final assistant turn is labelled, with label == id.
-    CHECK(pos[i]["label"] == (turn == 4 ? pos[i]["id"] : Json(-100)));
-    labelled += turn == 4;
+    const Json& seg = segs[pos[i]["segment"].get<size_t>()];
+    // start_index is 4: only the final assistant turn past its header is labelled, label == id.
+    const bool trained = seg["turn"] == 4 && seg["kind"] != "header";
+    CHECK(pos[i]["label"] == (trained ? pos[i]["id"] : Json(-100)));
+    labelled += trained;
   }
   CHECK(v["num_labelled"] == labelled);
 
@@ -114,7 +116,7 @@ TEST_CASE("show-sample CLI: the demo's zero-shot sample, reference untrained, ta
   CHECK(t.find(Json(ref_text).dump()) < t.find(Json(target_text).dump()));
 
   // Errors: an index past the end names the dataset size; a split the recipe lacks.
-  r = run_command(cmd + " --index 999");
+  r = run_command(base + " --index 999");
   CHECK(r.status == 1);
   CHECK(r.output.find("index 999 is out of range: the dataset has") != std::string::npos);
   std::ofstream(tmp.file("train_only.json"))
