@@ -37,12 +37,14 @@ std::vector<Segment> segments_of(const ChatMLSample& s) {
                    std::string(turn == 0 ? "<|begin_of_text|>" : "") + "<|start_header_id|>" +
                        m.role + "<|end_header_id|>\n\n",
                    false});
-    if (m.recipient) out.push_back({turn, m.role, "recipient", *m.recipient + "<|recipient|>", true});
+    if (m.recipient)
+      out.push_back({turn, m.role, "recipient", *m.recipient + "<|recipient|>", true});
     for (const ChatMLContent& c : m.content) {
       if (c.is_text()) {
         out.push_back({turn, m.role, "text", c.text, assistant && trainable});
       } else if (m.role == "user" || m.role == "system") {
-        out.push_back({turn, m.role, "audio_in", "<|audio_bos|><|AUDIO|><|audio_eos|>", false, audio++});
+        out.push_back(
+            {turn, m.role, "audio_in", "<|audio_bos|><|AUDIO|><|audio_eos|>", false, audio++});
       } else if (assistant) {
         out.push_back({turn, m.role, "audio_out", "<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>",
                        trainable, audio++});
@@ -52,7 +54,8 @@ std::vector<Segment> segments_of(const ChatMLSample& s) {
       }
     }
     const bool next_is_assistant = turn + 1 < n && s.messages[turn + 1].role == "assistant";
-    out.push_back({turn, m.role, "end", assistant && next_is_assistant ? "<|eom_id|>" : "<|eot_id|>",
+    out.push_back({turn, m.role, "end",
+                   assistant && next_is_assistant ? "<|eom_id|>" : "<|eot_id|>",
                    assistant && trainable});
   }
   return out;
@@ -83,8 +86,8 @@ Json sample_view(const ChatMLSample& sample, const TextTokenizer& tok,
     std::vector<int64_t> ids = sg.text.empty() ? std::vector<int64_t>{} : tok.encode(sg.text);
     std::vector<int64_t> labels(ids.size(), kIgnoreIndex);
     if (sg.labelled) labels = ids;
-    Json seg = {{"index", si}, {"turn", sg.turn}, {"role", sg.role}, {"kind", sg.kind},
-                {"text", sg.text}, {"ids", ids},   {"labels", labels}};
+    Json seg = {{"index", si},     {"turn", sg.turn}, {"role", sg.role}, {"kind", sg.kind},
+                {"text", sg.text}, {"ids", ids},      {"labels", labels}};
     if (sg.audio >= 0) {
       seg["audio"] = sg.audio;
       // Audio-out is trained exactly when its <|AUDIO_OUT|> token carries a label (the collator's
@@ -153,8 +156,8 @@ void show_sample(const ChatMLSample& sample, const TextTokenizer& tok,
                     bold = opts.color ? "\033[1m" : "", reset = opts.color ? "\033[0m" : "";
   if (!opts.heading.empty()) out << bold << opts.heading << reset << "\n";
   out << "source: " << sample.source << "\n";
-  out << "tokens: " << v["num_tokens"].get<int64_t>() << ", labelled: "
-      << v["num_labelled"].get<int64_t>() << "; audio: " << v["audio"].size()
+  out << "tokens: " << v["num_tokens"].get<int64_t>()
+      << ", labelled: " << v["num_labelled"].get<int64_t>() << "; audio: " << v["audio"].size()
       << "; start_index: " << (sample.start_index ? std::to_string(*sample.start_index) : "none")
       << "\n";
   if (!opts.note.empty()) out << "note: " << opts.note << "\n";
@@ -165,12 +168,13 @@ void show_sample(const ChatMLSample& sample, const TextTokenizer& tok,
     size_t labelled = 0;
     for (int64_t l : labels) labelled += l != kIgnoreIndex;
     const std::string kind = seg["kind"].get<std::string>();
-    const std::string mark = ids.empty()               ? ""
+    const std::string mark = ids.empty()              ? ""
                              : labelled == ids.size() ? "[labelled]"
                              : labelled == 0          ? "[no label]"
                                                       : "[partly labelled]";
     const std::string& col = labelled ? green : dim;
-    out << "\n" << col << "#" << seg["index"].get<int64_t>() << " turn " << seg["turn"].get<int64_t>()
+    out << "\n"
+        << col << "#" << seg["index"].get<int64_t>() << " turn " << seg["turn"].get<int64_t>()
         << " " << seg["role"].get<std::string>() << " " << kind;
     if (!ids.empty())
       out << "  positions " << pos << ".." << pos + static_cast<int64_t>(ids.size()) - 1;
@@ -184,7 +188,8 @@ void show_sample(const ChatMLSample& sample, const TextTokenizer& tok,
       else
         out << a["frames"].get<int64_t>() << " frames x " << a["codebooks"].get<int64_t>()
             << " codebooks";
-      out << ", " << (a["trained"].get<bool>() ? "trained (audio labels)" : "[no label] (not trained)")
+      out << ", "
+          << (a["trained"].get<bool>() ? "trained (audio labels)" : "[no label] (not trained)")
           << reset << "  " << a["audio_url"].get<std::string>() << "\n";
       if (kind == "audio_unplaced")
         out << "  (role " << seg["role"].get<std::string>() << " gets no audio placeholder)\n";
@@ -207,8 +212,9 @@ void show_sample(const ChatMLSample& sample, const TextTokenizer& tok,
 void show_dataset_sample(const ChatMLDataset& dataset, const TextTokenizer& tok, size_t index,
                          ShowSampleOptions opts, std::ostream& out) {
   if (index >= dataset.size())
-    throw std::out_of_range("index " + std::to_string(index) + " is out of range: the dataset has " +
-                            std::to_string(dataset.size()) + " samples (indices 0.." +
+    throw std::out_of_range("index " + std::to_string(index) +
+                            " is out of range: the dataset has " + std::to_string(dataset.size()) +
+                            " samples (indices 0.." +
                             std::to_string(static_cast<int64_t>(dataset.size()) - 1) + ")");
   const ChatMLSample& s = dataset.sample(index);
   std::vector<AudioCodesShape> shapes;

@@ -1,6 +1,7 @@
 // `higgs-run show-sample`: one sample as the model sees it (segments, token ids, labels, audio
 // placeholders). The CLI wiring lives in framework/cli/tool_commands.cpp; this is the body, usable
-// from tests without a recipe. The output is documented in docs/data-format.md ("Inspecting samples").
+// from tests without a recipe. The output is documented in docs/data-format.md ("Inspecting
+// samples").
 #pragma once
 
 #include <cstdint>
@@ -25,8 +26,8 @@ struct AudioCodesShape {
 struct ShowSampleOptions {
   std::string format = "text";  // "text" or "json"
   bool color = false;           // ANSI colours in the text form (labelled green, unlabelled dim)
-  std::string heading;          // first line of the text form / "heading" in JSON, e.g. "train[3] of 12"
-  std::string note;             // e.g. why audio shapes are unknown; printed / "note" in JSON
+  std::string heading;  // first line of the text form / "heading" in JSON, e.g. "train[3] of 12"
+  std::string note;     // e.g. why audio shapes are unknown; printed / "note" in JSON
 };
 
 /// The JSON view: {"source", "segments": [{index, turn, role, kind, text, ids, labels}],

@@ -27,10 +27,8 @@ ChatMLContent audio(std::string url) { return ChatMLContent::make_audio(url, "/d
 ChatMLSample zero_shot_sample() {
   ChatMLSample s;
   s.messages = {
-      msg("system", {text("SYS")}),
-      msg("user", {text("REF words")}),
-      msg("assistant", {audio("ref.wav")}),
-      msg("user", {text("TARGET words")}),
+      msg("system", {text("SYS")}),         msg("user", {text("REF words")}),
+      msg("assistant", {audio("ref.wav")}), msg("user", {text("TARGET words")}),
       msg("assistant", {audio("tgt.wav")}),
   };
   s.start_index = 4;
@@ -178,5 +176,6 @@ TEST_CASE("show_sample: the text form shows the segments in order with label mar
   higgs::show_sample(zero_shot_sample(), tok, {}, o, js);
   Json j = Json::parse(js.str());
   CHECK(j["heading"] == "train[3] of 10 samples");
-  CHECK(j["positions"].size() == higgs::prepare_chatml_sample(zero_shot_sample(), tok).input_ids.size());
+  CHECK(j["positions"].size() ==
+        higgs::prepare_chatml_sample(zero_shot_sample(), tok).input_ids.size());
 }
