@@ -9,6 +9,8 @@
 
 #include "components/text/llama3_bpe.h"
 #include "components/text/sentencepiece.h"
+#include "framework/run/build_context.h"
+#include "framework/run/runner.h"
 
 namespace higgs {
 
@@ -34,6 +36,30 @@ std::shared_ptr<TextTokenizer> open_text_tokenizer(const std::string& path) {
   }
   if (c == '{') return std::make_shared<Llama3BpeTokenizer>(path);
   return std::make_shared<SentencePieceTokenizer>(path);
+}
+
+bool is_recipe_path(const std::string& path) {
+  fs::path p(path);
+  if (!fs::is_regular_file(p)) return false;
+  const std::string ext = p.extension().string();
+  if (ext == ".jsonnet" || ext == ".libsonnet" || ext == ".yaml" || ext == ".yml") return true;
+  if (ext != ".json") return false;
+  // A tokenizer.json is a JSON object too: only the text_tokenizer key tells a recipe apart.
+  std::ifstream in(path);
+  Json j = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("text_tokenizer");
+}
+
+std::shared_ptr<TextTokenizer> open_recipe_text_tokenizer(const std::string& recipe,
+                                                          const LoadOptions& load) {
+  RecipeArgs ra;
+  ra.recipe = recipe;
+  ra.load = load;
+  RecipePlan plan = load_plan(ra, /*check_task=*/false);
+  BuildContext ctx(plan, RunFlags{});
+  if (!ctx.has("text_tokenizer"))
+    throw std::runtime_error(recipe + ": the recipe has no text_tokenizer key");
+  return ctx.get<TextTokenizer>("text_tokenizer");
 }
 
 namespace {
@@ -74,7 +100,8 @@ int run_tokenize_command(const TokenizeCommandArgs& args, std::ostream& out, std
   }
   auto print = args.format == "json" ? print_json : print_text;
   try {
-    auto tok = open_text_tokenizer(args.tokenizer);
+    auto tok = is_recipe_path(args.tokenizer) ? open_recipe_text_tokenizer(args.tokenizer, args.load)
+                                              : open_text_tokenizer(args.tokenizer);
     if (args.file.empty()) {
       print(*tok, args.text, out);
       return 0;

@@ -1,12 +1,15 @@
 #include "framework/cli/tool_commands.h"
 
-#include <memory>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 
 #include "components/audio_tokenizers/higgs_audio/config.h"
 #include "components/audio_tokenizers/higgs_audio/tokenizer.h"
+#include "components/data/show_sample.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "framework/train/loss_metrics.h"
@@ -16,21 +19,72 @@
 #include "framework/util/fs.h"
 
 namespace higgs::cli {
+namespace {
+
+// The recipe flags of tool commands that read a recipe (main.cpp has the same for `run`).
+struct RecipeFlagStrings {
+  std::vector<std::string> ext_str, tla_str;
+};
+
+void add_recipe_load_flags(CLI::App* cmd, LoadOptions& load, RecipeFlagStrings& f) {
+  cmd->add_option("--set", load.sets, "Override a recipe key: a.b.c=VALUE (VALUE as JSON, else string)");
+  cmd->add_option("--ext-str", f.ext_str, "Jsonnet external variable NAME=STRING");
+  cmd->add_option("--tla-str", f.tla_str, "Jsonnet top-level argument NAME=STRING");
+  cmd->add_option("--jpath,-J", load.jpath, "Extra Jsonnet import directory");
+}
+
+std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
+  auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw CLI::ValidationError(flag, s + ": expected NAME=VALUE");
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+void finish_load(LoadOptions& load, const RecipeFlagStrings& f) {
+  for (const auto& s : f.ext_str) load.ext_str.push_back(split_kv(s, "--ext-str"));
+  for (const auto& s : f.tla_str) load.tla_str.push_back(split_kv(s, "--tla-str"));
+}
+
+}  // namespace
 
 std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   std::vector<ToolCommand> out;
 
   auto tok = std::make_shared<TokenizeCommandArgs>();
+  auto tok_flags = std::make_shared<RecipeFlagStrings>();
   auto* tokenize = app.add_subcommand("tokenize", "Show the ids and pieces a text tokenizer gives");
   tokenize->add_option("--tokenizer", tok->tokenizer,
-                       "tokenizer.json, a directory holding one, or a sentencepiece .model")
+                       "tokenizer.json, a directory holding one, a sentencepiece .model, or a "
+                       "recipe (its text_tokenizer)")
       ->required();
+  add_recipe_load_flags(tokenize, tok->load, *tok_flags);
   auto* text = tokenize->add_option("--text", tok->text, "Text to tokenize");
   auto* file = tokenize->add_option("--file", tok->file, "File: each line is one input");
   text->excludes(file);
   tokenize->add_option("--format", tok->format, "text (ids and pieces) or json (one id array per line)")
       ->check(CLI::IsMember({"text", "json"}));
-  out.push_back({tokenize, [tok] { return run_tokenize_command(*tok); }});
+  out.push_back({tokenize, [tok, tok_flags] {
+                   finish_load(tok->load, *tok_flags);
+                   return run_tokenize_command(*tok);
+                 }});
+
+  // show-sample: one sample of a recipe's dataset as the model sees it.
+  auto ss = std::make_shared<ShowSampleArgs>();
+  auto ss_flags = std::make_shared<RecipeFlagStrings>();
+  auto* show = app.add_subcommand(
+      "show-sample", "Show one sample as the model sees it: segments, token ids, labels, audio");
+  show->add_option("recipe", ss->recipe, "Recipe file (.jsonnet, .json, .yaml)")->required();
+  show->add_option("--split", ss->split, "train (train_data) or eval (eval_data)")
+      ->check(CLI::IsMember({"train", "eval"}));
+  show->add_option("--index", ss->index, "Sample index (0-based)");
+  show->add_option("--format", ss->format, "text (coloured on a terminal) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  add_recipe_load_flags(show, ss->load, *ss_flags);
+  out.push_back({show, [ss, ss_flags] {
+                   finish_load(ss->load, *ss_flags);
+                   ss->color = isatty(STDOUT_FILENO) != 0;
+                   return run_show_sample_command(*ss, std::cout, std::cerr);
+                 }});
 
   // init-audio-tokenizer: a randomly initialised Higgs audio tokenizer of any size (the demo's).
   struct InitArgs {
