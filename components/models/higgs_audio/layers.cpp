@@ -18,11 +18,7 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
 }
 
 LinearLayer make_linear(int64_t in, int64_t out, bool bias) {
-#if HIGGS_AUDIO_ADAPTABLE_LINEAR
   return higgs::AdaptableLinear(in, out, bias);
-#else
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
-#endif
 }
 
 LlamaMLPImpl::LlamaMLPImpl(const LlamaTextConfig& c) {

@@ -6,22 +6,13 @@
 
 #include "components/models/higgs_audio/config.h"
 
-// Every linear layer is an AdaptableLinear when the build has the adapters component, so LoRA
-// attaches by name (same parameter names and shapes as torch::nn::Linear); plain Linear otherwise.
-#if __has_include("components/adapters/adaptable_linear.h")
+// Every linear layer is an AdaptableLinear, so LoRA attaches by name (same parameter names and
+// shapes as torch::nn::Linear).
 #include "components/adapters/adaptable_linear.h"
-#define HIGGS_AUDIO_ADAPTABLE_LINEAR 1
-#else
-#define HIGGS_AUDIO_ADAPTABLE_LINEAR 0
-#endif
 
 namespace higgs::higgs_audio {
 
-#if HIGGS_AUDIO_ADAPTABLE_LINEAR
 using LinearLayer = higgs::AdaptableLinear;
-#else
-using LinearLayer = torch::nn::Linear;
-#endif
 /// A linear layer (no bias unless `bias`) of the type above.
 LinearLayer make_linear(int64_t in, int64_t out, bool bias);
 

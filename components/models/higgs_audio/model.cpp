@@ -169,7 +169,6 @@ void HiggsAudioModelImpl::init_weights(uint64_t seed, double std) {
 
 torch::OrderedDict<std::string, torch::Tensor> HiggsAudioModelImpl::base_parameters() const {
   auto params = named_parameters();
-#if HIGGS_AUDIO_ADAPTABLE_LINEAR
   // Adapter weights (LoRA) are saved by their adapter, never in the model's own layout.
   auto adapter = higgs::adapter_parameter_names(const_cast<HiggsAudioModelImpl&>(*this));
   if (!adapter.empty()) {
@@ -178,7 +177,6 @@ torch::OrderedDict<std::string, torch::Tensor> HiggsAudioModelImpl::base_paramet
       if (!adapter.count(item.key())) base.insert(item.key(), item.value());
     return base;
   }
-#endif
   return params;
 }
 

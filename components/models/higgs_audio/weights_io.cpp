@@ -8,12 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#if __has_include("framework/tensor_io/sharded_checkpoint.h")
 #include "framework/tensor_io/sharded_checkpoint.h"
-#define HIGGS_HAS_TENSOR_IO 1
-#else
-#define HIGGS_HAS_TENSOR_IO 0
-#endif
 
 namespace higgs::higgs_audio {
 
@@ -48,8 +43,6 @@ std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path) {
   return out;
 }
 
-bool has_safetensors() { return HIGGS_HAS_TENSOR_IO != 0; }
-
 void load_checkpoint_weights(
     const std::string& dir,
     const std::function<void(const std::vector<std::string>&,
@@ -58,13 +51,11 @@ void load_checkpoint_weights(
   const fs::path d(dir);
   const bool has_st =
       fs::exists(d / "model.safetensors.index.json") || fs::exists(d / "model.safetensors");
-#if HIGGS_HAS_TENSOR_IO
   if (has_st) {
     auto ck = tensor_io::ShardedCheckpoint::open(dir);
     load(ck.names(), [&ck](const std::string& n) { return ck.tensor(n); });
     return;
   }
-#endif
   if (fs::exists(d / kInterimWeightsFile)) {
     auto tensors = read_weights_pickle((d / kInterimWeightsFile).string());
     std::vector<std::string> names;
@@ -86,13 +77,9 @@ void load_checkpoint_weights(
 void save_checkpoint_weights(const std::string& dir,
                              const std::map<std::string, at::Tensor>& tensors) {
   namespace fs = std::filesystem;
-#if HIGGS_HAS_TENSOR_IO
   std::map<std::string, at::Tensor> cpu;
   for (const auto& kv : tensors) cpu[kv.first] = kv.second.detach().cpu();
   tensor_io::save_sharded_safetensors(dir, cpu);
-#else
-  write_weights_pickle((fs::path(dir) / kInterimWeightsFile).string(), tensors);
-#endif
 }
 
 }  // namespace higgs::higgs_audio

@@ -1,7 +1,5 @@
-// Weight files of the higgs_audio model. The released checkpoint is sharded safetensors, read and
-// written through framework/tensor_io when the build has it (detected with __has_include);
-// otherwise the model falls back to its interim format `weights.pt`, a torch pickle of
-// {name: tensor} that Python's torch.load also opens.
+// Weight files of the higgs_audio model: sharded (or single-file) safetensors in the released
+// layout, read and written through framework/tensor_io.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,8 +20,6 @@ void write_weights_pickle(const std::string& path,
 /// torch.save of a dict; not an OrderedDict state_dict, see toolchain.md section 8).
 std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path);
 
-/// True when this build reads and writes safetensors checkpoints.
-bool has_safetensors();
 
 /// Loads the weights of a checkpoint directory into `load(names, fetch)`, tensor by tensor
 /// (safetensors tensors are memory-mapped, so no second full copy exists). Throws, naming the

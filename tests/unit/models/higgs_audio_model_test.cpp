@@ -314,7 +314,7 @@ TEST_CASE("higgs_audio component: registered, random init, loss terms, save and 
   a.save(saved.string());
   CHECK(read_json((saved / "config.json").string()) == a.config());
   CHECK(fs::exists(saved /
-                   (higgs::higgs_audio::has_safetensors() ? "model.safetensors" : "weights.pt")));
+                   "model.safetensors"));
   o.path = saved.string();
   o.init = "checkpoint";
   higgs::HiggsAudioModel b(o, "cpu", 0);
