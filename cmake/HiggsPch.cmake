@@ -1,0 +1,41 @@
+# Precompiled <torch/torch.h>. Parsing the LibTorch headers is most of the compile time of a file
+# that includes them (~10 s each on a small machine), so every target precompiles it once and the
+# files that include torch use it; files that do not include torch are left alone.
+#
+#   higgs_torch_pch(TARGET [REUSE OTHER_TARGET])
+#
+# REUSE shares OTHER_TARGET's header when both compile with the same flags (position-independent
+# or not); the options of HIGGS_PCH=OFF builds (sanitizers, fuzzing, clang) stay unaffected.
+function(higgs_torch_pch target)
+  cmake_parse_arguments(ARG "" "REUSE" "" ${ARGN})
+  if(NOT HIGGS_PCH)
+    return()
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  set(uses_torch FALSE)
+  foreach(src IN LISTS sources)
+    if(src MATCHES "^\\$<" OR NOT src MATCHES "\\.cpp$")
+      continue()
+    endif()
+    if(IS_ABSOLUTE "${src}")
+      set(path "${src}")
+    else()
+      get_target_property(dir ${target} SOURCE_DIR)
+      set(path "${dir}/${src}")
+    endif()
+    file(STRINGS "${path}" hits REGEX "#include [<\"]torch/" LIMIT_COUNT 1)
+    if(hits)
+      set(uses_torch TRUE)
+    else()
+      set_source_files_properties("${path}" TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+  endforeach()
+  if(NOT uses_torch)
+    return()
+  endif()
+  if(ARG_REUSE)
+    target_precompile_headers(${target} REUSE_FROM ${ARG_REUSE})
+  else()
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  endif()
+endfunction()
