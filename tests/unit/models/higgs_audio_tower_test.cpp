@@ -240,7 +240,7 @@ TEST_CASE("audio tower: waveform -> whisper_log_mel -> collator -> loss") {
   ex.tensors["audio_ids_concat"] =
       torch::randint(0, 16, {kBooks, t_in + t_out}, at::make_generator<at::CPUGeneratorImpl>(3),
                      torch::kInt64);
-  ex.tensors["audio_ids_start"] = torch::tensor({0, t_in}, torch::kInt64);
+  ex.tensors["audio_ids_start"] = torch::tensor({int64_t{0}, t_in}, torch::kInt64);
   auto time = torch::arange(24000, torch::kFloat32) / 16000.0;
   auto wave = 0.3 * torch::sin(2 * M_PI * 440.0 * time) + 0.1 * torch::sin(2 * M_PI * 1234.0 * time);
   ex.tensors["audio_waveforms_concat"] = torch::cat({wave, torch::zeros({800})});
