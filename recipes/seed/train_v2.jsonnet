@@ -2,7 +2,9 @@
 // and its settings are reproduced, including Whisper conditioning ON and the delay pattern OFF.
 // NOTE: the released checkpoint was trained with the delay pattern and has no Whisper tower, so
 // these settings disagree with it; higgs-run warns, and recipes/higgs_v2/zero_shot_lora.jsonnet
-// is the aligned alternative.
+// is the aligned alternative. With the released config.json (skip_audio_tower: true) the Whisper
+// features are computed and ignored, as in the seed; a model_path whose config.json has
+// skip_audio_tower: false gets the audio tower, and the features reach the loss.
 //
 //   higgs-run recipes/seed/train_v2.jsonnet --tla-str model_path=... --tla-str audio_tokenizer_path=... \
 //     --tla-str train_data_file=... --tla-str eval_data_file=... --tla-str output_dir=... \

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Independent PyTorch reference of the Higgs Audio v2 forward pass and training loss.
 
-Written from spec/higgs-audio-v2.md (sections 1-2), not from the C++ code: the placeholder merge
+Written from spec/higgs-audio-v2.md (sections 1-2) and, for the Whisper audio tower, the
+reference's HiggsAudioEncoder / WhisperEncoderLayer semantics, not from the C++ code: the placeholder merge
 builds each expanded row as a Python list, attention uses an explicit boolean mask, and the loss
 follows the spec's formulas. The C++ unit tests run it on the same weights and batch.
 
@@ -91,14 +92,55 @@ def attention(W, p, x, cos, sin, allowed, tc):
     return F.linear(att.transpose(1, 2).reshape(B, L, nh * hd), W[p + "o_proj.weight"])
 
 
+def audio_tower(cfg, W, feats, fmask):
+    """HiggsAudioEncoder + HiggsAudioFeatureProjector on (N, mels, frames) features.
+
+    Returns the projected frames (N, T', H) and the number of frames kept per window, following
+    the reference: GELU convs, learned positions, Whisper encoder layers (pre-LayerNorm, k_proj
+    without bias) whose attention ignores key frames past each window's length, average pooling
+    by 2, final LayerNorm, then the Linear projector."""
+    e = cfg["audio_encoder_config"]
+    P = "audio_tower."
+    d, nh = e["d_model"], e["encoder_attention_heads"]
+    hd = d // nh
+    x = F.gelu(F.conv1d(feats, W[P + "conv1.weight"], W[P + "conv1.bias"], padding=1))
+    x = F.gelu(F.conv1d(x, W[P + "conv2.weight"], W[P + "conv2.bias"], stride=2, padding=1))
+    x = x.transpose(1, 2) + W[P + "embed_positions.weight"]
+    N, T, _ = x.shape
+    valid = fmask.long().sum(-1)
+    conv_len = [(int(n) - 1) // 2 + 1 for n in valid]  # Python floor division, as the reference
+    keep_len = [(c - 2) // 2 + 1 for c in conv_len]
+    key_ok = torch.tensor([[t < c for t in range(T)] for c in conv_len], dtype=torch.bool)
+    for i in range(e["encoder_layers"]):
+        p = P + f"layers.{i}."
+        h = F.layer_norm(x, (d,), W[p + "self_attn_layer_norm.weight"], W[p + "self_attn_layer_norm.bias"], 1e-5)
+        q = (F.linear(h, W[p + "self_attn.q_proj.weight"], W[p + "self_attn.q_proj.bias"]) * hd ** -0.5)
+        k = F.linear(h, W[p + "self_attn.k_proj.weight"])
+        v = F.linear(h, W[p + "self_attn.v_proj.weight"], W[p + "self_attn.v_proj.bias"])
+        q, k, v = (y.view(N, T, nh, hd).transpose(1, 2) for y in (q, k, v))
+        scores = (q @ k.transpose(-1, -2)).masked_fill(~key_ok[:, None, None, :], torch.finfo(q.dtype).min)
+        att = (torch.softmax(scores, -1) @ v).transpose(1, 2).reshape(N, T, d)
+        x = x + F.linear(att, W[p + "self_attn.out_proj.weight"], W[p + "self_attn.out_proj.bias"])
+        h = F.layer_norm(x, (d,), W[p + "final_layer_norm.weight"], W[p + "final_layer_norm.bias"], 1e-5)
+        h = F.gelu(F.linear(h, W[p + "fc1.weight"], W[p + "fc1.bias"]))
+        x = x + F.linear(h, W[p + "fc2.weight"], W[p + "fc2.bias"])
+    x = F.avg_pool1d(x.transpose(1, 2), kernel_size=2, stride=2).transpose(1, 2)
+    x = F.layer_norm(x, (d,), W[P + "layer_norm.weight"], W[P + "layer_norm.bias"], 1e-5)
+    x = F.linear(x, W["audio_encoder_proj.linear.weight"], W["audio_encoder_proj.linear.bias"])
+    return x, keep_len
+
+
 def runs(starts, total):
     starts = starts.tolist()
     ends = starts[1:] + [total]
     return [(s, e) for s, e in zip(starts, ends)]
 
 
-def merge(cfg, batch, text_emb, in_emb, out_emb):
-    """Expands placeholders row by row; returns embeddings and per-position bookkeeping."""
+def merge(cfg, batch, text_emb, in_emb, out_emb, feat=None, feat_len=None):
+    """Expands placeholders row by row; returns embeddings and per-position bookkeeping.
+
+    With Whisper features, the k-th <|AUDIO|> becomes window k's kept tower frames, then its
+    audio-in code columns."""
     ids, am = batch["input_ids"], batch.get("attention_mask", torch.ones_like(batch["input_ids"]))
     labels = batch.get("label_ids")
     B, L = ids.shape
@@ -107,14 +149,19 @@ def merge(cfg, batch, text_emb, in_emb, out_emb):
     D = text_emb.shape[-1]
     zero = torch.zeros(D, dtype=text_emb.dtype)
     rows = []
-    ii = oi = 0
+    ii = oi = fi = 0
+    nfeat = 0 if feat is None else feat.shape[0]
     for b in range(B):
         row = []  # (embedding, mask, input_id, label, kind)
         for j in range(L):
             t = int(ids[b, j])
-            if t == cfg["audio_in_token_idx"] and in_runs:
-                s, e = in_runs[ii]; ii += 1
-                row += [(in_emb[c], 1, t, IGNORE, "in") for c in range(s, e)]
+            if t == cfg["audio_in_token_idx"] and (in_runs or nfeat):
+                if nfeat:
+                    row += [(feat[fi, c], 1, t, IGNORE, "whisper") for c in range(feat_len[fi])]
+                    fi += 1
+                if in_runs:
+                    s, e = in_runs[ii]; ii += 1
+                    row += [(in_emb[c], 1, t, IGNORE, "in") for c in range(s, e)]
             elif t == cfg["audio_out_token_idx"] and out_runs:
                 s, e = out_runs[oi]; oi += 1
                 row += [(out_emb[c], 1, t, IGNORE, "out") for c in range(s, e)]
@@ -124,7 +171,7 @@ def merge(cfg, batch, text_emb, in_emb, out_emb):
                 lab = int(labels[b, j]) if labels is not None else IGNORE
                 row.append((text_emb[b, j], int(am[b, j]), t, lab, "text"))
         rows.append(row)
-    assert ii == len(in_runs) and oi == len(out_runs)
+    assert ii == len(in_runs) and oi == len(out_runs) and fi == nfeat
     longest = max(len(r) for r in rows)
     Lp = (longest + 7) // 8 * 8
     left = B == 1
@@ -146,7 +193,8 @@ def merge(cfg, batch, text_emb, in_emb, out_emb):
         "attention_mask": mask,
         "input_ids": torch.tensor([[c[2] for c in r] for r in rows]),
         "labels": torch.tensor([[c[3] for c in r] for r in rows]),
-        "audio_in_mask": torch.tensor([[c[4] == "in" for c in r] for r in rows]),
+        "audio_in_mask": torch.tensor([[c[4] in ("in", "whisper") for c in r] for r in rows]),
+        "audio_in_discrete_codes_mask": torch.tensor([[c[4] == "in" for c in r] for r in rows]),
         "audio_out_mask": torch.tensor([[c[4] == "out" for c in r] for r in rows]),
     }
     pos = torch.cumsum(mask, -1) - 1
@@ -169,13 +217,20 @@ def forward(cfg, W, batch):
     has = lambda n: n in batch and batch[n].dim() == 2 and batch[n].shape[1] > 0
     in_emb = embed_codes(cfg, W, batch["audio_in_ids"]) if cfg.get("encode_audio_in_tokens") and has("audio_in_ids") else None
     out_emb = embed_codes(cfg, W, batch["audio_out_ids"]) if has("audio_out_ids") else None
-    x, m = merge(cfg, batch, text_emb, in_emb, out_emb)
+    feat = feat_len = None
+    if not cfg.get("skip_audio_tower", False) and batch["audio_features"].shape[0] > 0:
+        fmask = batch.get("audio_feature_attention_mask")
+        if fmask is None:
+            fmask = torch.ones(batch["audio_features"].shape[0], batch["audio_features"].shape[2])
+        feat, feat_len = audio_tower(cfg, W, batch["audio_features"].float(), fmask)
+    x, m = merge(cfg, batch, text_emb, in_emb, out_emb, feat, feat_len)
     B, L, _ = x.shape
     cos, sin = cos_sin(llama3_inv_freq(tc), m["position_ids"])
     cos, sin = cos.to(x.dtype), sin.to(x.dtype)
     valid = m["attention_mask"].bool()
     allowed = torch.tril(torch.ones(L, L, dtype=torch.bool))[None] & valid[:, None, :]
-    audio = m["audio_in_mask"] | m["audio_out_mask"]
+    # Routing uses the discrete code positions; Whisper frames take the text path (spec 2.1.7).
+    audio = m["audio_in_discrete_codes_mask"] | m["audio_out_mask"]
     dual_layers = set(cfg.get("audio_dual_ffn_layers") or [])
     kind = cfg["audio_adapter_type"]
     for i in range(tc["num_hidden_layers"]):
@@ -236,7 +291,9 @@ def main():
         c, s = cos_sin(inv, pos)
         torch.save({"inv_freq": inv, "cos": c, "sin": s}, sys.argv[4])
         return
-    W = {k: v.clone().requires_grad_(True) for k, v in torch.load(sys.argv[3]).items()}
+    # The tower's embed_positions has requires_grad False in the reference.
+    W = {k: v.clone().requires_grad_(not k.endswith("embed_positions.weight"))
+         for k, v in torch.load(sys.argv[3]).items()}
     batch = torch.load(sys.argv[4])
     logits, audio_logits, m = forward(cfg, W, batch)
     terms = losses(cfg, logits, audio_logits, m, batch)

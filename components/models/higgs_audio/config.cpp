@@ -320,10 +320,22 @@ void HiggsAudioConfig::check_supported(const std::string& source) const {
     problems.push_back(
         "use_audio_out_self_attention (separate audio attention) is not implemented");
   if (use_rq_transformer) problems.push_back("use_rq_transformer is not implemented");
-  if (!skip_audio_tower)
-    problems.push_back(
-        "the Whisper audio tower (skip_audio_tower: false) is not implemented; the "
-        "released checkpoint sets skip_audio_tower: true");
+  if (!skip_audio_tower) {  // the Whisper tower is built: check what it needs
+    const auto& e = audio_encoder_config;
+    if (e.activation_function != "gelu")
+      problems.push_back("audio_encoder_config.activation_function \"" + e.activation_function +
+                         "\" is not implemented (gelu)");
+    if (e.d_model <= 0 || e.encoder_attention_heads <= 0 ||
+        e.d_model % e.encoder_attention_heads != 0)
+      problems.push_back(
+          "audio_encoder_config.d_model must be a positive multiple of encoder_attention_heads");
+    if (e.encoder_layerdrop != 0.0)
+      problems.push_back("audio_encoder_config.encoder_layerdrop > 0 is not implemented");
+    if (e.max_source_positions < 2 || e.num_mel_bins <= 0 || e.encoder_ffn_dim <= 0)
+      problems.push_back(
+          "audio_encoder_config needs max_source_positions >= 2 and positive num_mel_bins and "
+          "encoder_ffn_dim");
+  }
   if (t.hidden_act != "silu") problems.push_back("text_config.hidden_act must be \"silu\"");
   if (t.num_attention_heads % t.num_key_value_heads != 0)
     problems.push_back("text_config.num_attention_heads must be a multiple of num_key_value_heads");

@@ -42,21 +42,41 @@ MergePlan plan_merge(const MergeInputs& in) {
   const auto in_runs = run_lengths(in.audio_in_starts, in.audio_in_columns, "audio_in_ids");
   const auto out_runs = run_lengths(in.audio_out_starts, in.audio_out_columns, "audio_out_ids");
 
+  std::vector<int64_t> feat_len;
+  if (in.audio_feature_lengths.defined())
+    for (int64_t i = 0; i < in.audio_feature_lengths.numel(); ++i)
+      feat_len.push_back(in.audio_feature_lengths[i].item<int64_t>());
+  const bool feats = !feat_len.empty();
+
   // 1. Length each input token expands to, and its last expanded position (before padding).
+  // An <|AUDIO|> expands to its Whisper feature frames (fwidth of them, from window fidx) and then
+  // its audio-in code columns.
   auto idp = ids.accessor<int64_t, 2>();
   std::vector<int64_t> width(bsz * len), end(bsz * len), total(bsz, 0);
-  size_t n_in = 0, n_out = 0;
+  std::vector<int64_t> fwidth(bsz * len, 0), fidx(bsz * len, -1);
+  size_t n_in = 0, n_out = 0, n_feat = 0;
   for (int64_t b = 0; b < bsz; ++b) {
     int64_t pos = -1;
     for (int64_t j = 0; j < len; ++j) {
       const int64_t t = idp[b][j];
       int64_t w = 1;
-      if (t == in.audio_in_token && !in_runs.empty()) {
-        if (n_in >= in_runs.size())
-          throw std::runtime_error(
-              "batch has more <|AUDIO|> placeholders than audio_in_ids runs (" +
-              std::to_string(in_runs.size()) + ")");
-        w = in_runs[n_in++];
+      if (t == in.audio_in_token && (!in_runs.empty() || feats)) {
+        w = 0;
+        if (feats) {
+          if (n_feat >= feat_len.size())
+            throw std::runtime_error(
+                "batch has more <|AUDIO|> placeholders than audio_features windows (" +
+                std::to_string(feat_len.size()) + ")");
+          fidx[b * len + j] = static_cast<int64_t>(n_feat);
+          w = fwidth[b * len + j] = feat_len[n_feat++];
+        }
+        if (!in_runs.empty()) {
+          if (n_in >= in_runs.size())
+            throw std::runtime_error(
+                "batch has more <|AUDIO|> placeholders than audio_in_ids runs (" +
+                std::to_string(in_runs.size()) + ")");
+          w += in_runs[n_in++];
+        }
       } else if (t == in.audio_out_token && !out_runs.empty()) {
         if (n_out >= out_runs.size())
           throw std::runtime_error(
@@ -74,6 +94,10 @@ MergePlan plan_merge(const MergeInputs& in) {
     throw std::runtime_error("audio_in_ids has " + std::to_string(in_runs.size()) +
                              " runs but the batch has " + std::to_string(n_in) +
                              " <|AUDIO|> placeholders");
+  if (n_feat != feat_len.size())
+    throw std::runtime_error("audio_features has " + std::to_string(feat_len.size()) +
+                             " windows but the batch has " + std::to_string(n_feat) +
+                             " <|AUDIO|> placeholders");
   if (n_out != out_runs.size())
     throw std::runtime_error("audio_out_ids has " + std::to_string(out_runs.size()) +
                              " runs but the batch has " + std::to_string(n_out) +
@@ -90,6 +114,8 @@ MergePlan plan_merge(const MergeInputs& in) {
   auto xid = torch::full({bsz, full}, in.pad_token, torch::kInt64);
   auto m_in = torch::zeros({bsz, full}, torch::kBool);
   auto m_out = torch::zeros({bsz, full}, torch::kBool);
+  auto m_codes = torch::zeros({bsz, full}, torch::kBool);
+  auto mcodesp = m_codes.accessor<bool, 2>();
   auto amp = am.accessor<int64_t, 2>();
   auto labp = lab.accessor<int64_t, 2>();
   auto xidp = xid.accessor<int64_t, 2>();
@@ -98,18 +124,28 @@ MergePlan plan_merge(const MergeInputs& in) {
   auto maskp = mask.accessor<int64_t, 2>();
   std::vector<int64_t> text_src, text_dst, in_dst, out_dst;  // dst as (b, col) pairs for now
   std::vector<int64_t> text_b, in_b, out_b;
+  std::vector<int64_t> feat_src, feat_b, feat_dst;
   for (int64_t b = 0; b < bsz; ++b) {
     const int64_t shift = in.left_padding ? full - total[b] : 0;
     for (int64_t j = 0; j < len; ++j) {
       const int64_t t = idp[b][j], w = width[b * len + j], e = end[b * len + j] + shift;
       const bool is_in = t == in.audio_in_token, is_out = t == in.audio_out_token;
       if (is_in || is_out) {
-        const bool filled = is_in ? !in_runs.empty() : !out_runs.empty();
+        const bool filled = is_in ? !in_runs.empty() || feats : !out_runs.empty();
         if (!filled) continue;  // no source: an empty, masked position (reference behaviour)
+        const int64_t fw = fwidth[b * len + j];
         for (int64_t c = e - w + 1; c <= e; ++c) {
           amp[b][c] = 1;
           xidp[b][c] = t;
           (is_in ? minp : moutp)[b][c] = true;
+          const int64_t k = c - (e - w + 1);
+          if (is_in && k < fw) {  // Whisper frame: audio-in, but not a discrete code position
+            feat_src.push_back(fidx[b * len + j] * in.audio_feature_frames + k);
+            feat_b.push_back(b);
+            feat_dst.push_back(c);
+            continue;
+          }
+          if (is_in) mcodesp[b][c] = true;
           (is_in ? in_b : out_b).push_back(b);
           (is_in ? in_dst : out_dst).push_back(c);
         }
@@ -156,18 +192,21 @@ MergePlan plan_merge(const MergeInputs& in) {
   p.text_dst = flat(tb, tc);
   p.audio_in_dst = flat(in_b, in_dst);
   p.audio_out_dst = flat(out_b, out_dst);
+  p.audio_feature_src = torch::tensor(feat_src, torch::kInt64);
+  p.audio_feature_dst = flat(feat_b, feat_dst);
   p.attention_mask = am.slice(1, lo, hi).contiguous();
   if (has_labels) p.labels = lab.slice(1, lo, hi).contiguous();
   p.input_ids = xid.slice(1, lo, hi).contiguous();
   p.audio_in_mask = m_in.slice(1, lo, hi).contiguous();
-  p.audio_in_discrete_codes_mask = p.audio_in_mask.clone();  // no Whisper features: codes only
+  p.audio_in_discrete_codes_mask = m_codes.slice(1, lo, hi).contiguous();
   p.audio_out_mask = m_out.slice(1, lo, hi).contiguous();
   p.position_ids = (p.attention_mask.cumsum(-1) - 1).masked_fill(p.attention_mask == 0, 1);
   return p;
 }
 
 at::Tensor apply_merge(const MergePlan& plan, const at::Tensor& text_embeds,
-                       const at::Tensor& audio_in_embeds, const at::Tensor& audio_out_embeds) {
+                       const at::Tensor& audio_in_embeds, const at::Tensor& audio_out_embeds,
+                       const at::Tensor& audio_feature_embeds) {
   const int64_t dim = text_embeds.size(-1);
   const auto dev = text_embeds.device();
   auto src = text_embeds.reshape({-1, dim}).index_select(0, plan.text_src.to(dev));
@@ -177,6 +216,11 @@ at::Tensor apply_merge(const MergePlan& plan, const at::Tensor& text_embeds,
     out = out.index_copy(0, plan.audio_in_dst.to(dev), audio_in_embeds.to(out.scalar_type()));
   if (plan.audio_out_dst.numel() > 0)
     out = out.index_copy(0, plan.audio_out_dst.to(dev), audio_out_embeds.to(out.scalar_type()));
+  if (plan.audio_feature_dst.numel() > 0) {
+    auto rows = audio_feature_embeds.reshape({-1, dim}).index_select(
+        0, plan.audio_feature_src.to(audio_feature_embeds.device()));
+    out = out.index_copy(0, plan.audio_feature_dst.to(dev), rows.to(dev, out.scalar_type()));
+  }
   return out.view({plan.batch, plan.length, dim});
 }
 

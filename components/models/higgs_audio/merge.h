@@ -17,6 +17,11 @@ struct MergeInputs {
   at::Tensor audio_in_starts, audio_out_starts;
   int64_t audio_in_columns = 0, audio_out_columns = 0;
   int64_t audio_in_token = 0, audio_out_token = 0, pad_token = 0;
+  // Whisper features (audio tower): output frames kept per window (N,), one window per <|AUDIO|>
+  // in order, and the tower's output frames per window. Undefined or empty = no features. Each
+  // <|AUDIO|> expands to its feature frames followed by its audio-in code columns.
+  at::Tensor audio_feature_lengths;
+  int64_t audio_feature_frames = 0;
   int64_t round_to = 8;
   bool left_padding = false;
   int64_t ignore_index = -100;
@@ -28,6 +33,8 @@ struct MergePlan {
   at::Tensor text_src, text_dst;  // text (incl. pad) tokens: flat source index in (B*L) -> dest
   at::Tensor audio_in_dst;        // one per audio-in code column, in column order
   at::Tensor audio_out_dst;       // one per audio-out code column, in column order
+  at::Tensor audio_feature_src;   // kept tower frames: flat index into (N * frames) rows
+  at::Tensor audio_feature_dst;   // ... and where each goes
   at::Tensor attention_mask;      // (B, L') int64
   at::Tensor labels;              // (B, L') int64, ignore_index at audio; undefined w/o labels
   at::Tensor input_ids;           // (B, L'), audio positions hold the placeholder id
@@ -39,8 +46,10 @@ struct MergePlan {
 MergePlan plan_merge(const MergeInputs& in);
 
 /// Builds the (B, L', D) embeddings from text embeddings (B, L, D) and the audio-in/out code
-/// embeddings (columns, D) (undefined when absent). Differentiable in all three.
+/// embeddings (columns, D) (undefined when absent), and the projected audio tower output
+/// (N, frames, D) when the plan has Whisper features. Differentiable in all of them.
 at::Tensor apply_merge(const MergePlan& plan, const at::Tensor& text_embeds,
-                       const at::Tensor& audio_in_embeds, const at::Tensor& audio_out_embeds);
+                       const at::Tensor& audio_in_embeds, const at::Tensor& audio_out_embeds,
+                       const at::Tensor& audio_feature_embeds = at::Tensor());
 
 }  // namespace higgs::higgs_audio

@@ -44,6 +44,11 @@ HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType
     audio_out_embed_projector = register_module(
         "audio_out_embed_projector", cast(make_linear(t.hidden_size, t.hidden_size, false)));
   audio_decoder_proj = register_module("audio_decoder_proj", cast(DecoderProjector(cfg_)));
+  if (!cfg_.skip_audio_tower) {
+    audio_tower = register_module("audio_tower", cast(AudioTower(cfg_.audio_encoder_config)));
+    audio_encoder_proj =
+        register_module("audio_encoder_proj", cast(AudioFeatureProjector(cfg_)));
+  }
   inv_freq_ = rope_inv_freq(t);
 }
 
@@ -80,6 +85,25 @@ MergePlan HiggsAudioModelImpl::plan(const Batch& batch) const {
     in.audio_out_starts = batch.at("audio_out_ids_start");
     in.audio_out_columns = batch.at("audio_out_ids").size(1);
   }
+  if (!cfg_.skip_audio_tower) {  // Whisper features: kept frames per window (audio_tower.h)
+    if (!batch.has("audio_features"))
+      throw std::runtime_error(
+          "the model has a Whisper audio tower (skip_audio_tower: false) but the batch has no "
+          "audio_features: set collator.encode_whisper_embed=true and add a whisper_log_mel "
+          "feature_extractor to the recipe");
+    const auto& f = batch.at("audio_features");
+    if (f.dim() != 3)
+      throw std::runtime_error("audio_features must be (N, num_mel_bins, frames)");
+    std::vector<int64_t> kept;
+    for (int64_t i = 0; i < f.size(0); ++i) {
+      const int64_t frames = batch.has("audio_feature_attention_mask")
+                                 ? batch.at("audio_feature_attention_mask")[i].sum().item<int64_t>()
+                                 : f.size(2);
+      kept.push_back(audio_tower_lengths(frames).second);
+    }
+    in.audio_feature_lengths = torch::tensor(kept, torch::kInt64);
+    in.audio_feature_frames = audio_tower_lengths(f.size(2)).second;
+  }
   in.audio_in_token = cfg_.audio_in_token_idx;
   in.audio_out_token = cfg_.audio_out_token_idx;
   in.pad_token = cfg_.pad_token_id;
@@ -99,7 +123,14 @@ ForwardOutput HiggsAudioModelImpl::forward(const Batch& batch, const ForwardOpti
   torch::Tensor audio_in, audio_out;
   if (p.audio_in_dst.numel() > 0) audio_in = embed_audio_ids(batch.at("audio_in_ids").to(dev));
   if (p.audio_out_dst.numel() > 0) audio_out = embed_audio_ids(batch.at("audio_out_ids").to(dev));
-  auto x = apply_merge(p, text, audio_in, audio_out);
+  torch::Tensor features;  // projected tower output (N, frames, H)
+  if (p.audio_feature_dst.numel() > 0) {
+    const auto& f = batch.at("audio_features");
+    torch::Tensor fmask;
+    if (batch.has("audio_feature_attention_mask")) fmask = batch.at("audio_feature_attention_mask");
+    features = audio_encoder_proj(audio_tower(f, fmask));
+  }
+  auto x = apply_merge(p, text, audio_in, audio_out, features);
 
   // Shared per-pass inputs: RoPE tables, masks, routing indices.
   LayerInputs in;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/layers.h"
 #include "components/models/higgs_audio/merge.h"
@@ -72,6 +73,8 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   torch::nn::Embedding audio_codebook_embeddings{nullptr};
   LinearLayer audio_out_embed_projector{nullptr};
   DecoderProjector audio_decoder_proj{nullptr};
+  AudioTower audio_tower{nullptr};                   // only when !skip_audio_tower
+  AudioFeatureProjector audio_encoder_proj{nullptr};  // only when !skip_audio_tower
 
  private:
   HiggsAudioConfig cfg_;

@@ -16,7 +16,8 @@ int64_t dtype_bytes(const std::string& dtype) {
 
 struct Table {
   Json tensors = Json::array();
-  int64_t total = 0, llm = 0, audio = 0;
+  int64_t total = 0, llm = 0, audio = 0, tower = 0;
+  bool in_tower = false;  // while set, add() counts into the audio tower part
   std::string dtype;
   void add(const std::string& name, std::vector<int64_t> shape, bool audio_part) {
     int64_t n = 1;
@@ -25,9 +26,9 @@ struct Table {
                        {"shape", shape},
                        {"dtype", dtype},
                        {"numel", n},
-                       {"part", audio_part ? "audio" : "llm"}});
+                       {"part", in_tower ? "audio_tower" : audio_part ? "audio" : "llm"}});
     total += n;
-    (audio_part ? audio : llm) += n;
+    (in_tower ? tower : audio_part ? audio : llm) += n;
   }
   void linear(const std::string& name, int64_t out, int64_t in, bool bias, bool audio_part) {
     add(name + ".weight", {out, in}, audio_part);
@@ -73,6 +74,33 @@ Json model_info(const HiggsAudioConfig& cfg, const std::string& dtype) {
   if (cfg.use_audio_out_embed_projector) tb.linear("audio_out_embed_projector", h, h, false, true);
   tb.linear("audio_decoder_proj.text_lm_head", t.vocab_size, h, false, false);
   tb.linear("audio_decoder_proj.audio_lm_head", audio_rows, h, false, true);
+  if (!cfg.skip_audio_tower) {  // HiggsAudioEncoder + HiggsAudioFeatureProjector (audio_tower.h)
+    const auto& e = cfg.audio_encoder_config;
+    const int64_t d = e.d_model;
+    tb.in_tower = true;
+    tb.add("audio_tower.conv1.weight", {d, e.num_mel_bins, 3}, true);
+    tb.add("audio_tower.conv1.bias", {d}, true);
+    tb.add("audio_tower.conv2.weight", {d, d, 3}, true);
+    tb.add("audio_tower.conv2.bias", {d}, true);
+    tb.add("audio_tower.embed_positions.weight", {e.max_source_positions, d}, true);
+    for (int64_t i = 0; i < e.encoder_layers; ++i) {
+      const std::string p = "audio_tower.layers." + std::to_string(i) + ".";
+      tb.linear(p + "self_attn.k_proj", d, d, false, true);
+      tb.linear(p + "self_attn.v_proj", d, d, true, true);
+      tb.linear(p + "self_attn.q_proj", d, d, true, true);
+      tb.linear(p + "self_attn.out_proj", d, d, true, true);
+      tb.add(p + "self_attn_layer_norm.weight", {d}, true);
+      tb.add(p + "self_attn_layer_norm.bias", {d}, true);
+      tb.linear(p + "fc1", e.encoder_ffn_dim, d, true, true);
+      tb.linear(p + "fc2", d, e.encoder_ffn_dim, true, true);
+      tb.add(p + "final_layer_norm.weight", {d}, true);
+      tb.add(p + "final_layer_norm.bias", {d}, true);
+    }
+    tb.add("audio_tower.layer_norm.weight", {d}, true);
+    tb.add("audio_tower.layer_norm.bias", {d}, true);
+    tb.linear("audio_encoder_proj.linear", h, d, true, true);
+    tb.in_tower = false;
+  }
 
   Json out;
   out["tensors"] = tb.tensors;
@@ -83,10 +111,7 @@ Json model_info(const HiggsAudioConfig& cfg, const std::string& dtype) {
   out["audio_parameters"] = tb.audio;
   out["dtype"] = dtype;
   out["bytes"] = tb.total * bytes_per;
-  if (!cfg.skip_audio_tower)
-    out["note"] =
-        "the Whisper audio tower (skip_audio_tower: false) is not implemented and not "
-        "listed";
+  if (!cfg.skip_audio_tower) out["audio_tower_parameters"] = tb.tower;
   return out;
 }
 

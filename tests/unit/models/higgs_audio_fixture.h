@@ -73,6 +73,28 @@ inline Json tiny_config_json(const std::string& adapter = "dual_ffn_fast_forward
               {"text_config", text}};
 }
 
+// The tiny config with a Whisper audio tower (skip_audio_tower false): d_model 32, 2 encoder
+// layers, 4 heads, 80 mel bins, 8 positions = 16 mel frames per window, 4 output frames.
+constexpr int64_t kMels = 80, kMelFrames = 16, kTowerFrames = 4;
+inline Json tower_config_json() {
+  Json j = tiny_config_json();
+  j["skip_audio_tower"] = false;
+  j["encode_whisper_embed"] = true;
+  j["audio_encoder_config"] = {{"d_model", 32},
+                               {"encoder_layers", 2},
+                               {"encoder_attention_heads", 4},
+                               {"encoder_ffn_dim", 48},
+                               {"num_mel_bins", kMels},
+                               {"max_source_positions", kMelFrames / 2},
+                               {"activation_function", "gelu"},
+                               {"dropout", 0.0},
+                               {"attention_dropout", 0.0},
+                               {"activation_dropout", 0.0},
+                               {"init_std", 0.02},
+                               {"model_type", "higgs_audio_encoder"}};
+  return j;
+}
+
 inline fs::path temp_dir(const std::string& tag) {
   auto d = fs::temp_directory_path() / ("higgs_model_" + tag + "_" + std::to_string(::getpid()) +
                                         "_" + std::to_string(std::random_device{}()));
@@ -120,6 +142,29 @@ inline higgs::Batch two_sample_batch() {
   la.index_put_({2, 16}, -100);
   b.tensors["label_audio_ids"] = la;
   b.infos.resize(2);
+  return b;
+}
+
+/// two_sample_batch with an <|AUDIO|> in sample 0 too (position 1), each with a Whisper feature
+/// window: window 0 is full (16 frames: 4 kept), window 1 has 9 valid frames (5 after conv2, 2
+/// kept). With `codes`, both <|AUDIO|> also have audio-in code runs (3 and 5 columns).
+inline higgs::Batch whisper_batch(bool codes_too = true) {
+  auto b = two_sample_batch();
+  b.tensors["input_ids"].index_put_({0, 1}, kAudioIn);
+  b.tensors["label_ids"].index_put_({0, 1}, -100);
+  if (codes_too) {
+    b.tensors["audio_in_ids"] = codes(8, 13);
+    b.tensors["audio_in_ids_start"] = torch::tensor({0, 3}, torch::kInt64);
+  } else {
+    b.tensors.erase("audio_in_ids");
+    b.tensors.erase("audio_in_ids_start");
+  }
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(21);
+  b.tensors["audio_features"] = torch::randn({2, kMels, kMelFrames}, gen);
+  auto fm = torch::zeros({2, kMelFrames}, torch::kInt32);
+  fm[0].fill_(1);
+  fm[1].slice(0, 0, 9).fill_(1);
+  b.tensors["audio_feature_attention_mask"] = fm;
   return b;
 }
 

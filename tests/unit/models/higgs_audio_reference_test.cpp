@@ -23,6 +23,8 @@ HiggsAudioModel make_model(const Json& cfgj, uint64_t seed) {
   for (auto& p : model->named_parameters())
     if (p.key().find("norm.weight") != std::string::npos)
       p.value().add_(torch::randn(p.value().sizes(), gen) * 0.2);
+    else if (p.key().size() > 5 && p.key().compare(p.key().size() - 5, 5, ".bias") == 0)
+      p.value().add_(torch::randn(p.value().sizes(), gen) * 0.05);  // biases away from zero
   return model;
 }
 
@@ -43,6 +45,7 @@ void compare_with_python(const Json& cfgj, const higgs::Batch& batch, const std:
   CHECK(torch::equal(m.labels, ref["merge.labels"]));
   CHECK(torch::equal(m.position_ids, ref["merge.position_ids"]));
   CHECK(torch::equal(m.audio_in_mask, ref["merge.audio_in_mask"]));
+  CHECK(torch::equal(m.audio_in_discrete_codes_mask, ref["merge.audio_in_discrete_codes_mask"]));
   CHECK(torch::equal(m.audio_out_mask, ref["merge.audio_out_mask"]));
   REQUIRE(out.logits.sizes() == ref["logits"].sizes());
   CHECK(max_abs_diff(out.logits, ref["logits"]) < 1e-5);
@@ -110,6 +113,29 @@ TEST_CASE("higgs_audio: forward, loss and gradients equal the Python reference")
   }
   SUBCASE("batch of one is left padded") {
     compare_with_python(tiny_config_json(), one_sample_batch(), "left_pad");
+  }
+}
+
+TEST_CASE("higgs_audio: with the Whisper audio tower, forward, loss and gradients equal Python") {
+  SUBCASE("Whisper features and audio-in codes at each <|AUDIO|>") {
+    compare_with_python(tower_config_json(), whisper_batch(), "tower_codes");
+  }
+  SUBCASE("Whisper features only (the seed recipe: return_audio_in_tokens false)") {
+    compare_with_python(tower_config_json(), whisper_batch(false), "tower_only");
+  }
+  SUBCASE("layer 1 fast-forward: Whisper frames are text positions there") {
+    Json j = tower_config_json();
+    j["audio_dual_ffn_layers"] = Json::array({0});
+    compare_with_python(j, whisper_batch(), "tower_ff");
+  }
+  SUBCASE("batch of one, left padded, partial window") {
+    auto two = whisper_batch();
+    auto one = one_sample_batch();
+    one.tensors["audio_in_ids"] = two.tensors["audio_in_ids"].slice(1, 3, 8).clone();
+    one.tensors["audio_features"] = two.tensors["audio_features"].slice(0, 1, 2).clone();
+    one.tensors["audio_feature_attention_mask"] =
+        two.tensors["audio_feature_attention_mask"].slice(0, 1, 2).clone();
+    compare_with_python(tower_config_json(), one, "tower_left");
   }
 }
 
