@@ -16,6 +16,8 @@ class CodeCache {
   CodeCache(std::string dir, std::string tokenizer_identity);
 
   bool enabled() const { return !dir_.empty(); }
+  /// The folder of this tokenizer's entries ("" when disabled).
+  const std::string& dir() const { return dir_; }
   /// The cached codes of `key` (an audio content hash plus slice), or nullopt. A corrupt or
   /// partial entry is reported once, removed, and treated as absent.
   std::optional<at::Tensor> get(const std::string& key);

@@ -69,16 +69,33 @@ std::vector<float> ChatMLDataset::load_samples(const ChatMLContent& audio, int r
   }
 }
 
-at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::string& where) const {
-  std::string key;
+std::string ChatMLDataset::cache_key(const ChatMLContent& audio, const std::string& where) const {
   try {
     std::string hash = audio.raw_audio && audio.audio_path.empty()
                            ? hash_bytes(audio.raw_audio->data(), audio.raw_audio->size())
                            : hash_file(audio.audio_path);
-    key = audio_cache_key(hash, audio.offset.value_or(0.0), audio.duration.value_or(0.0));
+    return audio_cache_key(hash, audio.offset.value_or(0.0), audio.duration.value_or(0.0));
   } catch (const std::exception& e) {
     throw SampleError(where, std::string("cannot read audio: ") + e.what());
   }
+}
+
+std::vector<ChatMLDataset::AudioRef> ChatMLDataset::audio_refs() const {
+  std::vector<AudioRef> out;
+  for (const ChatMLSample& s : samples_) {
+    size_t a = 0;
+    for (const ChatMLMessage& m : s.messages)
+      for (const ChatMLContent& c : m.content) {
+        if (!c.is_audio()) continue;
+        out.push_back({c, s.source + " audio " + std::to_string(a++) +
+                              (c.audio_path.empty() ? "" : " (" + c.audio_path + ")")});
+      }
+  }
+  return out;
+}
+
+at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::string& where) const {
+  std::string key = cache_key(audio, where);
   std::promise<at::Tensor> promise;
   std::shared_future<at::Tensor> fut;
   bool owner = false;

@@ -51,9 +51,22 @@ class ChatMLDataset : public Dataset {
   at::Tensor codes_for(const ChatMLContent& audio, const std::string& where) const;
   const CodeCache& cache() const { return *cache_; }
 
- private:
+  /// One audio item of a sample, with a label for messages ("data.jsonl:3 audio 1 (a.wav)").
+  struct AudioRef {
+    ChatMLContent audio;
+    std::string where;
+  };
+  /// Every audio item of every sample, in sample order (a clip used twice is listed twice).
+  std::vector<AudioRef> audio_refs() const;
+  /// Code-cache key of an audio item: its content hash plus slice. Throws SampleError when the
+  /// audio cannot be read.
+  std::string cache_key(const ChatMLContent& audio, const std::string& where) const;
+  /// Mono samples of an audio item at `rate` Hz. Throws SampleError.
   std::vector<float> load_samples(const ChatMLContent& audio, int rate, const std::string& where) const;
+  CodeCache& code_cache() const { return *cache_; }
+  AudioTokenizer& audio_tokenizer() const { return *audio_; }
 
+ private:
   ChatMLDatasetOptions o_;
   std::vector<ChatMLSample> samples_;
   std::shared_ptr<TextTokenizer> text_;

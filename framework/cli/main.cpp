@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   // Task shortcuts: `higgs-run data-check RECIPE` runs the recipe with task=data_check.
   std::vector<std::pair<CLI::App*, std::string>> task_aliases;
   for (const auto& [name, task, help] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"data-check", "data_check", "Load every sample: skipped ones with reasons, audio hours, token lengths"}}) {
+           {"data-check", "data_check", "Load every sample: skipped ones with reasons, audio hours, token lengths"},
+           {"pretokenize", "pretokenize", "Encode every audio file of the datasets into the code cache"}}) {
     auto* sc = app.add_subcommand(name, help + " (the recipe with task=" + task + ")");
     add_recipe_flags(sc, args, rf, false);
     task_aliases.emplace_back(sc, task);
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
       return higgs::cli::diff_plans(a, b, diff_a, diff_b);
     }
     for (const auto& [sc, task] : task_aliases)
-      if (sc->parsed()) args.load.sets.push_back("task=\"" + task + "\"");
+      if (sc->parsed())  // first, so that --set task.OPTION=... still applies
+        args.load.sets.insert(args.load.sets.begin(), "task={\"type\": \"" + task + "\"}");
     finish_recipe_args(args, rf);
     auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed() && !dump->parsed());
     if (validate->parsed()) {

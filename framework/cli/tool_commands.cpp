@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "components/audio_tokenizers/higgs_audio/config.h"
+#include "components/audio_tokenizers/higgs_audio/reconstruct_command.h"
 #include "components/audio_tokenizers/higgs_audio/tokenizer.h"
 #include "components/data/show_sample.h"
 #include "components/models/higgs_audio/config.h"
@@ -106,6 +107,20 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    std::cout << "wrote a random Higgs audio tokenizer to " << ia->out << "\n";
                    return 0;
                  }});
+
+  // reconstruct: encode and decode one file with an audio tokenizer, to listen to what it keeps.
+  auto rc = std::make_shared<ReconstructArgs>();
+  auto* recon = app.add_subcommand("reconstruct",
+                                   "Encode and decode one audio file with a Higgs audio tokenizer (24 kHz out)");
+  recon->add_option("--audio-tokenizer", rc->audio_tokenizer,
+                    "Tokenizer directory (config.json + model.safetensors or model.pth)")
+      ->required();
+  recon->add_option("--in", rc->in, "Audio file to encode (any rate, any channels)")->required();
+  recon->add_option("--out", rc->out, "Decoded audio, 24 kHz mono (.wav: 16-bit PCM, .flac, .ogg)")->required();
+  recon->add_option("--codes-out", rc->codes_out, "Also write the codes: safetensors, \"codes\" int64 (8, T)");
+  recon->add_option("--device", rc->device, "cpu, cuda, cuda:N or auto");
+  recon->add_option("--dtype", rc->dtype, "float32 or bfloat16")->check(CLI::IsMember({"float32", "bfloat16"}));
+  out.push_back({recon, [rc] { return run_reconstruct_command(*rc, std::cout, std::cerr); }});
 
   // model-info: every parameter of a Higgs Audio config without allocating it.
   struct InfoArgs {

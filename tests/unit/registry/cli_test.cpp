@@ -46,7 +46,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"scheduler", {"constant", "cosine", "linear"}},
       {"callback", {}},
       {"trainer", {"default"}},
-      {"task", {"data_check", "train"}},
+      {"task", {"data_check", "pretokenize", "train"}},
   };
   for (const auto& [kind, names] : expected) CHECK_MESSAGE(listed(kind) == names, kind);
   auto bad = run_higgs("list optimiser");
