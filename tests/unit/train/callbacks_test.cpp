@@ -203,6 +203,7 @@ TEST_CASE("metrics_csv: one row per train and eval record, equal to metrics.json
   part["output_dir"] = dir.file("part");
   part["trainer"]["max_steps"] = 3;
   part["trainer"]["save_every"] = 2;
+  part["trainer"]["keep_last"] = 0;  // keep checkpoint-2
   REQUIRE(run_json(part) == 0);  // rows up to step 3 (+ final eval at 3)
   part["trainer"]["max_steps"] = 4;
   higgs::RunFlags flags;
