@@ -90,7 +90,7 @@ grep -q "eval.jsonl: 3 samples" "$work/b.log" || grep -q "eval.jsonl" "$work/b.l
 seed_args=(--tla-str model_path="$demo/model" --tla-str audio_tokenizer_path="$demo/audio_tokenizer"
   --tla-str train_data_file="$demo/data/train.jsonl" --tla-str eval_data_file="$demo/data/eval.jsonl"
   --tla-str output_dir="$work/seed" --set text_tokenizer.type=sentencepiece --set text_tokenizer.path="$demo/data/spm.model"
-  --set model.dtype=float32 --set trainer.precision=fp32)
+  --set model.dtype=float32 --set model.init=random --set trainer.precision=fp32)
 "$run" "$src/recipes/seed/train_v2.jsonnet" "${seed_args[@]}" --threads 1 --dry-run > "$work/seed.log" 2>&1
 grep -q "inference alignment: collator.use_delay_pattern is false but the model config has use_delay_pattern=true" "$work/seed.log"
 grep -q "inference alignment: collator.encode_whisper_embed is true but the model config has skip_audio_tower=true" "$work/seed.log"
