@@ -1,12 +1,13 @@
 #include "components/callbacks/callbacks.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 #include <sstream>
-#include <spdlog/spdlog.h>
 
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
@@ -22,14 +23,17 @@ namespace higgs {
 
 void EarlyStopping::bind(Binder& b, Options& o) {
   b.opt("monitor", o.monitor,
-        "Eval metric to watch, as in metrics.jsonl (eval/loss, eval/audio_loss, eval/text_acc, ...).");
-  b.opt("patience", o.patience, "Evaluations in a row without improvement before training stops.").min(1);
+        "Eval metric to watch, as in metrics.jsonl (eval/loss, eval/audio_loss, eval/text_acc, "
+        "...).");
+  b.opt("patience", o.patience, "Evaluations in a row without improvement before training stops.")
+      .min(1);
   b.opt("min_delta", o.min_delta, "An improvement smaller than this does not count.").min(0.0);
   b.choice("mode", o.mode, {"min", "max"}, "Whether lower (loss) or higher (accuracy) is better.");
 }
 
 EarlyStopping::EarlyStopping(const Options& o) : o_(o) {
-  if (o_.patience < 1) throw std::invalid_argument("callback early_stopping: patience must be >= 1");
+  if (o_.patience < 1)
+    throw std::invalid_argument("callback early_stopping: patience must be >= 1");
 }
 
 EarlyStopping::EarlyStopping(const Options& o, BuildContext& ctx) : EarlyStopping(o) {
@@ -50,13 +54,14 @@ void EarlyStopping::on_eval_end(TrainState& s) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     throw std::runtime_error("callback early_stopping: the evaluation reported no \"" + o_.monitor +
-                             "\"" + suggestion_suffix(o_.monitor, names) + "; it reported: " + list);
+                             "\"" + suggestion_suffix(o_.monitor, names) +
+                             "; it reported: " + list);
   }
   if (s.step == last_eval_step_) return;
   last_eval_step_ = s.step;
   const double v = s.metrics[o_.monitor].get<double>();
-  const bool improved = !has_best_ || (o_.mode == "min" ? v < best_ - o_.min_delta
-                                                        : v > best_ + o_.min_delta);
+  const bool improved =
+      !has_best_ || (o_.mode == "min" ? v < best_ - o_.min_delta : v > best_ + o_.min_delta);
   if (improved) {
     has_best_ = true;
     best_ = v;
@@ -67,8 +72,10 @@ void EarlyStopping::on_eval_end(TrainState& s) {
   spdlog::info("early_stopping: {} = {:.6g}, no improvement over {:.6g} for {} of {} evaluations",
                o_.monitor, v, best_, bad_evals_, o_.patience);
   if (bad_evals_ >= o_.patience) {
-    spdlog::info("early_stopping: stopping at step {} ({} did not improve by more than {} in {} evaluations)",
-                 s.step, o_.monitor, o_.min_delta, o_.patience);
+    spdlog::info(
+        "early_stopping: stopping at step {} ({} did not improve by more than {} in {} "
+        "evaluations)",
+        s.step, o_.monitor, o_.min_delta, o_.patience);
     s.stop_requested = true;
   }
 }
@@ -81,10 +88,13 @@ Json EarlyStopping::state() const {
 }
 
 void EarlyStopping::load_state(const Json& j) {
-  if (!j.is_object() || !j.contains("bad_evals")) return;  // a checkpoint from another callback list
+  if (!j.is_object() || !j.contains("bad_evals"))
+    return;  // a checkpoint from another callback list
   if (j.value("monitor", o_.monitor) != o_.monitor)
-    spdlog::warn("early_stopping: the checkpoint monitored \"{}\", this run monitors \"{}\"; starting afresh",
-                 j.value("monitor", std::string()), o_.monitor);
+    spdlog::warn(
+        "early_stopping: the checkpoint monitored \"{}\", this run monitors \"{}\"; starting "
+        "afresh",
+        j.value("monitor", std::string()), o_.monitor);
   else {
     has_best_ = !j["best"].is_null();
     best_ = has_best_ ? j["best"].get<double>() : 0.0;
@@ -101,7 +111,8 @@ HIGGS_REGISTER(Callback, EarlyStopping, "early_stopping",
 void MetricsCsv::bind(Binder& b, Options& o) {
   b.opt("path", o.path, "CSV file; a relative path is inside the run directory.");
   b.opt("metrics", o.metrics,
-        "Columns to write besides step (e.g. [\"train/loss\", \"eval/audio_loss\"]); empty: every metric.");
+        "Columns to write besides step (e.g. [\"train/loss\", \"eval/audio_loss\"]); empty: every "
+        "metric.");
 }
 
 MetricsCsv::MetricsCsv(const Options& o) : o_(o) {
@@ -121,8 +132,10 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : line) {
-    if (c == ',') out.push_back(cur), cur.clear();
-    else if (c != '\r') cur += c;
+    if (c == ',')
+      out.push_back(cur), cur.clear();
+    else if (c != '\r')
+      cur += c;
   }
   out.push_back(cur);
   return out;
@@ -157,7 +170,8 @@ void MetricsCsv::on_train_begin(TrainState& s) {
     if (header.empty()) {
       header = cells;
       if (header.empty() || header[0] != "step")
-        throw std::runtime_error(path + ": not a metrics_csv file (the first column is not \"step\")");
+        throw std::runtime_error(path +
+                                 ": not a metrics_csv file (the first column is not \"step\")");
       columns_.assign(header.begin() + 1, header.end());
       continue;
     }

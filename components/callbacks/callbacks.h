@@ -1,6 +1,7 @@
 // Callbacks `early_stopping` and `metrics_csv` (kind callback, framework/train/hooks.h).
 //
-//   callbacks: [{ type: 'early_stopping', monitor: 'eval/audio_loss', patience: 3, min_delta: 0.01 },
+//   callbacks: [{ type: 'early_stopping', monitor: 'eval/audio_loss', patience: 3, min_delta: 0.01
+//   },
 //               { type: 'metrics_csv', path: 'metrics.csv' }]
 //
 // See docs/callbacks-and-export.md.
@@ -43,7 +44,7 @@ class EarlyStopping : public Callback {
   Options o_;
   bool has_best_ = false;
   double best_ = 0.0;
-  int64_t bad_evals_ = 0;       // evaluations in a row without improvement
+  int64_t bad_evals_ = 0;        // evaluations in a row without improvement
   int64_t last_eval_step_ = -1;  // an evaluation repeated at the same step is not counted twice
 };
 

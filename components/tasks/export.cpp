@@ -2,9 +2,10 @@
 
 #include "components/tasks/export.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
@@ -24,7 +25,8 @@ namespace higgs {
 
 uint64_t parse_byte_size(const std::string& text, const std::string& what) {
   size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
   std::string unit = text.substr(i);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   double n = 0;
@@ -34,11 +36,12 @@ uint64_t parse_byte_size(const std::string& text, const std::string& what) {
     n = -1;
   }
   static const std::map<std::string, double> units{
-      {"", 1},      {"B", 1},        {"KB", 1e3},  {"MB", 1e6},        {"GB", 1e9},
+      {"", 1},      {"B", 1},        {"KB", 1e3},        {"MB", 1e6},          {"GB", 1e9},
       {"TB", 1e12}, {"KIB", 1024.0}, {"MIB", 1048576.0}, {"GIB", 1073741824.0}};
   auto it = units.find(unit);
   if (n <= 0 || it == units.end())
-    throw RecipeError(what + " \"" + text + "\" is not a size: write e.g. \"5GB\", \"500MB\" or \"2GiB\"");
+    throw RecipeError(what + " \"" + text +
+                      "\" is not a size: write e.g. \"5GB\", \"500MB\" or \"2GiB\"");
   return static_cast<uint64_t>(n * it->second);
 }
 
@@ -49,11 +52,13 @@ std::string resolve_export_checkpoint(const std::string& from, const std::string
   CheckpointStore store(from);
   if (which == "best") {
     if (auto b = store.best()) return *b;
-    throw RecipeError("export: " + from + " has no `best` checkpoint (it is written when the run "
+    throw RecipeError("export: " + from +
+                      " has no `best` checkpoint (it is written when the run "
                       "evaluates with trainer.save_best); use checkpoint: \"newest\"");
   }
   if (auto n = store.newest()) return *n;
-  throw RecipeError("export: " + from + " holds no complete checkpoint (checkpoint-STEP/ with "
+  throw RecipeError("export: " + from +
+                    " holds no complete checkpoint (checkpoint-STEP/ with "
                     "trainer_state.json)");
 }
 
@@ -97,8 +102,9 @@ class ExportTask : public Task {
     auto model = ctx.get<Model>("model");
     auto adapters = ctx.get_list<Adapter>("adapters");
     if (o_.adapter_only && adapters.empty())
-      throw RecipeError("export: the run has no adapter to export alone; drop adapter_only to "
-                        "write the full model");
+      throw RecipeError(
+          "export: the run has no adapter to export alone; drop adapter_only to "
+          "write the full model");
     for (auto& a : adapters) a->attach(*model);
     restore_trained_weights(*model, ckpt);
 
@@ -159,7 +165,8 @@ class ExportTask : public Task {
       for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
       throw std::runtime_error(path + ": " + std::to_string(unknown.size()) +
                                " saved tensors are not parameters of the model built from the "
-                               "recipe (" + list + "); export with the run's own recipe");
+                               "recipe (" +
+                               list + "); export with the run's own recipe");
     }
     spdlog::info("export: restored {} trained tensors from {}", saved.size(), path);
   }

@@ -4,11 +4,12 @@
 // base + adapter, and (b) as a PEFT adapter with modules_to_save.
 #include <torch/torch.h>
 
+#include "components/tasks/export.h"
+
 #include <doctest/doctest.h>
 
 #include "components/adapters/lora.h"
 #include "components/models/higgs_audio/higgs_audio.h"
-#include "components/tasks/export.h"
 #include "framework/config/diagnostics.h"
 #include "framework/run/runner.h"
 #include "framework/tensor_io/safetensors.h"
@@ -67,7 +68,9 @@ std::vector<at::Tensor> outputs(HiggsAudioModel& m, const Batch& b) {
 
 using namespace higgs::export_test;
 
-TEST_CASE("export: merged full checkpoint reloads strictly with base+adapter outputs; PEFT adapter with modules_to_save") {
+TEST_CASE(
+    "export: merged full checkpoint reloads strictly with base+adapter outputs; PEFT adapter with "
+    "modules_to_save") {
   auto dir = higgs_test::temp_dir("export");
   const fs::path model_dir = dir / "model";
   fs::create_directories(model_dir);
@@ -84,11 +87,13 @@ TEST_CASE("export: merged full checkpoint reloads strictly with base+adapter out
   // A run directory as the trainer writes it: resolved recipe + checkpoint-3/trainable.pt.
   const fs::path run = dir / "run";
   fs::create_directories(run / "checkpoint-3");
-  higgs::Json recipe{{"seed", 0},
-                     {"output_dir", run.string()},
-                     {"threads", 1},
-                     {"model", {{"type", "higgs_audio"}, {"path", model_dir.string()}, {"init", "random"}, {"seed", 5}}},
-                     {"adapters", higgs::Json::array({lora_json()})}};
+  higgs::Json recipe{
+      {"seed", 0},
+      {"output_dir", run.string()},
+      {"threads", 1},
+      {"model",
+       {{"type", "higgs_audio"}, {"path", model_dir.string()}, {"init", "random"}, {"seed", 5}}},
+      {"adapters", higgs::Json::array({lora_json()})}};
   higgs::write_file_atomic((run / "recipe.resolved.json").string(), recipe.dump(2));
   higgs::write_file_atomic((run / "checkpoint-3/recipe.resolved.json").string(), recipe.dump(2));
   higgs::TensorMap trainable;
@@ -105,41 +110,48 @@ TEST_CASE("export: merged full checkpoint reloads strictly with base+adapter out
 
   // (a) Merged, in shards of at most 100 kB (the tiny model is ~1 MB: several shards + index).
   const fs::path full = dir / "full";
-  REQUIRE(export_run(run.string(), {{"type", "export"}, {"out", full.string()}, {"max_shard_size", "100KB"}}) == 0);
+  REQUIRE(export_run(run.string(),
+                     {{"type", "export"}, {"out", full.string()}, {"max_shard_size", "100KB"}}) ==
+          0);
   CHECK(fs::exists(full / "config.json"));
   REQUIRE(fs::exists(full / "model.safetensors.index.json"));
   auto ck = higgs::tensor_io::ShardedCheckpoint::open(full.string());
   CHECK(ck.shard_files().size() > 3);
-  for (const auto& f : ck.shard_files()) CHECK(fs::file_size(f) < 100'000 + 70'000);  // one tensor may overflow
+  for (const auto& f : ck.shard_files())
+    CHECK(fs::file_size(f) < 100'000 + 70'000);  // one tensor may overflow
   for (const auto& n : ck.names()) CHECK_MESSAGE(n.find("lora") == std::string::npos, n);
 
   auto reloaded = tiny(full, "checkpoint");  // strict: every name, every shape
   const auto got = outputs(reloaded, batch);
   REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    CHECK(torch::allclose(got[i], expected[i], 1e-4, 1e-5));
+  for (size_t i = 0; i < got.size(); ++i) CHECK(torch::allclose(got[i], expected[i], 1e-4, 1e-5));
   // The base is untouched where nothing was trained, the trained head is copied, the adapted
   // layers hold W + scale * B A.
   auto base = tiny(model_dir);
   auto bsd = base.net().state_dict(), rsd = reloaded.net().state_dict();
   CHECK(torch::equal(rsd.at("embed_tokens.weight"), bsd.at("embed_tokens.weight")));
-  CHECK(torch::equal(rsd.at("layers.0.self_attn.k_proj.weight"), bsd.at("layers.0.self_attn.k_proj.weight")));
+  CHECK(torch::equal(rsd.at("layers.0.self_attn.k_proj.weight"),
+                     bsd.at("layers.0.self_attn.k_proj.weight")));
   CHECK(torch::equal(rsd.at("audio_decoder_proj.audio_lm_head.weight"),
                      trainable.at("audio_decoder_proj.audio_lm_head.weight")));
   const auto& A = trainable.at("layers.1.self_attn.q_proj.lora_A.weight");
   const auto& B = trainable.at("layers.1.self_attn.q_proj.lora_B.weight");
   CHECK(torch::allclose(rsd.at("layers.1.self_attn.q_proj.weight"),
-                        bsd.at("layers.1.self_attn.q_proj.weight") + 2.0 * B.matmul(A), 1e-5, 1e-6));
+                        bsd.at("layers.1.self_attn.q_proj.weight") + 2.0 * B.matmul(A), 1e-5,
+                        1e-6));
 
   // (b) The adapter alone, from the checkpoint directory: PEFT names, modules_to_save.
   const fs::path adapter = dir / "adapter";
-  REQUIRE(export_run((run / "checkpoint-3").string(),
-                     {{"type", "export"}, {"from", (run / "checkpoint-3").string()},
-                      {"out", adapter.string()}, {"adapter_only", true}}) == 0);
+  REQUIRE(export_run((run / "checkpoint-3").string(), {{"type", "export"},
+                                                       {"from", (run / "checkpoint-3").string()},
+                                                       {"out", adapter.string()},
+                                                       {"adapter_only", true}}) == 0);
   auto cfg = higgs::Json::parse(higgs::read_file((adapter / "adapter_config.json").string()));
   CHECK(cfg["modules_to_save"] == higgs::Json::array({"audio_decoder_proj.audio_lm_head"}));
   CHECK(cfg["peft_type"] == "LORA");
-  auto st = higgs::tensor_io::SafetensorsFile::open((adapter / "adapter_model.safetensors").string()).tensors();
+  auto st =
+      higgs::tensor_io::SafetensorsFile::open((adapter / "adapter_model.safetensors").string())
+          .tensors();
   CHECK(st.size() == 2 * 2 * 3 + 1);  // A and B of 3 layers x 2 decoder layers, and the head
   CHECK(torch::equal(st.at("base_model.model.audio_decoder_proj.audio_lm_head.weight"),
                      trainable.at("audio_decoder_proj.audio_lm_head.weight")));
@@ -190,11 +202,13 @@ TEST_CASE("lora modules_to_save: trained in full, conflicts and unknown names ar
   auto clash = lora_options();
   clash.target_modules = {"q_proj", "audio_lm_head"};
   higgs::LoraAdapter bad(clash);
-  CHECK_THROWS_WITH(bad.attach(m2), doctest::Contains("is both a LoRA target and in modules_to_save"));
+  CHECK_THROWS_WITH(bad.attach(m2),
+                    doctest::Contains("is both a LoRA target and in modules_to_save"));
   auto m3 = tiny(dir);
   auto unknown = lora_options();
   unknown.modules_to_save = {"audio_lm_haed"};
   higgs::LoraAdapter bad2(unknown);
-  CHECK_THROWS_WITH(bad2.attach(m3), doctest::Contains("modules_to_save entry \"audio_lm_haed\" matches no module"));
+  CHECK_THROWS_WITH(bad2.attach(m3),
+                    doctest::Contains("modules_to_save entry \"audio_lm_haed\" matches no module"));
   fs::remove_all(dir);
 }

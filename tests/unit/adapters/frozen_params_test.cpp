@@ -21,13 +21,19 @@ Json recipe(const std::string& out) {
       {"train_data", {{"type", "test_tiny_tokens"}}},
       {"collator", "test_tiny_stack"},
       {"adapters",
-       {{{"type", "lora"}, {"r", 4}, {"alpha", 8}, {"dropout", 0.1},
+       {{{"type", "lora"},
+         {"r", 4},
+         {"alpha", 8},
+         {"dropout", 0.1},
          {"modules_to_save", {"audio_decoder_proj.audio_lm_head"}}}}},
       {"freezing",
        {{{"type", "freeze_pattern"}, {"patterns", {"layers.1.audio_mlp"}}, {"freeze", false}}}},
       {"optimizer", {{"type", "adamw"}, {"lr", 0.01}, {"weight_decay", 0.1}}},
       {"trainer",
-       {{"max_steps", 4}, {"batch_size", 2}, {"log_every", 1}, {"num_workers", 0},
+       {{"max_steps", 4},
+        {"batch_size", 2},
+        {"log_every", 1},
+        {"num_workers", 0},
         {"progress_bar", false}}}};
 }
 
@@ -35,13 +41,15 @@ Json recipe(const std::string& out) {
 
 TEST_CASE("frozen parameters are unchanged bit for bit after training; trainable ones all move") {
   higgs::test::TempDir dir("frozen-bits");
-  auto plan = higgs::plan_recipe(higgs::Config(higgs::frozen_params_test::recipe(dir.file("run")), "test.json"));
+  auto plan = higgs::plan_recipe(
+      higgs::Config(higgs::frozen_params_test::recipe(dir.file("run")), "test.json"));
   at::set_num_threads(1);
   torch::manual_seed(3);
   higgs::BuildContext ctx(plan, {});
   auto model = ctx.get<higgs::Model>("model");  // the instance the trainer will train
   std::map<std::string, at::Tensor> before;
-  for (const auto& p : model->module().named_parameters(true)) before[p.key()] = p.value().detach().clone();
+  for (const auto& p : model->module().named_parameters(true))
+    before[p.key()] = p.value().detach().clone();
   REQUIRE(ctx.get<higgs::Task>("task")->run(ctx) == 0);
 
   size_t frozen = 0, trained = 0;
@@ -54,8 +62,11 @@ TEST_CASE("frozen parameters are unchanged bit for bit after training; trainable
     }
     if (p.value().requires_grad()) {
       ++trained;
-      CHECK_MESSAGE(!torch::equal(p.value(), before.at(n)), n << " is trainable but did not change");
-      CHECK_MESSAGE((n.rfind("layers.1.audio_mlp.", 0) == 0 || n.rfind("audio_decoder_proj.audio_lm_head.", 0) == 0), n);
+      CHECK_MESSAGE(!torch::equal(p.value(), before.at(n)),
+                    n << " is trainable but did not change");
+      CHECK_MESSAGE((n.rfind("layers.1.audio_mlp.", 0) == 0 ||
+                     n.rfind("audio_decoder_proj.audio_lm_head.", 0) == 0),
+                    n);
     } else {
       ++frozen;
       CHECK_MESSAGE(torch::equal(p.value(), before.at(n)), n << " is frozen but changed");

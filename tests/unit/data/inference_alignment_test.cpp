@@ -78,16 +78,19 @@ TEST_CASE("inference alignment: codebook count, raw codes, a model with a Whispe
   raw.use_delay_pattern = false;  // not reported on its own: raw codes already skip the delay
   w = mismatches(raw, cfg);
   REQUIRE(w.size() == 1);
-  CHECK(has(w, "collator.disable_audio_codes_transform is true: audio codes and labels are used as "
-               "they are (no stream BOS/EOS frames, no delay pattern), so the audio labels are not "
-               "the shifted [BOS, codes, EOS] stream inference generates"));
+  CHECK(has(w,
+            "collator.disable_audio_codes_transform is true: audio codes and labels are used as "
+            "they are (no stream BOS/EOS frames, no delay pattern), so the audio labels are not "
+            "the shifted [BOS, codes, EOS] stream inference generates"));
 
   // A config with a Whisper tower that inference feeds: training without features is reported.
   cfg["skip_audio_tower"] = false;
   cfg["encode_whisper_embed"] = true;
   w = mismatches(higgs::HiggsAudioCollator::Options{}, cfg);
   REQUIRE(w.size() == 1);
-  CHECK(has(w, "the model config has a Whisper tower (skip_audio_tower=false, encode_whisper_embed=true)"));
+  CHECK(has(
+      w,
+      "the model config has a Whisper tower (skip_audio_tower=false, encode_whisper_embed=true)"));
   // And a delay-free model trained with the delay pattern is reported the other way round.
   cfg["use_delay_pattern"] = false;
   cfg["skip_audio_tower"] = true;

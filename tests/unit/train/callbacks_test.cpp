@@ -2,12 +2,13 @@
 // trainer on the linear test double (components registered in trainer_test.cpp).
 #include <torch/torch.h>
 
+#include "components/callbacks/callbacks.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <sstream>
 
-#include "components/callbacks/callbacks.h"
 #include "framework/run/runner.h"
 #include "framework/train/checkpoint.h"
 #include "tests/support/test_support.h"
@@ -26,8 +27,14 @@ Json recipe(const std::string& out) {
               {"collator", "test_stack"},
               {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
               {"trainer",
-               {{"max_steps", 8}, {"batch_size", 4}, {"log_every", 1}, {"eval_every", 1},
-                {"save_every", 0}, {"keep_last", 1}, {"num_workers", 0}, {"progress_bar", false}}}};
+               {{"max_steps", 8},
+                {"batch_size", 4},
+                {"log_every", 1},
+                {"eval_every", 1},
+                {"save_every", 0},
+                {"keep_last", 1},
+                {"num_workers", 0},
+                {"progress_bar", false}}}};
 }
 
 int run_json(const Json& r, RunFlags flags = {}) {
@@ -45,7 +52,8 @@ std::vector<Json> read_jsonl(const std::string& path) {
 
 int64_t last_step(const std::string& out) {
   int64_t s = 0;
-  for (const auto& r : read_jsonl(out + "/metrics.jsonl")) s = std::max(s, r["step"].get<int64_t>());
+  for (const auto& r : read_jsonl(out + "/metrics.jsonl"))
+    s = std::max(s, r["step"].get<int64_t>());
   return s;
 }
 
@@ -65,7 +73,8 @@ TEST_CASE("early_stopping: patience, min_delta, mode, and its state round trip")
   o.patience = 2;
   o.min_delta = 0.1;
   higgs::EarlyStopping es(o);
-  // 1.0 best; 0.95 is not better by more than 0.1 (1 bad); 0.8 is (reset); 0.75, 0.71: 2 bad -> stop.
+  // 1.0 best; 0.95 is not better by more than 0.1 (1 bad); 0.8 is (reset); 0.75, 0.71: 2 bad ->
+  // stop.
   std::vector<double> values{1.0, 0.95, 0.8, 0.75, 0.71};
   std::vector<bool> stopped;
   for (size_t i = 0; i < values.size(); ++i) {
@@ -130,7 +139,8 @@ TEST_CASE("early_stopping in the trainer stops the run, and resume keeps its sta
   REQUIRE(run_json(r) == 0);
   CHECK(last_step(dir.file("full")) == 3);
   CHECK(fs::exists(dir.file("full/checkpoint-3/trainer_state.json")));
-  auto st = higgs::Json::parse(higgs::test::read_text(dir.file("full/checkpoint-3/trainer_state.json")));
+  auto st =
+      higgs::Json::parse(higgs::test::read_text(dir.file("full/checkpoint-3/trainer_state.json")));
   CHECK(st["callbacks"][0]["bad_evals"] == 2);
 
   // Stopped at step 2 (one bad evaluation), then resumed: it stops at step 3 too, not at 4.
@@ -149,10 +159,13 @@ TEST_CASE("early_stopping in the trainer stops the run, and resume keeps its sta
   auto no_eval = recipe(dir.file("none"));
   no_eval.erase("eval_data");
   no_eval["callbacks"] = r["callbacks"];
-  CHECK_THROWS_WITH_AS(run_json(no_eval), doctest::Contains("has no eval_data"), higgs::RecipeError);
+  CHECK_THROWS_WITH_AS(run_json(no_eval), doctest::Contains("has no eval_data"),
+                       higgs::RecipeError);
 }
 
-TEST_CASE("metrics_csv: one row per train and eval record, equal to metrics.jsonl; resume drops redone rows") {
+TEST_CASE(
+    "metrics_csv: one row per train and eval record, equal to metrics.jsonl; resume drops redone "
+    "rows") {
   higgs::test::TempDir dir("metrics-csv");
   auto r = recipe(dir.file("full"));
   r["trainer"]["max_steps"] = 4;
@@ -186,17 +199,20 @@ TEST_CASE("metrics_csv: one row per train and eval record, equal to metrics.json
     const auto& row = rows[i + 1];
     CHECK(std::stoll(row[0]) == recs[i]["step"].get<int64_t>());
     if (recs[i].contains("train/loss")) {
-      CHECK(std::stod(row[train_loss]) == doctest::Approx(recs[i]["train/loss"].get<double>()).epsilon(1e-8));
+      CHECK(std::stod(row[train_loss]) ==
+            doctest::Approx(recs[i]["train/loss"].get<double>()).epsilon(1e-8));
       CHECK(row[eval_loss].empty());
     } else {
-      CHECK(std::stod(row[eval_loss]) == doctest::Approx(recs[i]["eval/loss"].get<double>()).epsilon(1e-8));
+      CHECK(std::stod(row[eval_loss]) ==
+            doctest::Approx(recs[i]["eval/loss"].get<double>()).epsilon(1e-8));
       CHECK(row[train_loss].empty());
     }
   }
 
   // Two steps, then resumed to four: the same rows (selected columns: no timing).
   auto sel = r;
-  sel["callbacks"] = higgs::Json::array({{{"type", "metrics_csv"}, {"metrics", {"train/loss", "eval/loss"}}}});
+  sel["callbacks"] =
+      higgs::Json::array({{{"type", "metrics_csv"}, {"metrics", {"train/loss", "eval/loss"}}}});
   sel["output_dir"] = dir.file("sel");
   REQUIRE(run_json(sel) == 0);
   auto part = sel;
@@ -204,14 +220,16 @@ TEST_CASE("metrics_csv: one row per train and eval record, equal to metrics.json
   part["trainer"]["max_steps"] = 3;
   part["trainer"]["save_every"] = 2;
   part["trainer"]["keep_last"] = 0;  // keep checkpoint-2
-  REQUIRE(run_json(part) == 0);  // rows up to step 3 (+ final eval at 3)
+  REQUIRE(run_json(part) == 0);      // rows up to step 3 (+ final eval at 3)
   part["trainer"]["max_steps"] = 4;
   higgs::RunFlags flags;
   flags.resume = dir.file("part/checkpoint-2");
   REQUIRE(run_json(part, flags) == 0);
   CHECK(higgs::test::read_text(dir.file("part/metrics.csv")) ==
         higgs::test::read_text(dir.file("sel/metrics.csv")));
-  CHECK(higgs::test::read_text(dir.file("sel/metrics.csv")).rfind("step,train/loss,eval/loss\n", 0) == 0);
+  CHECK(
+      higgs::test::read_text(dir.file("sel/metrics.csv")).rfind("step,train/loss,eval/loss\n", 0) ==
+      0);
 }
 
 TEST_CASE("best-by-eval checkpoints: written when the metric improves, kept, linked as best") {
@@ -227,7 +245,8 @@ TEST_CASE("best-by-eval checkpoints: written when the metric improves, kept, lin
   CHECK(fs::exists(dir.file("flat/checkpoint-6/trainer_state.json")));
   REQUIRE(fs::is_symlink(dir.file("flat/best")));
   CHECK(fs::read_symlink(dir.file("flat/best")).string() == "checkpoint-2");
-  auto st = higgs::Json::parse(higgs::test::read_text(dir.file("flat/checkpoint-6/trainer_state.json")));
+  auto st =
+      higgs::Json::parse(higgs::test::read_text(dir.file("flat/checkpoint-6/trainer_state.json")));
   CHECK(st["best_checkpoint"] == dir.file("flat/checkpoint-2"));
   CHECK(higgs::CheckpointStore(dir.file("flat")).best() == dir.file("flat/checkpoint-2"));
 
