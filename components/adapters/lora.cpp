@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -99,6 +100,9 @@ void LoraAdapter::bind(Binder& b, Options& o) {
         "Linear layers to adapt: plain names match a module or a dotted suffix (\"q_proj\"), "
         "globs the whole module name (\"layers.*.self_attn.q_proj\").");
   b.opt("exclude_modules", o.exclude_modules, "Modules to leave out, with the same matching rule.");
+  b.opt("modules_to_save", o.modules_to_save,
+        "Modules trained in full and saved in the adapter file, as PEFT's modules_to_save (e.g. "
+        "\"audio_codebook_embeddings\", \"audio_decoder_proj.audio_lm_head\"); same matching rule.");
   b.opt("r", o.r, "Rank of the low-rank update.").min(1);
   b.opt("alpha", o.alpha,
         "LoRA alpha; the update is scaled by alpha/r (alpha/sqrt(r) with rsLoRA).")
@@ -175,6 +179,35 @@ void LoraAdapter::attach(torch::nn::Module& root) {
   }
   if (errors.empty() && chosen.empty())
     errors.push_back("adapter \"lora\": exclude_modules removes every targeted layer");
+  // modules_to_save: whole modules trained in full (PEFT's ModulesToSaveWrapper).
+  std::vector<std::string> saved;
+  for (const auto& pattern : options_.modules_to_save) {
+    bool hit = false;
+    for (const auto& n : module_names_)
+      if (lora_target_matches(pattern, n)) {
+        hit = true;
+        // A module inside one already chosen is covered by it.
+        bool inside = false;
+        for (const auto& s : saved) inside = inside || n.rfind(s + ".", 0) == 0;
+        if (!inside && std::find(saved.begin(), saved.end(), n) == saved.end()) saved.push_back(n);
+      }
+    if (!hit)
+      errors.push_back("adapter \"lora\": modules_to_save entry \"" + pattern +
+                       "\" matches no module of the model" + suggestion_suffix(pattern, module_names_));
+  }
+  // Keep only the outermost of nested modules (their parameters are the outer one's).
+  std::vector<std::string> outer;
+  for (const auto& n : saved) {
+    bool inside = false;
+    for (const auto& m : saved) inside = inside || (m != n && n.rfind(m + ".", 0) == 0);
+    if (!inside) outer.push_back(n);
+  }
+  saved = outer;
+  for (const auto& s : saved)
+    for (const auto& [name, layer] : chosen)
+      if (name == s || name.rfind(s + ".", 0) == 0 || s.rfind(name + ".", 0) == 0)
+        errors.push_back("adapter \"lora\": \"" + name + "\" is both a LoRA target and in modules_to_save (\"" + s +
+                         "\"); a module is either adapted or trained in full: remove it from one list");
   if (!errors.empty()) throw RecipeError(join(errors, "\n", errors.size()));
 
   torch::NoGradGuard no_grad;
@@ -189,17 +222,35 @@ void LoraAdapter::attach(torch::nn::Module& root) {
     sites_.push_back({name, layer, lora});
   }
   root_ = &root;
+  saved_modules_.clear();
+  saved_params_.clear();
+  for (const auto& m : saved) {
+    saved_modules_.push_back(m);
+    for (const auto& p : root.named_parameters(true))
+      if (p.key().rfind(m + ".", 0) == 0) saved_params_.push_back({p.key(), p.value()});
+  }
+  auto is_saved_param = [this](const std::string& name) {
+    for (const auto& p : saved_params_)
+      if (p.name == name) return true;
+    return false;
+  };
   size_t frozen = 0;
   if (options_.freeze_base) {
     const std::set<std::string> own = adapter_parameter_names(root);
     for (auto& p : root.named_parameters(true))
-      if (!own.count(p.key()) && p.value().requires_grad()) {
+      if (!own.count(p.key()) && p.value().requires_grad() && !is_saved_param(p.key())) {
         p.value().requires_grad_(false);
         ++frozen;
       }
   }
-  int64_t count = 0;
+  for (auto& p : saved_params_) p.tensor.requires_grad_(true);
+  int64_t count = 0, saved_count = 0;
   for (const auto& p : parameters()) count += p.tensor.numel();
+  for (const auto& p : saved_params_) saved_count += p.tensor.numel();
+  count -= saved_count;
+  if (!saved_modules_.empty())
+    spdlog::info("lora: modules_to_save {} ({} parameters, trained in full)",
+                 join(saved_modules_, ", ", 8), saved_count);
   spdlog::info(
       "lora: adapted {} linear layers (r={}, alpha={}, scale={}), {} LoRA parameters; "
       "froze {} other parameter tensors",
@@ -213,8 +264,11 @@ ParameterList LoraAdapter::parameters() const {
     out.push_back({s.name + ".lora_A.weight", s.lora->lora_A->weight});
     out.push_back({s.name + ".lora_B.weight", s.lora->lora_B->weight});
   }
+  for (const auto& p : saved_params_) out.push_back(p);
   return out;
 }
+
+std::vector<std::string> LoraAdapter::saved_modules() const { return saved_modules_; }
 
 std::vector<std::string> LoraAdapter::adapted_modules() const {
   std::vector<std::string> out;
@@ -305,7 +359,7 @@ Json LoraAdapter::peft_config() const {
   c["layers_to_transform"] = nullptr;
   c["lora_alpha"] = alpha;
   c["lora_dropout"] = options_.dropout;
-  c["modules_to_save"] = nullptr;
+  c["modules_to_save"] = saved_modules_.empty() ? Json(nullptr) : Json(saved_modules_);
   c["peft_type"] = "LORA";
   c["r"] = options_.r;
   c["rank_pattern"] = Json::object();
@@ -364,6 +418,21 @@ void LoraAdapter::load(const std::string& dir) {
                              "adapter's" +
                              (extra.empty() ? "" : "; only saved: " + join(extra, ", ", 4)) +
                              (missing.empty() ? "" : "; only here: " + join(missing, ", ", 4)));
+
+  const Json theirs_saved = c.value("modules_to_save", Json());
+  std::vector<std::string> saved_mismatch;
+  for (const auto& m : saved_modules_)
+    if (!peft_selects(theirs_saved, m)) saved_mismatch.push_back("only here: " + m);
+  if (theirs_saved.is_array())
+    for (const auto& t : theirs_saved) {
+      bool hit = false;
+      for (const auto& m : saved_modules_) hit = hit || peft_selects(Json::array({t}), m);
+      if (!hit) saved_mismatch.push_back("only saved: " + t.dump());
+    }
+  if (!saved_mismatch.empty())
+    throw std::runtime_error(config_path + ": modules_to_save " + theirs_saved.dump() +
+                             " differ from this adapter's (" + join(saved_mismatch, "; ", 4) +
+                             "); set the recipe's lora modules_to_save to match");
 
   const std::string weights_path = dir + "/adapter_model.safetensors";
   auto saved = tensor_io::SafetensorsFile::open(weights_path).tensors();

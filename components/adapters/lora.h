@@ -27,6 +27,7 @@ class LoraAdapter : public Adapter {
   struct Options {
     std::vector<std::string> target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
     std::vector<std::string> exclude_modules;
+    std::vector<std::string> modules_to_save;  // trained in full and saved with the adapter
     int64_t r = 16;
     double alpha = 32.0;
     double dropout = 0.05;
@@ -56,6 +57,8 @@ class LoraAdapter : public Adapter {
   double scale() const;
   /// Names of the adapted modules, in module order.
   std::vector<std::string> adapted_modules() const;
+  /// Full names of the modules_to_save modules, in module order.
+  std::vector<std::string> saved_modules() const;
   /// The adapter_config.json this adapter writes.
   Json peft_config() const;
   bool merged() const { return merged_; }
@@ -71,6 +74,8 @@ class LoraAdapter : public Adapter {
   Options options_;
   torch::nn::Module* root_ = nullptr;
   std::vector<Site> sites_;
+  std::vector<std::string> saved_modules_;  // modules_to_save, full names
+  ParameterList saved_params_;              // their parameters, full names
   std::vector<std::string> module_names_;  // every module of the model, for matching
   bool merged_ = false;
 };

@@ -12,6 +12,7 @@
 #include "components/data/chatml_layout.h"
 #include "components/data/delay_pattern.h"
 #include "framework/run/build_context.h"
+#include "framework/util/fs.h"
 
 namespace higgs {
 namespace {
@@ -242,7 +243,23 @@ std::shared_ptr<FeatureExtractor> fe_from_context(const HiggsAudioCollator::Opti
 }  // namespace
 
 HiggsAudioCollator::HiggsAudioCollator(const Options& o, BuildContext& ctx)
-    : HiggsAudioCollator(o, ids_from_context(o, ctx), fe_from_context(o, ctx)) {}
+    : HiggsAudioCollator(o, ids_from_context(o, ctx), fe_from_context(o, ctx)) {
+  // The inference alignment check, before anything trains: against the config of the model the
+  // recipe trains (its config.json), else the collator's own model_config file.
+  Json cfg;
+  if (auto j = ctx.find<Json>("model_config")) {
+    cfg = *j;
+  } else {
+    std::string path = o.model_config;
+    auto model = ctx.plan().components.find("model");
+    if (model != ctx.plan().components.end() && model->second.resolved.contains("path") &&
+        model->second.resolved["path"].is_string())
+      path = model->second.resolved["path"].get<std::string>() + "/config.json";
+    if (!path.empty() && std::filesystem::exists(path)) cfg = Json::parse(read_file(path));
+  }
+  if (cfg.is_object() && ctx.placement.is_main())
+    for (const auto& w : inference_mismatches(cfg)) spdlog::warn("inference alignment: {}", w);
+}
 
 HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
                                        std::shared_ptr<FeatureExtractor> fe)
@@ -257,15 +274,52 @@ HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
     auto probe = fe_->extract({torch::zeros({1})});
     feature_shape_ = {probe.first.size(1), probe.first.size(2)};
   }
-  if (o_.use_delay_pattern != ids_.use_delay_pattern && !o_.disable_audio_codes_transform)
-    spdlog::warn(
-        "collator higgs_audio: use_delay_pattern={} but the model config says {}; "
-        "the model will not generate what it was trained on",
-        o_.use_delay_pattern, ids_.use_delay_pattern);
-  if (o_.encode_whisper_embed && !ids_.encode_whisper_embed)
-    spdlog::warn(
-        "collator higgs_audio: encode_whisper_embed is on but the model config has "
-        "encode_whisper_embed=false: the features will be ignored by the model");
+  // Settings that disagree with the model config are reported by inference_mismatches(), which
+  // the trainer logs before training.
+}
+
+std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Json& model_config) const {
+  std::vector<std::string> out;
+  const HiggsTokenIds m = HiggsTokenIds::from_json(model_config, "model config");
+  const bool skip_tower = model_config.value("skip_audio_tower", false);
+  auto onoff = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (o_.disable_audio_codes_transform) {
+    out.push_back(
+        "collator.disable_audio_codes_transform is true: audio codes and labels are used as they "
+        "are (no stream BOS/EOS frames, no delay pattern), so the audio labels are not the shifted "
+        "[BOS, codes, EOS] stream inference generates; set it to false unless the data already "
+        "holds that stream");
+  } else if (o_.use_delay_pattern != m.use_delay_pattern) {
+    out.push_back("collator.use_delay_pattern is " + onoff(o_.use_delay_pattern) +
+                  " but the model config has use_delay_pattern=" + onoff(m.use_delay_pattern) +
+                  ": inference " + (m.use_delay_pattern ? "decodes delay-patterned codes" : "expects codes without a delay") +
+                  ", so the model will not generate what it is trained on; set "
+                  "collator.use_delay_pattern=" + onoff(m.use_delay_pattern));
+  }
+  if (o_.encode_whisper_embed && (skip_tower || !m.encode_whisper_embed))
+    out.push_back(std::string("collator.encode_whisper_embed is true but the model config has ") +
+                  (skip_tower ? "skip_audio_tower=true (no Whisper tower)"
+                              : "encode_whisper_embed=false") +
+                  ": the Whisper features are computed and thrown away, and inference never uses "
+                  "them; set collator.encode_whisper_embed=false");
+  if (!o_.encode_whisper_embed && !skip_tower && m.encode_whisper_embed)
+    out.push_back(
+        "the model config has a Whisper tower (skip_audio_tower=false, encode_whisper_embed=true) "
+        "that inference feeds with reference audio, but collator.encode_whisper_embed is false, "
+        "so the model trains without those features; set collator.encode_whisper_embed=true (and "
+        "a feature_extractor)");
+  if (!o_.return_audio_in_tokens && m.encode_audio_in_tokens)
+    out.push_back(
+        "collator.return_audio_in_tokens is false but the model config has "
+        "encode_audio_in_tokens=true: inference conditions on the reference audio's codes, "
+        "training would not see them; set collator.return_audio_in_tokens=true");
+  const int64_t k = model_config.value("audio_num_codebooks", m.audio_num_codebooks);
+  if (num_codebooks_ != k)
+    out.push_back("collator.audio_num_codebooks is " + std::to_string(num_codebooks_) +
+                  " but the model config has audio_num_codebooks=" + std::to_string(k) +
+                  ": inference predicts and decodes " + std::to_string(k) +
+                  " codebooks; remove collator.audio_num_codebooks (it defaults to the model's)");
+  return out;
 }
 
 Batch HiggsAudioCollator::collate(const std::vector<Example>& examples) const {

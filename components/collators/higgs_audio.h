@@ -47,6 +47,12 @@ class HiggsAudioCollator : public Collator {
   /// audio_label_ids_concat and reward); the batch holds the HiggsAudioBatchInput fields, with
   /// None fields absent.
   Batch collate(const std::vector<Example>& examples) const override;
+  /// Where these options break inference with a model of `model_config` (its config.json): the
+  /// delay pattern, Whisper features vs the tower, audio-in codes, the codebook count, and raw
+  /// (untransformed, so unshifted) audio labels. One sentence each, saying what to set.
+  /// Built from a recipe (before training), the collator logs these as "inference alignment: ..."
+  /// warnings.
+  std::vector<std::string> inference_mismatches(const Json& model_config) const;
 
   const Options& options() const { return o_; }
   const HiggsTokenIds& token_ids() const { return ids_; }

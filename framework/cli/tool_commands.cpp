@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 #include "components/text/tokenize_command.h"
 #include "framework/tensor_io/safetensors.h"
+#include "framework/run/runner.h"
 #include "framework/util/fs.h"
 
 namespace higgs::cli {
@@ -178,6 +179,34 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    }
                    std::cout << j.dump(2) << "\n";
                    return 0;
+                 }});
+
+  // export: a run (or one checkpoint) as a merged full model or a PEFT adapter.
+  struct ExportArgs {
+    std::string from, out, checkpoint = "newest", max_shard_size, dtype;
+    bool adapter_only = false;
+    LoadOptions load;
+  };
+  auto ex = std::make_shared<ExportArgs>();
+  auto* exp = app.add_subcommand(
+      "export", "Merge LoRA into the base and write a full checkpoint (released layout), or the adapter alone");
+  exp->add_option("run", ex->from, "Run directory (or one checkpoint-STEP directory of it)")->required();
+  exp->add_option("--out", ex->out, "Directory to write (absent or empty)")->required();
+  exp->add_flag("--adapter-only", ex->adapter_only, "Write the adapter alone in PEFT's layout");
+  exp->add_option("--checkpoint", ex->checkpoint, "newest or best (the run directory's `best` link)")
+      ->check(CLI::IsMember({"newest", "best"}));
+  exp->add_option("--max-shard-size", ex->max_shard_size, "Largest shard of the full model, e.g. 5GB, 500MB");
+  exp->add_option("--dtype", ex->dtype, "model, float32 or bfloat16")
+      ->check(CLI::IsMember({"model", "float32", "bfloat16"}));
+  exp->add_option("--set", ex->load.sets, "Override a key of the run's recipe: a.b.c=VALUE");
+  out.push_back({exp, [ex] {
+                   Json task{{"type", "export"}, {"from", ex->from}, {"out", ex->out},
+                             {"adapter_only", ex->adapter_only}, {"checkpoint", ex->checkpoint}};
+                   if (!ex->max_shard_size.empty()) task["max_shard_size"] = ex->max_shard_size;
+                   if (!ex->dtype.empty()) task["dtype"] = ex->dtype;
+                   ex->load.sets.push_back("task=" + task.dump());
+                   RunFlags flags;
+                   return run_plan(load_plan_or_run(ex->from, ex->load), flags);
                  }});
 
   return out;

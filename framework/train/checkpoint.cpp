@@ -87,6 +87,24 @@ void CheckpointStore::prune(int64_t keep_last, const std::string& protect) {
   }
 }
 
+void CheckpointStore::set_best(const std::string& checkpoint_dir) const {
+  // A relative link, so the run directory can be moved; replaced by renaming a new link over it.
+  const fs::path link = fs::path(run_dir_) / "best";
+  const fs::path tmp = fs::path(run_dir_) / ".best.tmp";
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::path(checkpoint_dir).filename(), tmp);
+  fs::rename(tmp, link);
+  fsync_path(run_dir_);
+}
+
+std::optional<std::string> CheckpointStore::best() const {
+  const fs::path link = fs::path(run_dir_) / "best";
+  std::error_code ec;
+  if (!fs::is_symlink(link, ec) || !fs::exists(link / "trainer_state.json", ec)) return std::nullopt;
+  return (fs::path(run_dir_) / fs::read_symlink(link)).string();
+}
+
 void CheckpointStore::remove_partial() const {
   if (!fs::exists(run_dir_)) return;
   for (const auto& e : fs::directory_iterator(run_dir_)) {

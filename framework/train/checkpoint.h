@@ -28,6 +28,10 @@ class CheckpointStore {
   std::optional<std::string> newest() const;
   /// Deletes all but the newest `keep_last` checkpoints, never deleting `protect`.
   void prune(int64_t keep_last, const std::string& protect = "");
+  /// Points the run directory's `best` link at `checkpoint_dir` (atomically replaced).
+  void set_best(const std::string& checkpoint_dir) const;
+  /// The checkpoint `best` points to, when it exists.
+  std::optional<std::string> best() const;
   /// Removes leftovers of interrupted writes (.checkpoint-*.tmp).
   void remove_partial() const;
 

@@ -35,6 +35,9 @@ void DefaultTrainer::bind(Binder& b, Options& o) {
   b.opt("save_every", o.save_every, "Checkpoint every N steps; 0 only at the end.").min(0);
   b.opt("keep_last", o.keep_last, "Checkpoints kept (the best one is kept too); 0 keeps all.").min(0);
   b.opt("best_metric", o.best_metric, "Metric that picks the best checkpoint.");
+  b.opt("save_best", o.save_best,
+        "Write a checkpoint whenever best_metric improves, keep it, and link it as `best` in the run "
+        "directory.");
   b.choice("best_mode", o.best_mode, {"min", "max"}, "Whether lower or higher best_metric is better.");
   b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.").min(0);
   b.opt("prefetch", o.prefetch, "Batches prepared ahead of training.").min(1);
@@ -212,7 +215,10 @@ int DefaultTrainer::train(BuildContext& ctx) {
     return acc.metrics("eval/");
   };
 
+  bool best_pending = false;  // best_metric improved at this step: write a checkpoint for it
   auto save_checkpoint = [&](bool is_final) {
+    const bool mark_best = best_pending;
+    best_pending = false;
     if (!main_rank) return;
     prog.step = state.step;
     prog.epoch = state.epoch;
@@ -229,6 +235,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
       write_file_atomic(dir + "/trainer_state.json", prog.to_json().dump(2) + "\n");
     });
     spdlog::info("saved checkpoint {}", path);
+    if (mark_best && fs::path(path) == fs::path(prog.best_checkpoint)) store.set_best(path);
     for (auto& cb : callbacks) cb->on_save(state, path);
     store.prune(o_.keep_last, prog.best_checkpoint);
     if (is_final) {
@@ -261,7 +268,11 @@ int DefaultTrainer::train(BuildContext& ctx) {
       if (better) {
         prog.has_best = true;
         prog.best_value = v;
-        prog.best_checkpoint = (fs::path(run.path()) / ("checkpoint-" + std::to_string(state.step))).string();
+        if (o_.save_best) {
+          prog.best_checkpoint = (fs::path(run.path()) / ("checkpoint-" + std::to_string(state.step))).string();
+          best_pending = true;
+          spdlog::info("new best {} = {:.6g} at step {}", o_.best_metric, v, state.step);
+        }
       }
     }
     for (auto& cb : callbacks) cb->on_eval_end(state);
@@ -365,7 +376,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
     for (auto& cb : callbacks) cb->on_step_end(state);
     if (o_.eval_every > 0 && state.step % o_.eval_every == 0 && state.step < total_steps) record_eval(evaluate());
     bool stop = state.stop_requested || g_signal != 0;
-    if ((o_.save_every > 0 && state.step % o_.save_every == 0 && state.step < total_steps) || stop)
+    if ((o_.save_every > 0 && state.step % o_.save_every == 0 && state.step < total_steps) || stop ||
+        best_pending)
       save_checkpoint(false);
     if (g_signal != 0) {
       interrupted = true;

@@ -31,6 +31,7 @@ class DefaultTrainer : public Trainer {
     int64_t keep_last = 2;
     std::string best_metric = "eval/loss";
     std::string best_mode = "min";
+    bool save_best = true;
     int64_t num_workers = 2;
     int64_t prefetch = 4;
     bool shuffle = true;

@@ -1,0 +1,194 @@
+#include <torch/torch.h>
+
+#include "components/tasks/export.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <filesystem>
+
+#include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/higgs_audio.h"
+#include "components/models/higgs_audio/model.h"
+#include "framework/config/diagnostics.h"
+#include "framework/config/options.h"
+#include "framework/registry/registry.h"
+#include "framework/run/task.h"
+#include "framework/tensor_io/sharded_checkpoint.h"
+#include "framework/train/checkpoint.h"
+#include "framework/train/hooks.h"
+#include "framework/util/fs.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs {
+
+uint64_t parse_byte_size(const std::string& text, const std::string& what) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
+  std::string unit = text.substr(i);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  double n = 0;
+  try {
+    n = i ? std::stod(text.substr(0, i)) : -1;
+  } catch (const std::exception&) {
+    n = -1;
+  }
+  static const std::map<std::string, double> units{
+      {"", 1},      {"B", 1},        {"KB", 1e3},        {"MB", 1e6},          {"GB", 1e9},
+      {"TB", 1e12}, {"KIB", 1024.0}, {"MIB", 1048576.0}, {"GIB", 1073741824.0}};
+  auto it = units.find(unit);
+  if (n <= 0 || it == units.end())
+    throw RecipeError(what + " \"" + text +
+                      "\" is not a size: write e.g. \"5GB\", \"500MB\" or \"2GiB\"");
+  return static_cast<uint64_t>(n * it->second);
+}
+
+std::string resolve_export_checkpoint(const std::string& from, const std::string& which) {
+  if (fs::exists(fs::path(from) / "trainer_state.json")) return from;
+  if (!fs::is_directory(from))
+    throw RecipeError("export: " + from + " is neither a run directory nor a checkpoint directory");
+  CheckpointStore store(from);
+  if (which == "best") {
+    if (auto b = store.best()) return *b;
+    throw RecipeError("export: " + from +
+                      " has no `best` checkpoint (it is written when the run "
+                      "evaluates with trainer.save_best); use checkpoint: \"newest\"");
+  }
+  if (auto n = store.newest()) return *n;
+  throw RecipeError("export: " + from +
+                    " holds no complete checkpoint (checkpoint-STEP/ with "
+                    "trainer_state.json)");
+}
+
+namespace {
+
+class ExportTask : public Task {
+ public:
+  struct Options {
+    std::string from;
+    std::string checkpoint = "newest";
+    std::string out;
+    bool adapter_only = false;
+    std::string max_shard_size = "5GB";
+    std::string dtype = "model";
+  };
+  static void bind(Binder& b, Options& o) {
+    b.opt("from", o.from,
+          "Run directory or checkpoint directory to export; empty: the recipe's output_dir.");
+    b.choice("checkpoint", o.checkpoint, {"newest", "best"},
+             "Which checkpoint of a run directory: the newest, or the one `best` links to.");
+    b.req("out", o.out, "Directory to write (created; must be empty or absent).");
+    b.opt("adapter_only", o.adapter_only,
+          "Write the adapter alone in PEFT's layout instead of the merged full model.");
+    b.opt("max_shard_size", o.max_shard_size,
+          "Largest safetensors shard of the full model (\"5GB\", \"500MB\", \"2GiB\").");
+    b.choice("dtype", o.dtype, {"model", "float32", "bfloat16"},
+             "dtype of the written weights; \"model\" keeps the model's parameter dtype.");
+  }
+  ExportTask(const Options& o, BuildContext&) : o_(o) {
+    parse_byte_size(o_.max_shard_size, "task.max_shard_size");
+  }
+  std::vector<std::string> required_keys() const override { return {"model"}; }
+
+  int run(BuildContext& ctx) override {
+    const std::string from = o_.from.empty() ? ctx.settings().output_dir : o_.from;
+    if (from.empty()) throw RecipeError("export: set task.from to a run or checkpoint directory");
+    const std::string ckpt = resolve_export_checkpoint(from, o_.checkpoint);
+    if (fs::exists(o_.out) && !fs::is_empty(o_.out))
+      throw RecipeError("export: " + o_.out + " is not empty; choose a new --out directory");
+
+    auto model = ctx.get<Model>("model");
+    auto adapters = ctx.get_list<Adapter>("adapters");
+    if (o_.adapter_only && adapters.empty())
+      throw RecipeError(
+          "export: the run has no adapter to export alone; drop adapter_only to "
+          "write the full model");
+    for (auto& a : adapters) a->attach(*model);
+    restore_trained_weights(*model, ckpt);
+
+    fs::create_directories(o_.out);
+    if (o_.adapter_only) {
+      for (size_t i = 0; i < adapters.size(); ++i)
+        adapters[i]->save(o_.out + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
+      spdlog::info("exported the adapter of {} to {} (PEFT layout)", ckpt, o_.out);
+      return 0;
+    }
+    for (auto& a : adapters) a->merge();
+    auto* higgs = dynamic_cast<HiggsAudioModel*>(model.get());
+    if (!higgs) {
+      model->save(o_.out);
+    } else {
+      higgs->model_config().save((fs::path(o_.out) / "config.json").string());
+      std::map<std::string, at::Tensor> tensors;
+      for (const auto& [name, t] : higgs->net().state_dict()) {
+        at::Tensor v = t.detach().cpu();
+        if (o_.dtype == "float32") v = v.to(at::kFloat);
+        if (o_.dtype == "bfloat16") v = v.to(at::kBFloat16);
+        tensors[name] = v.contiguous();
+      }
+      tensor_io::ShardOptions so;
+      so.max_shard_bytes = parse_byte_size(o_.max_shard_size, "task.max_shard_size");
+      so.always_index = true;
+      auto res = tensor_io::save_sharded_safetensors(o_.out, tensors, so);
+      spdlog::info("wrote {} tensors ({} bytes) in {} shards + {}", tensors.size(), res.total_size,
+                   res.shard_files.size(), res.index_file);
+      copy_tokenizer_files(ctx);
+    }
+    spdlog::info("exported {} with {} adapter(s) merged to {}", ckpt, adapters.size(), o_.out);
+    return 0;
+  }
+
+ private:
+  // Copies the checkpoint's trainable tensors (LoRA weights, modules trained in full) into the
+  // model; every saved name must be a parameter of the model with the same shape.
+  static void restore_trained_weights(Model& model, const std::string& ckpt) {
+    const std::string path = (fs::path(ckpt) / "trainable.pt").string();
+    TensorMap saved = load_tensor_map(path);
+    auto params = model.module().named_parameters(true);
+    torch::NoGradGuard no_grad;
+    std::vector<std::string> unknown;
+    for (const auto& [name, t] : saved) {
+      auto* p = params.find(name);
+      if (!p) {
+        unknown.push_back(name);
+        continue;
+      }
+      if (!p->sizes().equals(t.sizes()))
+        throw std::runtime_error(path + ": " + name + " has shape " + c10::str(t.sizes()) +
+                                 ", the model has " + c10::str(p->sizes()));
+      p->copy_(t);
+    }
+    if (!unknown.empty()) {
+      std::string list;
+      for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
+      throw std::runtime_error(path + ": " + std::to_string(unknown.size()) +
+                               " saved tensors are not parameters of the model built from the "
+                               "recipe (" +
+                               list + "); export with the run's own recipe");
+    }
+    spdlog::info("export: restored {} trained tensors from {}", saved.size(), path);
+  }
+
+  // The released layout keeps the text tokenizer beside the weights: copy its files from the base
+  // checkpoint so the export can be used as model.path (and text_tokenizer path) as it is.
+  void copy_tokenizer_files(BuildContext& ctx) const {
+    auto it = ctx.plan().components.find("model");
+    if (it == ctx.plan().components.end() || !it->second.resolved.contains("path")) return;
+    const fs::path base = it->second.resolved["path"].get<std::string>();
+    for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                          "generation_config.json"})
+      if (fs::exists(base / f)) fs::copy_file(base / f, fs::path(o_.out) / f);
+  }
+
+  Options o_;
+};
+
+}  // namespace
+
+HIGGS_REGISTER(Task, ExportTask, "export",
+               "Merge LoRA into the base and write a full checkpoint (sharded safetensors + "
+               "config.json), or the adapter alone (PEFT layout).");
+
+}  // namespace higgs
