@@ -69,8 +69,16 @@ assert meta["world_size"] == 2 and meta["distributed_backend"] == "gloo", meta
 PY
   echo "distributed equivalence passed"
 else
+  # Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0 --tee 0` parse to None
+  # (Std.from_str) and it crashes before starting a worker; 1 (stdout) parses and changes nothing
+  # for higgs-run, which logs to stderr. See docs/distributed.md.
+  workaround=()
+  if $py -c 'import sys; from torch.distributed.elastic.multiprocessing.api import Std; sys.exit(Std.from_str("0") is not None)' 2>/dev/null; then
+    echo "note: this torchrun cannot parse its own defaults; adding --redirects 1 --tee 1"
+    workaround=(--redirects 1 --tee 1)
+  fi
   # What a user types (plus a free port and fewer steps).
-  ( cd "$work" && OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" --no_python "$run" "$recipe" \
+  ( cd "$work" && OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" "${workaround[@]}" --no_python "$run" "$recipe" \
       "${common[@]}" --set trainer.max_steps=4 --set trainer.save_every=2 --output-dir "$work/run" > "$work/torchrun.log" 2>&1 ) \
     || { cat "$work/torchrun.log"; exit 1; }
   # Exactly one run directory, written by rank 0: nothing else appeared in the working directory.
