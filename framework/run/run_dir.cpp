@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <spdlog/version.h>
 
+#include "framework/distributed/communicator.h"
 #include "framework/util/fs.h"
 #include "framework/util/logging.h"
 
@@ -41,6 +42,8 @@ Json run_metadata(const BuildContext& ctx) {
                                              std::to_string(NLOHMANN_JSON_VERSION_PATCH)}};
   meta["seed"] = ctx.settings().seed;
   meta["world_size"] = ctx.placement.world_size;
+  auto comm = ctx.find<Communicator>("communicator");
+  meta["distributed_backend"] = comm ? comm->backend() : "none";
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   meta["host"] = host;
@@ -53,6 +56,30 @@ Json run_metadata(const BuildContext& ctx) {
 }
 
 RunDirectory RunDirectory::prepare(const BuildContext& ctx, const std::string& log_name) {
+  // Rank 0 checks and writes the directory; the others wait for it (and stop too when it fails,
+  // instead of hanging in the first collective).
+  auto comm = ctx.find<Communicator>("communicator");
+  if (comm && comm->world_size() > 1) {
+    std::exception_ptr failed;
+    RunDirectory rd;
+    if (comm->is_main()) {
+      try {
+        rd = prepare_local(ctx, log_name);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    } else {
+      rd.path_ = ctx.settings().output_dir;
+    }
+    bool ok = comm->agree(!failed);
+    if (failed) std::rethrow_exception(failed);
+    if (!ok) throw RecipeError("rank 0 could not prepare output_dir " + rd.path_ + " (see its error)");
+    return rd;
+  }
+  return prepare_local(ctx, log_name);
+}
+
+RunDirectory RunDirectory::prepare_local(const BuildContext& ctx, const std::string& log_name) {
   RunDirectory rd;
   rd.path_ = ctx.settings().output_dir;
   if (rd.path_.empty())

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "framework/distributed/communicator.h"
 #include "framework/run/task.h"
 
 namespace fs = std::filesystem;
@@ -64,12 +65,27 @@ RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load) {
 }
 
 int run_plan(const RecipePlan& plan, const RunFlags& flags) {
+  DistributedConfig dist;
+  try {
+    dist = distributed_config_from_environment();
+  } catch (const std::invalid_argument& e) {
+    throw RecipeError(std::string("distributed launch: ") + e.what());
+  }
   int64_t threads = plan.settings.threads;
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads <= 0) {
+    // All cores, shared by the processes of this machine (torchrun's LOCAL_WORLD_SIZE).
+    int per_node = std::max(1, env_int("LOCAL_WORLD_SIZE", env_int("SLURM_NTASKS_PER_NODE", 1)));
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / per_node);
+  }
   at::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(static_cast<uint64_t>(plan.settings.seed));
   BuildContext ctx(plan, flags);
-  ctx.placement = placement_from_environment();
+  ctx.placement = ProcessPlacement{dist.rank, dist.world_size, dist.local_rank};
+  auto comm = init_communicator(dist, plan.settings.device);
+  ctx.put("communicator", comm);
+  if (comm->world_size() > 1)
+    spdlog::info("data parallel: {} processes ({}), this is rank {}", comm->world_size(),
+                 comm->backend(), comm->rank());
   auto task = ctx.get<Task>("task");
   spdlog::debug("task {} with {} threads", plan.components.at("task").entry->name, threads);
   return task->run(ctx);

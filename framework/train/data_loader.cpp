@@ -23,16 +23,24 @@ std::vector<size_t> DataLoader::epoch_indices(int64_t epoch) const {
     std::mt19937_64 rng(static_cast<uint64_t>(opts_.seed) * 1000003ULL + static_cast<uint64_t>(epoch));
     for (size_t i = n; i > 1; --i) std::swap(idx[i - 1], idx[rng() % i]);
   }
-  // Every rank gets the same number of samples: the tail that does not divide is dropped.
-  size_t per_rank = n / static_cast<size_t>(opts_.world_size);
+  // Rank r takes every world_size-th sample from r: a global batch is a contiguous run of the
+  // permutation, the same samples one process with a world_size times larger batch would take.
+  size_t per_rank = shard_size();
   std::vector<size_t> mine;
   mine.reserve(per_rank);
   for (size_t i = 0; i < per_rank; ++i) mine.push_back(idx[i * opts_.world_size + opts_.rank]);
   return mine;
 }
 
+size_t DataLoader::shard_size() const {
+  size_t n = dataset_->size(), w = static_cast<size_t>(opts_.world_size);
+  size_t r = static_cast<size_t>(opts_.rank);
+  if (opts_.even_shards) return n / w;  // the same on every rank: the tail is dropped
+  return r < n ? (n - r + w - 1) / w : 0;
+}
+
 int64_t DataLoader::batches_per_epoch() const {
-  int64_t n = static_cast<int64_t>(dataset_->size()) / opts_.world_size;
+  int64_t n = static_cast<int64_t>(shard_size());
   return opts_.drop_last ? n / opts_.batch_size : (n + opts_.batch_size - 1) / opts_.batch_size;
 }
 

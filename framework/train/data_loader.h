@@ -23,6 +23,10 @@ struct LoaderOptions {
   int64_t num_workers = 2;  // 0 = load on the calling thread
   int64_t prefetch = 4;     // batches ready ahead of the consumer
   int rank = 0, world_size = 1;
+  // true (training): every rank gets n / world_size samples, so ranks step in lockstep and the
+  // tail that does not divide is dropped; false (evaluation): rank r gets samples r, r + world,
+  // ..., so the ranks together cover every sample once.
+  bool even_shards = true;
   std::string name = "train";  // for messages
 };
 
@@ -53,6 +57,7 @@ class DataLoader {
   std::vector<size_t> epoch_indices(int64_t epoch) const;
 
  private:
+  size_t shard_size() const;
   std::optional<Batch> produce(int64_t batch_index);
   void stop_workers();
   void worker_loop();

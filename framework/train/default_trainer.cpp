@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "framework/distributed/data_parallel.h"
+#include "framework/distributed/resume.h"
 #include "framework/run/run_dir.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/data_loader.h"
@@ -46,6 +48,9 @@ void DefaultTrainer::bind(Binder& b, Options& o) {
   b.opt("allow_changed_on_resume", o.allow_changed_on_resume,
         "Recipe keys (globs) allowed to differ when resuming.");
   b.opt("progress_bar", o.progress_bar, "Show a progress bar on a terminal.");
+  b.opt("allow_world_size_change", o.allow_world_size_change,
+        "Resume a checkpoint written with another number of processes, at the same place in "
+        "the epoch's sample order.");
 }
 
 DefaultTrainer::DefaultTrainer(const Options& o, BuildContext&) : o_(o) {}
@@ -55,7 +60,8 @@ const std::vector<std::string>& default_resume_changeable_keys() {
       "output_dir",         "threads",           "description",        "trainer.max_steps",
       "trainer.epochs",     "trainer.log_every", "trainer.eval_every", "trainer.save_every",
       "trainer.keep_last",  "trainer.num_workers", "trainer.prefetch", "trainer.progress_bar",
-      "trainer.eval_batches", "trainer.allow_changed_on_resume*", "callbacks*", "task*"};
+      "trainer.eval_batches", "trainer.allow_changed_on_resume*",
+      "trainer.allow_world_size_change", "callbacks*", "task*"};
   return keys;
 }
 
@@ -123,6 +129,8 @@ void log_parameter_summary(Model& model) {
 }  // namespace
 
 int DefaultTrainer::train(BuildContext& ctx) {
+  auto comm = ctx.find<Communicator>("communicator");
+  if (!comm) comm = local_communicator();
   RunDirectory run = RunDirectory::prepare(ctx);
   bool main_rank = ctx.placement.is_main();
   auto model = ctx.get<Model>("model");
@@ -163,6 +171,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     std::optional<std::string> ckpt;
     if (ctx.flags().resume == "auto") ckpt = store.newest();
     else ckpt = ctx.flags().resume;
+    ckpt = agree_on_checkpoint(*comm, ckpt, run.path(), ctx.flags().resume == "auto");
     if (!ckpt) {
       spdlog::info("--resume auto: no checkpoint in {}, starting from step 0", run.path());
     } else {
@@ -177,6 +186,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
         throw RecipeError("resuming " + *ckpt + " with a changed recipe", items);
       }
       prog = TrainerProgress::from_json(Json::parse(read_file((fs::path(*ckpt) / "trainer_state.json").string())));
+      adapt_progress_to_world_size(prog, comm->world_size(), before["trainer"].value("batch_size", o_.batch_size),
+                                   o_.batch_size, o_.allow_world_size_change, *ckpt);
       load_trainable_state(*params, load_tensor_map((fs::path(*ckpt) / "trainable.pt").string()), *ckpt);
       optimizer->load_state(load_tensor_map((fs::path(*ckpt) / "optimizer.pt").string()));
       set_rng_state(load_tensor_map((fs::path(*ckpt) / "rng.pt").string()).at("cpu"));
@@ -186,6 +197,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
                    prog.batch_in_epoch);
     }
   }
+  prog.world_size = comm->world_size();
+  broadcast_parameters(*comm, *params);  // every rank starts from rank 0's weights
 
   std::unique_ptr<MetricsWriter> metrics;
   if (main_rank) metrics = std::make_unique<MetricsWriter>(run.file("metrics.jsonl"));
@@ -199,6 +212,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     if (!eval_data) return Json::object();
     LoaderOptions elo = lo;
     elo.shuffle = false;
+    elo.even_shards = false;  // the ranks together evaluate every sample once
     elo.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
     elo.name = "eval";
     DataLoader eval_loader(eval_data, collator, elo);
@@ -212,11 +226,15 @@ int DefaultTrainer::train(BuildContext& ctx) {
       if (o_.eval_batches > 0 && ++n >= o_.eval_batches) break;
     }
     model->module().train();
+    if (!all_reduce_totals(*comm, acc))
+      spdlog::warn("eval metrics are rank 0's only: some rank had no eval batch");
     return acc.metrics("eval/");
   };
 
-  bool best_pending = false;  // best_metric improved at this step: write a checkpoint for it
-  auto save_checkpoint = [&](bool is_final) {
+  // best_metric improved at this step: write a checkpoint for it. Eval metrics are reduced over
+  // ranks, so every rank agrees on it.
+  bool best_pending = false;
+  auto write_checkpoint = [&](bool is_final) {
     const bool mark_best = best_pending;
     best_pending = false;
     if (!main_rank) return;
@@ -250,6 +268,21 @@ int DefaultTrainer::train(BuildContext& ctx) {
       }
       spdlog::info("final {} written to {}", adapters.empty() ? "model" : "adapter", final_dir);
     }
+  };
+
+  // Rank 0 writes; every rank waits for it, and all stop when the write fails.
+  auto save_checkpoint = [&](bool is_final) {
+    std::exception_ptr failed;
+    try {
+      write_checkpoint(is_final);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    bool ok = comm->agree(!failed);
+    if (failed) std::rethrow_exception(failed);
+    if (!ok)
+      throw std::runtime_error("rank 0 failed to write the checkpoint of step " +
+                               std::to_string(state.step) + " (see its error)");
   };
 
   auto record_eval = [&](const Json& m) {
@@ -298,6 +331,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   double grad_norm_sum = 0.0;
   int64_t window_steps = 0;
   bool interrupted = false;
+  int signal_seen = 0;
   while (state.step < total_steps) {
     std::vector<Batch> window;
     while (static_cast<int64_t>(window.size()) < o_.grad_accum_steps) {
@@ -305,14 +339,15 @@ int DefaultTrainer::train(BuildContext& ctx) {
       if (!b) break;
       window.push_back(std::move(*b));
     }
-    if (window.empty()) {  // epoch over
+    std::map<std::string, int64_t> counts;
+    for (const auto& b : window)
+      for (const auto& [k, v] : model->target_counts(b)) counts[k] += v;
+    // Counts over the global window (every rank), so 2 ranks x batch b step like 1 x 2b.
+    if (!global_window_counts(*comm, !window.empty(), counts)) {  // epoch over on every rank
       ++state.epoch;
       loader.start_epoch(state.epoch, 0);
       continue;
     }
-    std::map<std::string, int64_t> counts;
-    for (const auto& b : window)
-      for (const auto& [k, v] : model->target_counts(b)) counts[k] += v;
     double loss_value = 0.0;
     for (const auto& b : window) {
       std::vector<LossTerm> terms;
@@ -328,6 +363,11 @@ int DefaultTrainer::train(BuildContext& ctx) {
       loss_value += loss.detach().item<double>();
       train_acc.add(terms);
     }
+    all_reduce_gradients(*comm, *params);
+    // The loss of the global batch, and a signal seen by any rank, so all ranks decide alike.
+    auto reduced = all_reduce_values(*comm, {loss_value, double(g_signal.load())}, ReduceOp::Sum);
+    loss_value = reduced[0];
+    if (reduced[1] != 0 && !signal_seen) signal_seen = g_signal != 0 ? g_signal.load() : SIGTERM;
     std::vector<at::Tensor> grads;
     for (const auto& p : *params) if (p.tensor.grad().defined()) grads.push_back(p.tensor);
     double norm = o_.max_grad_norm > 0 ? torch::nn::utils::clip_grad_norm_(grads, o_.max_grad_norm)
@@ -352,6 +392,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
 
     std::string short_line = "loss " + c10::str(loss_value);
     if (state.step % o_.log_every == 0 || state.step == total_steps) {
+      all_reduce_totals(*comm, train_acc);
       Json m = train_acc.metrics("train/");
       m["step"] = state.step;
       m["epoch"] = state.epoch;
@@ -375,15 +416,15 @@ int DefaultTrainer::train(BuildContext& ctx) {
     progress.update(state.step, short_line);
     for (auto& cb : callbacks) cb->on_step_end(state);
     if (o_.eval_every > 0 && state.step % o_.eval_every == 0 && state.step < total_steps) record_eval(evaluate());
-    bool stop = state.stop_requested || g_signal != 0;
+    bool stop = state.stop_requested || signal_seen != 0;
     if ((o_.save_every > 0 && state.step % o_.save_every == 0 && state.step < total_steps) || stop ||
         best_pending)
       save_checkpoint(false);
-    if (g_signal != 0) {
+    if (signal_seen != 0) {
       interrupted = true;
       progress.finish();
       spdlog::warn("stopped by signal {} at step {}; checkpoint written, continue with --resume auto",
-                   g_signal.load(), state.step);
+                   signal_seen, state.step);
       break;
     }
     if (state.stop_requested) {

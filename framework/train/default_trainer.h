@@ -38,6 +38,7 @@ class DefaultTrainer : public Trainer {
     int64_t max_bad_steps = 5;
     std::vector<std::string> allow_changed_on_resume;
     bool progress_bar = true;
+    bool allow_world_size_change = false;
   };
   static void bind(Binder& b, Options& o);
   DefaultTrainer(const Options& o, BuildContext& ctx);

@@ -11,6 +11,7 @@ Json TrainerProgress::to_json() const {
               {"epoch", epoch},
               {"batch_in_epoch", batch_in_epoch},
               {"bad_steps", bad_steps},
+              {"world_size", world_size},
               {"best_value", has_best ? Json(best_value) : Json(nullptr)},
               {"best_checkpoint", best_checkpoint},
               {"callbacks", callbacks}};
@@ -22,6 +23,7 @@ TrainerProgress TrainerProgress::from_json(const Json& j) {
   p.epoch = j.at("epoch").get<int64_t>();
   p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
   p.bad_steps = j.value("bad_steps", int64_t{0});
+  p.world_size = j.value("world_size", int64_t{1});
   if (j.contains("best_value") && !j["best_value"].is_null()) {
     p.has_best = true;
     p.best_value = j["best_value"].get<double>();

@@ -12,6 +12,7 @@ struct TrainerProgress {
   int64_t epoch = 0;           // current epoch
   int64_t batch_in_epoch = 0;  // next batch of the epoch to consume
   int64_t bad_steps = 0;       // consecutive non-finite steps
+  int64_t world_size = 1;      // processes of the run that wrote it (batch_in_epoch is per rank)
   double best_value = 0.0;
   bool has_best = false;
   std::string best_checkpoint;

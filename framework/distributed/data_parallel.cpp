@@ -1,0 +1,176 @@
+#include "framework/distributed/data_parallel.h"
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+
+namespace higgs {
+
+namespace {
+
+/// A 52-bit FNV-1a hash of `names`, exact in a double.
+double names_hash(const std::vector<std::string>& names) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const auto& n : names) {
+    for (unsigned char c : n) h = (h ^ c) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+  }
+  return static_cast<double>(h >> 12);
+}
+
+/// True when every rank passed the same `names`.
+bool same_names_on_all_ranks(Communicator& comm, const std::vector<std::string>& names) {
+  double v = names_hash(names);
+  auto r = all_reduce_values(comm, {v, -v}, ReduceOp::Max);
+  return r[0] == v && -r[1] == v;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
+/// Groups parameter indices into buckets of at most `bucket_numel` elements (a larger tensor
+/// gets a bucket of its own).
+std::vector<std::vector<size_t>> make_buckets(const ParameterList& params,
+                                              const std::vector<size_t>& which,
+                                              int64_t bucket_numel) {
+  std::vector<std::vector<size_t>> buckets;
+  int64_t filled = 0;
+  for (size_t i : which) {
+    int64_t n = params[i].tensor.numel();
+    if (buckets.empty() || (filled > 0 && filled + n > bucket_numel)) {
+      buckets.emplace_back();
+      filled = 0;
+    }
+    buckets.back().push_back(i);
+    filled += n;
+  }
+  return buckets;
+}
+
+int64_t bucket_numel(int64_t bytes) { return std::max<int64_t>(1, bytes / 4); }
+
+}  // namespace
+
+std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> values,
+                                      ReduceOp op) {
+  if (comm.world_size() == 1 || values.empty()) return values;
+  at::Tensor t = at::tensor(values, at::kDouble).to(comm.device());
+  std::vector<at::Tensor> ts{t};
+  comm.all_reduce(ts, op);
+  t = ts[0].cpu();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = t[static_cast<int64_t>(i)].item<double>();
+  return values;
+}
+
+void all_reduce_gradients(Communicator& comm, const ParameterList& params, int64_t bucket_bytes) {
+  if (comm.world_size() == 1 || params.empty()) return;
+  at::NoGradGuard no_grad;
+  // Which gradients exist on some rank.
+  std::vector<double> defined(params.size());
+  for (size_t i = 0; i < params.size(); ++i) defined[i] = params[i].tensor.grad().defined();
+  defined = all_reduce_values(comm, defined, ReduceOp::Max);
+  std::vector<size_t> which;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (defined[i] > 0) which.push_back(i);
+
+  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
+  for (const auto& bucket : make_buckets(params, which, bucket_numel(bucket_bytes))) {
+    int64_t total = 0;
+    for (size_t i : bucket) total += params[i].tensor.numel();
+    at::Tensor flat = at::empty({total}, f32);
+    int64_t off = 0;
+    for (size_t i : bucket) {
+      const at::Tensor& p = params[i].tensor;
+      at::Tensor slot = flat.narrow(0, off, p.numel());
+      if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
+      else slot.zero_();
+      off += p.numel();
+    }
+    std::vector<at::Tensor> one{flat};
+    comm.all_reduce(one, ReduceOp::Sum);
+    off = 0;
+    for (size_t i : bucket) {
+      at::Tensor p = params[i].tensor;  // shares the TensorImpl
+      at::Tensor slot = flat.narrow(0, off, p.numel()).view(p.sizes());
+      if (p.grad().defined()) p.mutable_grad().copy_(slot);
+      else p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, /*copy=*/true);
+      off += p.numel();
+    }
+  }
+}
+
+void broadcast_parameters(Communicator& comm, const ParameterList& params, int64_t bucket_bytes) {
+  if (comm.world_size() == 1 || params.empty()) return;
+  at::NoGradGuard no_grad;
+  std::vector<size_t> all(params.size());
+  for (size_t i = 0; i < params.size(); ++i) all[i] = i;
+  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
+  for (const auto& bucket : make_buckets(params, all, bucket_numel(bucket_bytes))) {
+    int64_t total = 0;
+    for (size_t i : bucket) total += params[i].tensor.numel();
+    at::Tensor flat = at::empty({total}, f32);
+    int64_t off = 0;
+    for (size_t i : bucket) {
+      flat.narrow(0, off, params[i].tensor.numel()).copy_(params[i].tensor.reshape({-1}));
+      off += params[i].tensor.numel();
+    }
+    std::vector<at::Tensor> one{flat};
+    comm.broadcast(one, 0);
+    off = 0;
+    for (size_t i : bucket) {
+      at::Tensor p = params[i].tensor;
+      p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
+      off += p.numel();
+    }
+  }
+}
+
+bool global_window_counts(Communicator& comm, bool have_batches,
+                          std::map<std::string, int64_t>& counts) {
+  if (comm.world_size() == 1) return have_batches;
+  std::vector<std::string> names;
+  std::vector<double> values;
+  for (const auto& [k, v] : counts) names.push_back(k), values.push_back(static_cast<double>(v));
+  // [any batch, number of terms, max hash, -min hash]; a rank without batches knows no term
+  // names and passes values below any real one.
+  constexpr double kNone = -1e300;
+  double h = names_hash(names);
+  auto r = all_reduce_values(comm,
+                             have_batches ? std::vector<double>{1, double(names.size()), h, -h}
+                                          : std::vector<double>{0, 0, kNone, kNone},
+                             ReduceOp::Max);
+  if (r[0] == 0) return false;
+  if (r[2] != -r[3])
+    throw std::runtime_error("rank " + std::to_string(comm.rank()) +
+                             ": the ranks' models report different loss terms (this rank: " +
+                             (have_batches ? joined(names) : std::string("no batch")) +
+                             "); every rank must run the same build and recipe");
+  if (!have_batches) values.assign(static_cast<size_t>(r[1]), 0.0);
+  values = all_reduce_values(comm, values, ReduceOp::Sum);
+  size_t i = 0;
+  for (auto& [k, v] : counts) v = static_cast<int64_t>(values[i++] + 0.5);
+  return true;
+}
+
+bool all_reduce_totals(Communicator& comm, LossAccumulator& acc) {
+  if (comm.world_size() == 1) return true;
+  auto totals = acc.totals();
+  std::vector<std::string> names;
+  std::vector<double> values;
+  for (const auto& [k, v] : totals) {
+    names.push_back(k);
+    values.insert(values.end(), v.begin(), v.end());
+  }
+  if (!same_names_on_all_ranks(comm, names)) return false;
+  values = all_reduce_values(comm, values, ReduceOp::Sum);
+  size_t i = 0;
+  for (auto& [k, v] : totals)
+    for (double& x : v) x = values[i++];
+  acc.set_totals(totals);
+  return true;
+}
+
+}  // namespace higgs
