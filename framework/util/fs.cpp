@@ -1,5 +1,7 @@
 #include "framework/util/fs.h"
 
+#include "framework/util/fault.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -50,6 +52,7 @@ void write_file_atomic_stream(
       p += w;
       n -= static_cast<size_t>(w);
     }
+    if (int err = fault_point("file.write", path)) fail("write failed", err);  // tests only
   };
   try {
     write(sink);
