@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
