@@ -54,6 +54,7 @@ mkdir -p "$W/all_bad" && for i in 1 2 3; do echo "$good" | sed 's|"audio_url": "
 printf '{"seed": 1,,}\n' > "$W/bad.json"
 printf 'seed: 1\ntrainer: [1, 2\n' > "$W/bad.yaml"
 printf '[1, 2]\n' > "$W/list.json"
+printf 'seed: 1\ndescription: caf\xe9 latin-1\n' > "$W/latin1.yaml"
 mkdir -p "$W/nonempty" && echo x > "$W/nonempty/notes.txt"
 mkdir -p "$W/model_noweights" "$W/model_badheader" "$W/model_truncated"
 for d in model_noweights model_badheader model_truncated; do cp "$demo/model/config.json" "$W/$d/"; done
@@ -89,6 +90,7 @@ R=(validate)
 check recipe "recipe file missing" 2 "recipe file not found" "${R[@]}" "$W/nope.jsonnet"
 check recipe "JSON syntax error" 2 "Jsonnet evaluation failed" "${R[@]}" "$W/bad.json"
 check recipe "YAML syntax error" 2 "invalid YAML" "${R[@]}" "$W/bad.yaml"
+check recipe "YAML recipe that is not UTF-8" 2 "not valid UTF-8" "${R[@]}" "$W/latin1.yaml"
 check recipe "recipe is not an object" 2 "must evaluate to an object" "${R[@]}" "$W/list.json"
 check recipe "unknown key (misspelt)" 2 "unknown key" "${R[@]}" "${base[@]}" --set optimizer.weight_decy=0.1
 check recipe "wrong type" 2 "expected a number" "${R[@]}" "${base[@]}" --set optimizer.lr=fast
@@ -112,7 +114,7 @@ check data "data file missing" 1 "W/nope.jsonl" data-check "${base[@]}" --set tr
 check model "model folder missing" 1 "W/nomodel" "${base[@]}" --output-dir "$W/run_nomodel" --set model.path="$W/nomodel" --set trainer.max_steps=1
 check model "no weights in the model folder" 1 "W/model_noweights" "${base[@]}" --output-dir "$W/run_noweights" --set model.path="$W/model_noweights" --set model.init=checkpoint --set trainer.max_steps=1
 check model "safetensors header length past the end" 1 "model.safetensors" "${base[@]}" --output-dir "$W/run_badheader" --set model.path="$W/model_badheader" --set model.init=checkpoint --set trainer.max_steps=1
-check model "safetensors data truncated" 1 "truncated" "${base[@]}" --output-dir "$W/run_truncated" --set model.path="$W/model_truncated" --set model.init=checkpoint --set trainer.max_steps=1
+check model "safetensors data truncated" 1 "exceed file size" "${base[@]}" --output-dir "$W/run_truncated" --set model.path="$W/model_truncated" --set model.init=checkpoint --set trainer.max_steps=1
 check model "text tokenizer file missing" 1 "W/none.model" "${base[@]}" --output-dir "$W/run_notok" --set text_tokenizer.path="$W/none.model" --set trainer.max_steps=1
 check model "audio tokenizer folder missing" 1 "W/no_audio_tok" "${base[@]}" --output-dir "$W/run_noatok" --set audio_tokenizer.path="$W/no_audio_tok" --set trainer.max_steps=1
 
@@ -124,7 +126,7 @@ if ((failures)); then
   echo "$failures of the bad-input cases did not give the expected exit code and message"
   exit 1
 fi
-current=$(sed -n "/^$begin\$/,/^$end\$/p" "$doc")
+current=$(awk -v b="$begin" -v e="$end" '$0 == b {on = 1} on {print} $0 == e {on = 0}' "$doc")
 if [[ $mode == --update ]]; then
   if [[ -z $current ]]; then
     printf '\n%s\n' "$table" >> "$doc"
