@@ -116,6 +116,9 @@ std::string hash_bytes(const void* data, size_t size) {
 
 std::string hash_file(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f && errno == ENOENT)  // e.g. deleted after the run started: the sample is skipped
+    throw AudioError(path, "file not found",
+                     "check the path (relative audio paths are resolved against the data file)");
   if (!f)
     throw AudioError(path, std::string("cannot open for hashing: ") + std::strerror(errno),
                      "check the path and permissions");

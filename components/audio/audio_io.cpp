@@ -118,15 +118,27 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
   if (known_length && sfi.frames == 0)
     throw AudioError(label, "no audio samples (0 frames)", "re-export or remove the file");
 
-  // librosa.load cuts with int(seconds * sr): the same truncation here.
-  const int64_t start = static_cast<int64_t>(opt.offset_seconds * rate);
+  // librosa.load cuts with int(seconds * sr): the same truncation here. Offsets and durations come
+  // from data files: checked in floating point first, so a huge one cannot overflow the cast.
+  if (!std::isfinite(opt.offset_seconds) || !std::isfinite(opt.duration_seconds))
+    throw AudioError(label, "offset and duration must be finite numbers", "fix the sample");
+  constexpr double kMaxFrames = 9.0e15;  // far beyond any real file, well inside int64_t
+  const double start_frames = opt.offset_seconds * rate;
+  if (start_frames >= kMaxFrames || (known_length && start_frames >= double(sfi.frames)))
+    throw AudioError(label,
+                     "offset " + format_seconds(opt.offset_seconds) + " is at or beyond the end" +
+                         (known_length ? " (" + format_seconds(double(sfi.frames) / rate) + ")" : ""),
+                     "use a smaller offset");
+  const int64_t start = static_cast<int64_t>(start_frames);
   if (known_length && start >= sfi.frames)
     throw AudioError(label,
                      "offset " + format_seconds(opt.offset_seconds) + " is at or beyond the end (" +
                          format_seconds(double(sfi.frames) / rate) + ")",
                      "use a smaller offset");
-  int64_t want =
-      opt.duration_seconds > 0 ? static_cast<int64_t>(opt.duration_seconds * rate) : INT64_MAX;
+  const double want_frames = opt.duration_seconds * rate;
+  int64_t want = opt.duration_seconds > 0 && want_frames < kMaxFrames
+                     ? static_cast<int64_t>(want_frames)
+                     : INT64_MAX;
   if (want == 0)
     throw AudioError(label,
                      "duration " + format_seconds(opt.duration_seconds) +
@@ -166,7 +178,9 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
   out.source_sample_rate = rate;
   out.source_channels = channels;
   out.sample_rate = rate;
-  if (known_length) out.samples.reserve(size_t(want));
+  // The header's frame count is a claim, not a fact: a corrupt FLAC header can announce 2^36
+  // frames in a few bytes. Reserve at most 4M samples; the vector grows if the data is longer.
+  if (known_length) out.samples.reserve(size_t(std::min<int64_t>(want, int64_t(1) << 22)));
   const int64_t block = 65536;
   std::vector<float> buf(size_t(block) * channels);
   int64_t got = 0;

@@ -52,6 +52,26 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
+// True when `s` is well-formed UTF-8 (JSON text must be; nlohmann refuses to write anything else).
+static bool valid_utf8(const std::string& s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
 static bool is_index(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
 }
@@ -63,6 +83,11 @@ void Config::apply_override(const std::string& assignment, Diagnostics& diags) {
     return;
   }
   std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  if (!valid_utf8(assignment)) {
+    diags.error("--set", "--set " + Json(assignment).dump(-1, ' ', false, Json::error_handler_t::replace) +
+                             ": not valid UTF-8 text");
+    return;
+  }
   Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) value = text;
   auto parts = split_path(key);
@@ -118,8 +143,14 @@ std::vector<std::pair<std::string, Json>> flatten(const Json& tree, const std::s
 
 // ---- YAML ----
 
+static std::string checked_utf8(const YAML::Node& n, const std::string& s) {
+  if (!valid_utf8(s))
+    throw YAML::ParserException(n.Mark(), "not valid UTF-8 text; save the recipe as UTF-8");
+  return s;
+}
+
 static Json yaml_scalar(const YAML::Node& n) {
-  const std::string& s = n.Scalar();
+  const std::string& s = checked_utf8(n, n.Scalar());
   if (n.Tag() == "!") return s;  // quoted: always a string
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -149,7 +180,8 @@ static Json yaml_node(const YAML::Node& n) {
     }
     case YAML::NodeType::Map: {
       Json obj = Json::object();
-      for (const auto& kv : n) obj[kv.first.as<std::string>()] = yaml_node(kv.second);
+      for (const auto& kv : n)
+        obj[checked_utf8(kv.first, kv.first.as<std::string>())] = yaml_node(kv.second);
       return obj;
     }
   }

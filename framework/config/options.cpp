@@ -15,7 +15,7 @@ template <class... Ts>
 overloaded(Ts...) -> overloaded<Ts...>;
 
 std::string describe_json(const Json& j) {
-  std::string s = j.dump();
+  std::string s = j.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return std::string(j.type_name()) + " " + s;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "framework/util/fault.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
@@ -43,6 +44,7 @@ std::string CheckpointStore::write(int64_t step,
     for (const auto& e : fs::directory_iterator(tmp))
       if (e.is_regular_file()) fsync_path(e.path().string());
     fsync_path(tmp);
+    fault_point("checkpoint.before_rename");  // tests: SIGKILL here (docs/reliability.md)
     // An existing checkpoint of the same step (a resumed run redoing it) is replaced.
     if (fs::exists(final_dir)) fs::remove_all(final_dir);
     fs::rename(tmp, final_dir);

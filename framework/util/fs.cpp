@@ -1,5 +1,7 @@
 #include "framework/util/fs.h"
 
+#include "framework/util/fault.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,13 +33,18 @@ void write_file_atomic_stream(
   std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()) +
                             "." + std::to_string(counter++)))
                         .string();
+  auto error = [&](const std::string& what, int err) {
+    return std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(err) +
+                              (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
+  };
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  if (fd < 0) throw error("cannot create a temporary file", errno);
+  // Closes and removes the temporary file, once: a second close could hit a descriptor that
+  // another thread has opened since.
   auto fail = [&](const std::string& what, int err) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(err) +
-                             (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
+    throw error(what, err);
   };
   auto sink = [&](const void* data, size_t n) {
     const char* p = static_cast<const char*>(data);
@@ -45,11 +52,12 @@ void write_file_atomic_stream(
       ssize_t w = ::write(fd, p, n);
       if (w < 0) {
         if (errno == EINTR) continue;
-        fail("write failed", errno);
+        throw error("write failed", errno);  // the catch below closes and removes
       }
       p += w;
       n -= static_cast<size_t>(w);
     }
+    if (int err = fault_point("file.write", path)) throw error("write failed", err);  // tests only
   };
   try {
     write(sink);

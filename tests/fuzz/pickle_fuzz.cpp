@@ -1,13 +1,6 @@
-// libFuzzer target for the restricted unpickler that reads data.pkl of torch.save archives. Not
-// part of the default build. Build and run from the repository root:
-//
-//   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address -I. \
-//     -isystem /usr/include/torch/csrc/api/include \
-//     tests/fuzz/pickle_fuzz.cpp framework/tensor_io/restricted_unpickler.cpp \
-//     -o /tmp/pickle_fuzz -ltorch -ltorch_cpu -lc10
-//   mkdir -p /tmp/pkl_corpus && /tmp/pickle_fuzz /tmp/pkl_corpus -max_total_time=60
-//
-// Seeds: the data.pkl records of files from tests/python/write_pth.py (unzip -p FILE '*/data.pkl').
+// libFuzzer target for the restricted unpickler that reads data.pkl of torch.save archives.
+// Built by scripts/fuzz.sh (cmake -DHIGGS_FUZZ=ON, clang); replayed over tests/fuzz/corpus/pickle
+// and tests/fuzz/regressions/pickle by the ctest fuzz_replay_pickle in every build.
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -1,13 +1,7 @@
 // libFuzzer target for the safetensors parser (parse_safetensors_header and SafetensorsFile over
-// an in-memory image). Not part of the default build. Build and run from the repository root:
-//
-//   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address -I. \
-//     -isystem /usr/include/torch/csrc/api/include \
-//     tests/fuzz/safetensors_fuzz.cpp framework/tensor_io/safetensors.cpp \
-//     framework/tensor_io/file_util.cpp -o /tmp/safetensors_fuzz -ltorch -ltorch_cpu -lc10
-//   mkdir -p /tmp/st_corpus && /tmp/safetensors_fuzz /tmp/st_corpus -max_total_time=60
-//
-// Seeds: any .safetensors files (e.g. written by tests/python/write_safetensors.py) in the corpus.
+// an in-memory image).
+// Built by scripts/fuzz.sh (cmake -DHIGGS_FUZZ=ON, clang); replayed over tests/fuzz/corpus/safetensors
+// and tests/fuzz/regressions/safetensors by the ctest fuzz_replay_safetensors in every build.
 #include <torch/torch.h>
 
 #include <cstdint>
