@@ -1,5 +1,7 @@
 #include "framework/cli/tool_commands.h"
 
+#include "framework/cli/generate_command.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -165,6 +167,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    return 0;
                  }});
 
+  out.push_back(add_generate_command(app));
   return out;
 }
 
