@@ -62,6 +62,21 @@ if rep["stop"] == "max_frames":
 print("out.wav:", n, "samples;", rep["stop"])
 PY
 [[ -f $work/out.codes.safetensors ]]
+# A model this briefly trained may end its turn before any audio; with --force-audio the audio
+# always starts, and the WAV holds exactly the decoded frames.
+"$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \
+  --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 > "$work/forced.log" 2>&1 || {
+  cat "$work/forced.log"; exit 1; }
+cat "$work/forced.log"
+/usr/bin/python3 - "$work" <<'PY'
+import json, sys, wave
+w = sys.argv[1]
+rep = json.load(open(f"{w}/forced.json"))
+with wave.open(f"{w}/forced.wav") as f:
+    assert f.getframerate() == 24000 and f.getnframes() == rep["frames"] * 960
+assert rep["stop"] in ("audio_eos", "max_frames") and rep["frames"] > 0, rep
+print("forced.wav:", rep["frames"], "frames;", rep["stop"])
+PY
 
 # 3. The same from the recipe (random weights, no run directory), jobs from a JSONL file, greedy.
 printf '{"text": "One two three.", "name": "a"}\n{"text": "Four five.", "name": "b"}\n' > "$work/jobs.jsonl"
