@@ -1,5 +1,7 @@
 #include "framework/cli/tool_commands.h"
 
+#include "framework/cli/generate_command.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -209,6 +211,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    return run_plan(load_plan_or_run(ex->from, ex->load), flags);
                  }});
 
+  out.push_back(add_generate_command(app));
   return out;
 }
 

@@ -48,6 +48,12 @@ class LlamaAttentionImpl : public torch::nn::Module {
   explicit LlamaAttentionImpl(const LlamaTextConfig& c);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& mask);
+  /// Incremental attention (incremental.cpp): appends the new keys/values (RoPE applied, before
+  /// the GQA repeat) to `cache_k`/`cache_v` and attends over all of them. `mask` (B,1,L,T+L)
+  /// additive, or undefined when every new position may see every key.
+  torch::Tensor forward_cached(const torch::Tensor& x, const torch::Tensor& cos,
+                               const torch::Tensor& sin, const torch::Tensor& mask,
+                               torch::Tensor& cache_k, torch::Tensor& cache_v);
   LinearLayer q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t num_heads, num_kv_heads, head_dim;
 };
@@ -76,6 +82,10 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   DecoderLayerImpl(const LlamaTextConfig& c, LayerKind kind);
   torch::Tensor forward(const torch::Tensor& x, const LayerInputs& in);
+  /// The same maths for new positions only, reading and extending a layer's cache
+  /// (incremental.cpp). `in.attn_mask`/`in.ff_attn_mask` are (B,1,L,T+L) or undefined.
+  torch::Tensor forward_cached(const torch::Tensor& x, const LayerInputs& in,
+                               torch::Tensor& cache_k, torch::Tensor& cache_v);
   LayerKind kind;
   LlamaAttention self_attn{nullptr};
   LlamaMLP mlp{nullptr}, audio_mlp{nullptr};

@@ -11,6 +11,7 @@
 
 #include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/kv_cache.h"
 #include "components/models/higgs_audio/layers.h"
 #include "components/models/higgs_audio/merge.h"
 #include "framework/train/types.h"
@@ -47,6 +48,17 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   torch::Tensor embed_audio_ids(const torch::Tensor& codes);
   /// Merge plan for a batch (integer work only; also used to count targets).
   MergePlan plan(const Batch& batch) const;
+
+  /// Incremental forward (incremental.cpp) for decoding: `embeds` (1, L, H) are the next L
+  /// positions after the `cache.length` already cached, `audio_mask` (1, L) routes them through
+  /// the audio path (DualFFN). Returns the normed hidden states (1, L, H) and extends the cache.
+  /// Equals forward() on the whole unpadded sequence (position ids continue from the cache).
+  torch::Tensor forward_cached(const torch::Tensor& embeds, const torch::Tensor& audio_mask,
+                               KVCache& cache);
+  /// Text logits (..., vocab) and audio logits (..., K, codebook_size + 2, float32) of hidden
+  /// states from forward_cached.
+  torch::Tensor text_logits(const torch::Tensor& hidden);
+  torch::Tensor audio_logits(const torch::Tensor& hidden);
 
   /// N(0, std) for Linear/Embedding weights, zero padding row, norms one; seeded, on the CPU.
   void init_weights(uint64_t seed, double std);

@@ -44,9 +44,9 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"freezing", {"freeze_modules", "freeze_pattern", "train_only"}},
       {"optimizer", {"adamw", "sgd"}},
       {"scheduler", {"constant", "cosine", "linear"}},
-      {"callback", {"early_stopping", "metrics_csv"}},
+      {"callback", {"early_stopping", "listen_samples", "metrics_csv"}},
       {"trainer", {"default"}},
-      {"task", {"data_check", "export", "pretokenize", "train"}},
+      {"task", {"data_check", "export", "generate", "pretokenize", "train"}},
   };
   for (const auto& [kind, names] : expected) CHECK_MESSAGE(listed(kind) == names, kind);
   auto bad = run_higgs("list optimiser");

@@ -1,0 +1,136 @@
+// Callback `listen_samples`: every N optimizer steps, speak a fixed list of prompts with the model
+// being trained and write samples/step-N/NAME.wav (+ .codes.safetensors, .json) into the run
+// directory, logging each sample's duration, whether decoding stopped by itself and the real-time
+// factor. Sampling has its own seeded generator, so training's RNG stream is untouched.
+//
+//   callbacks: [{ type: 'listen_samples', every: 50, max_frames: 400, temperature: 0.7,
+//                 prompts: [{ name: 'hello', text: 'Hello there.', ref_audio: 'ref.wav',
+//                             ref_text: 'Transcript of ref.wav.' }] }]
+//
+// See docs/generation.md.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "components/audio/audio_tokenizer.h"
+#include "components/generation/decode_options.h"
+#include "components/generation/jobs.h"
+#include "components/generation/outputs.h"
+#include "components/models/higgs_audio/higgs_audio.h"
+#include "components/text/text_tokenizer.h"
+#include "framework/config/diagnostics.h"
+#include "framework/registry/registry.h"
+#include "framework/run/build_context.h"
+#include "framework/train/hooks.h"
+#include "framework/util/fs.h"
+
+namespace higgs {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ListenSamples : public Callback {
+ public:
+  struct Options {
+    int64_t every = 100;
+    Json prompts = Json::array();
+    std::string scene = "Audio is recorded from a quiet room.";
+    bool ref_in_system = false;
+    bool at_end = true;
+    generation::DecodeOptions decode;
+  };
+  static void bind(Binder& b, Options& o) {
+    b.opt("every", o.every, "Generate every N optimizer steps; 0 = only at the end.").min(0);
+    b.opt("prompts", o.prompts,
+          "List of {text, ref_audio, ref_text, name?, scene?} (paths relative to the working "
+          "directory).");
+    b.opt("scene", o.scene, "Scene description of the system message (\"\" = none).");
+    b.opt("ref_in_system", o.ref_in_system,
+          "References as audio-in items of the system message instead of reference turns.");
+    b.opt("at_end", o.at_end, "Also generate after the last step.");
+    generation::DecodeOptions::bind(b, o.decode);
+  }
+
+  ListenSamples(const Options& o, BuildContext& ctx) : o_(o), main_(ctx.placement.is_main()) {
+    try {
+      jobs_ = generation::jobs_from_json(o_.prompts, "callbacks listen_samples.prompts");
+    } catch (const std::exception& e) {
+      throw RecipeError(e.what());
+    }
+    if (jobs_.empty()) throw RecipeError("listen_samples: prompts is empty; give at least one prompt");
+    for (size_t i = 0; i < jobs_.size(); ++i) {
+      if (jobs_[i].ref_audio.empty() && !o_.ref_in_system)
+        throw RecipeError("listen_samples.prompts[" + std::to_string(i) +
+                          "]: needs ref_audio and ref_text (the voice to clone)");
+      for (const auto& a : jobs_[i].ref_audio)
+        if (!fs::exists(a))
+          throw RecipeError("listen_samples.prompts[" + std::to_string(i) + "]: ref_audio " + a +
+                            " does not exist");
+      if (jobs_[i].name.empty()) jobs_[i].name = "sample-" + std::to_string(i);
+    }
+    model_ = ctx.get<Model>("model");
+    if (!dynamic_cast<HiggsAudioModel*>(model_.get()))
+      throw RecipeError("listen_samples needs the \"higgs_audio\" model");
+    text_ = ctx.get<TextTokenizer>("text_tokenizer");
+    audio_ = ctx.get<AudioTokenizer>("audio_tokenizer");
+    seed_ = ctx.settings().seed;
+  }
+
+  void on_step_end(TrainState& s) override {
+    if (o_.every > 0 && s.step % o_.every == 0) listen(s);
+  }
+  void on_train_end(TrainState& s) override {
+    if (o_.at_end && s.step != last_step_) listen(s);
+  }
+
+ private:
+  void listen(TrainState& s) {
+    last_step_ = s.step;
+    if (!main_) return;
+    auto& net = dynamic_cast<HiggsAudioModel&>(*model_).net();
+    generation::VoiceCloneGenerator gen(net, *text_, audio_.get(), o_.decode.to_generate_options(seed_));
+    generation::JobDefaults d;
+    d.scene = o_.scene;
+    d.ref_in_system = o_.ref_in_system;
+    const fs::path dir = fs::path(s.output_dir) / "samples" / ("step-" + std::to_string(s.step));
+    auto reports = generation::run_jobs(gen, jobs_, d, [&](const generation::GenerationJob& j, size_t) {
+      return (dir / (j.name + ".wav")).string();
+    });
+    int64_t stopped = 0;
+    double audio_s = 0, wall_s = 0;
+    for (const auto& r : reports) {
+      spdlog::info("listen_samples step {}: {}", s.step,
+                   generation::describe_generation(r["wav"].get<std::string>(), r));
+      stopped += r["stopped_by_itself"].get<bool>();
+      audio_s += r["duration_s"].get<double>();
+      wall_s += r["decode_seconds"].get<double>() + r["vocoder_seconds"].get<double>();
+    }
+    Json summary = {{"step", s.step},
+                    {"samples", reports.size()},
+                    {"stop_rate", double(stopped) / double(reports.size())},
+                    {"audio_seconds", audio_s},
+                    {"rtf", audio_s > 0 ? wall_s / audio_s : 0.0}};
+    write_file_atomic((dir / "summary.json").string(), summary.dump(2) + "\n");
+    spdlog::info("listen_samples step {}: {}/{} stopped by themselves, {:.2f} s of audio, RTF {:.2f}",
+                 s.step, stopped, reports.size(), audio_s, summary["rtf"].get<double>());
+  }
+
+  Options o_;
+  bool main_;
+  std::vector<generation::GenerationJob> jobs_;
+  std::shared_ptr<Model> model_;
+  std::shared_ptr<TextTokenizer> text_;
+  std::shared_ptr<AudioTokenizer> audio_;
+  int64_t seed_ = 0;
+  int64_t last_step_ = -1;
+};
+
+}  // namespace
+
+HIGGS_REGISTER(Callback, ListenSamples, "listen_samples",
+               "Every N steps, speak fixed prompts with the model in training: "
+               "samples/step-N/*.wav, duration, stop-by-itself, real-time factor.");
+
+}  // namespace higgs

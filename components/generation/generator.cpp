@@ -1,0 +1,264 @@
+#include "components/generation/generator.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "components/audio/audio_io.h"
+#include "components/audio/audio_tokenizer.h"
+#include "components/collators/higgs_audio.h"
+#include "components/data/chatml_layout.h"
+#include "components/data/delay_pattern.h"
+#include "components/generation/delay_state.h"
+#include "components/models/higgs_audio/model.h"
+#include "components/text/text_tokenizer.h"
+
+namespace higgs::generation {
+
+const char* stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::kAudioEos: return "audio_eos";
+    case StopReason::kMaxFrames: return "max_frames";
+    case StopReason::kTextEnd: return "text_end";
+    case StopReason::kMaxTextTokens: return "max_text_tokens";
+  }
+  return "?";
+}
+
+bool JobResult::stopped_by_itself() const {
+  for (const auto& c : chunks)
+    if (c.stop != StopReason::kAudioEos) return false;
+  return !chunks.empty();
+}
+
+at::Tensor codes_from_delayed(const at::Tensor& delayed, int64_t codebook_size,
+                              bool use_delay_pattern) {
+  const int64_t k = delayed.size(0), n = delayed.size(1);
+  at::Tensor plain;
+  if (use_delay_pattern) {
+    if (n < k + 1) return torch::zeros({k, 0}, torch::kLong);
+    plain = revert_delay_pattern(delayed);  // (K, N - K + 1)
+  } else {
+    plain = delayed;
+  }
+  if (plain.size(1) < 2) return torch::zeros({k, 0}, torch::kLong);
+  return plain.clamp(0, codebook_size - 1).slice(1, 1, plain.size(1) - 1).contiguous();
+}
+
+VoiceCloneGenerator::VoiceCloneGenerator(higgs_audio::HiggsAudioModelImpl& model,
+                                         const TextTokenizer& text_tokenizer,
+                                         AudioTokenizer* audio_tokenizer, GenerateOptions options)
+    : model_(model),
+      tok_(text_tokenizer),
+      audio_(audio_tokenizer),
+      o_(options),
+      ids_(HiggsTokenIds::from_json(model.config().to_json(), "model config")),
+      sampler_(options.sampling, options.seed) {
+  check_token_ids(tok_, ids_);
+  for (const char* s : {"<|eot_id|>", "<|end_of_text|>", "<|eom_id|>"})
+    if (auto id = tok_.token_to_id(s)) stop_tokens_.push_back(*id);
+  if (audio_ && audio_->num_codebooks() != ids_.audio_num_codebooks)
+    throw std::runtime_error("the audio tokenizer has " + std::to_string(audio_->num_codebooks()) +
+                             " codebooks, the model " + std::to_string(ids_.audio_num_codebooks));
+}
+
+at::Tensor VoiceCloneGenerator::encode_reference(const std::string& audio_path) {
+  if (!audio_) throw std::runtime_error("encoding " + audio_path + " needs an audio tokenizer");
+  LoadAudioOptions lo;
+  lo.target_sample_rate = static_cast<int>(audio_->sample_rate());
+  AudioBuffer buf = load_audio(audio_path, lo);
+  auto wav = torch::from_blob(buf.samples.data(), {static_cast<int64_t>(buf.samples.size())},
+                              torch::kFloat32)
+                 .clone();
+  torch::NoGradGuard ng;
+  return audio_->encode(wav).to(torch::kLong).cpu();
+}
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+}  // namespace
+
+ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
+  torch::NoGradGuard no_grad;
+  const auto t0 = Clock::now();
+  const bool was_training = model_.is_training();
+  model_.eval();
+  const auto dev = model_.embed_tokens->weight.device();
+  const int64_t k = ids_.audio_num_codebooks;
+
+  // Prompt tokens exactly as training lays a sample out, plus the generation postfix.
+  Prompt prompt = build_prompt(spec);
+  ChatMLTokens tokens = prepare_chatml_sample(prompt.sample, tok_);
+  for (int64_t id : tok_.encode(generation_postfix(o_.force_audio))) {
+    tokens.input_ids.push_back(id);
+    tokens.label_ids.push_back(kIgnoreIndex);
+  }
+  for (auto& c : prompt.codes) c = c.to(torch::kLong).cpu();
+  Example ex = make_chatml_example(tokens, prompt.codes);
+  HiggsAudioCollator::Options co;
+  co.round_to = 1;  // the reference's inference collator
+  co.use_delay_pattern = ids_.use_delay_pattern;
+  co.return_audio_in_tokens = ids_.encode_audio_in_tokens;
+  co.encode_whisper_embed = false;
+  HiggsAudioCollator collator(co, ids_);
+  Batch batch = collator.collate({ex});
+
+  higgs_audio::MergeInputs mi;
+  mi.input_ids = batch.at("input_ids");
+  mi.attention_mask = torch::ones_like(mi.input_ids);
+  auto columns = [&](const char* name) {
+    return batch.has(name) && batch.at(name).dim() == 2 ? batch.at(name).size(1) : 0;
+  };
+  if (ids_.encode_audio_in_tokens && columns("audio_in_ids") > 0) {
+    mi.audio_in_starts = batch.at("audio_in_ids_start");
+    mi.audio_in_columns = columns("audio_in_ids");
+  }
+  if (columns("audio_out_ids") > 0) {
+    mi.audio_out_starts = batch.at("audio_out_ids_start");
+    mi.audio_out_columns = columns("audio_out_ids");
+  }
+  mi.audio_in_token = ids_.audio_in_token_idx;
+  mi.audio_out_token = ids_.audio_out_token_idx;
+  mi.pad_token = ids_.pad_token_id;
+  mi.round_to = 1;
+  higgs_audio::MergePlan plan = higgs_audio::plan_merge(mi);
+  auto text = model_.embed_tokens(mi.input_ids.to(dev));
+  torch::Tensor audio_in, audio_out;
+  if (plan.audio_in_dst.numel() > 0) audio_in = model_.embed_audio_ids(batch.at("audio_in_ids").to(dev));
+  if (plan.audio_out_dst.numel() > 0) audio_out = model_.embed_audio_ids(batch.at("audio_out_ids").to(dev));
+  auto embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
+  auto audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
+
+  ChunkResult r;
+  r.text = spec.text;
+  r.prompt_tokens = plan.length;
+  // The whole sequence so far, for the uncached path: embeddings and routing.
+  torch::Tensor all_embeds = embeds, all_mask = audio_mask;
+  higgs_audio::KVCache cache;
+  auto feed = [&](const torch::Tensor& e, const torch::Tensor& m) -> torch::Tensor {
+    if (o_.use_cache) return model_.forward_cached(e, m, cache).select(1, -1);
+    all_embeds = torch::cat({all_embeds, e.to(all_embeds.dtype())}, 1);
+    all_mask = torch::cat({all_mask, m.to(all_mask.device())}, 1);
+    higgs_audio::KVCache fresh;
+    return model_.forward_cached(all_embeds, all_mask, fresh).select(1, -1);
+  };
+  torch::Tensor h = o_.use_cache
+                        ? model_.forward_cached(embeds, audio_mask, cache).select(1, -1)
+                        : [&] {
+                            higgs_audio::KVCache fresh;
+                            return model_.forward_cached(embeds, audio_mask, fresh).select(1, -1);
+                          }();
+  auto no_audio = torch::zeros({1, 1}, torch::kBool);
+  auto is_audio = torch::ones({1, 1}, torch::kBool);
+  auto feed_text = [&](int64_t id) {
+    return feed(model_.embed_tokens(torch::full({1, 1}, id, torch::kLong).to(dev)), no_audio);
+  };
+  auto feed_frame = [&](const std::vector<int64_t>& f) {
+    auto col = torch::tensor(f, torch::kLong).view({k, 1}).to(dev);
+    return feed(model_.embed_audio_ids(col).unsqueeze(0), is_audio);
+  };
+
+  // The RAS window reads the audio-out stream: the prompt's audio-out columns, then new frames.
+  std::vector<torch::Tensor> stream_tail;
+  if (columns("audio_out_ids") > 0) {
+    auto a = batch.at("audio_out_ids");
+    const int64_t keep = std::min<int64_t>(a.size(1), std::max<int64_t>(o_.sampling.ras_window, 1));
+    stream_tail.push_back(a.slice(1, a.size(1) - keep).cpu());
+  }
+  DelayPatternState state(k, ids_.audio_stream_bos_id, ids_.audio_stream_eos_id,
+                          ids_.use_delay_pattern);
+  std::vector<torch::Tensor> frames;
+  bool audio_mode = o_.force_audio;
+  bool done = false;
+  if (audio_mode) {  // the prompt ends with <|audio_out_bos|>: the next frame is the BOS frame
+    auto bos = state.start();
+    frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
+    stream_tail.push_back(frames.back());
+    h = feed_frame(bos);
+  }
+  while (!done) {
+    if (!audio_mode) {
+      if (static_cast<int64_t>(r.text_tokens.size()) >= o_.max_text_tokens) {
+        r.stop = StopReason::kMaxTextTokens;
+        break;
+      }
+      const int64_t id = sampler_.sample_text(model_.text_logits(h).view({-1}));
+      r.text_tokens.push_back(id);
+      if (std::find(stop_tokens_.begin(), stop_tokens_.end(), id) != stop_tokens_.end()) {
+        r.stop = StopReason::kTextEnd;
+        break;
+      }
+      h = feed_text(id);
+      if (id == ids_.audio_out_bos_token_id) {
+        // AUDIO_INIT: the frame after <|audio_out_bos|> is all BOS, whatever the logits say.
+        audio_mode = true;
+        auto bos = state.start();
+        frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
+        stream_tail.push_back(frames.back());
+        if (o_.max_frames <= 1) {
+          r.stop = StopReason::kMaxFrames;
+          break;
+        }
+        h = feed_frame(bos);
+      }
+      continue;
+    }
+    if (static_cast<int64_t>(frames.size()) >= o_.max_frames) {
+      r.stop = StopReason::kMaxFrames;
+      break;
+    }
+    auto window = torch::cat(stream_tail, 1);
+    if (window.size(1) > o_.sampling.ras_window)
+      window = window.slice(1, window.size(1) - std::max<int64_t>(o_.sampling.ras_window, 1));
+    stream_tail = {window};
+    auto frame = sampler_.sample_audio(model_.audio_logits(h).view({k, -1}), window);
+    const bool last = state.apply(frame);
+    frames.push_back(torch::tensor(frame, torch::kLong).view({k, 1}));
+    stream_tail.push_back(frames.back());
+    if (last) {
+      r.stop = StopReason::kAudioEos;  // <|audio_eos|> follows; the frame itself is never fed
+      break;
+    }
+    h = feed_frame(frame);
+  }
+  r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
+  r.codes = codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern);
+  r.seconds = since(t0);
+  if (was_training) model_.train();
+  return r;
+}
+
+JobResult VoiceCloneGenerator::generate(const PromptSpec& spec) {
+  JobResult job;
+  PromptSpec s = spec;
+  const auto pieces = split_text_chunks(spec.text, o_.chunk_words);
+  std::vector<torch::Tensor> all;
+  for (const auto& piece : pieces) {
+    s.text = piece;
+    ChunkResult c = generate_chunk(s);
+    job.decode_seconds += c.seconds;
+    all.push_back(c.codes);
+    s.history.emplace_back(piece, c.codes);
+    if (o_.chunk_history >= 0)
+      while (static_cast<int64_t>(s.history.size()) > o_.chunk_history)
+        s.history.erase(s.history.begin());
+    job.chunks.push_back(std::move(c));
+  }
+  job.codes = torch::cat(all, 1);
+  if (audio_) {
+    const auto t0 = Clock::now();
+    torch::NoGradGuard ng;
+    job.sample_rate = audio_->sample_rate();
+    job.waveform = job.codes.size(1) > 0 ? audio_->decode(job.codes).to(torch::kFloat32).cpu().view({-1})
+                                         : torch::zeros({0}, torch::kFloat32);
+    job.vocoder_seconds = since(t0);
+  }
+  return job;
+}
+
+}  // namespace higgs::generation

@@ -1,0 +1,110 @@
+#include "components/generation/jobs.h"
+
+#include <torch/torch.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "components/data/chatml.h"
+#include "components/generation/outputs.h"
+
+namespace higgs::generation {
+
+namespace {
+std::vector<std::string> string_or_list(const Json& j, const std::string& where, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return {};
+  if (j[key].is_string()) return {j[key].get<std::string>()};
+  if (j[key].is_array()) {
+    std::vector<std::string> out;
+    for (const auto& v : j[key]) {
+      if (!v.is_string()) throw std::runtime_error(where + ": \"" + key + "\" must hold strings");
+      out.push_back(v.get<std::string>());
+    }
+    return out;
+  }
+  throw std::runtime_error(where + ": \"" + key + "\" must be a string or a list of strings");
+}
+
+GenerationJob job_from_json(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw std::runtime_error(where + ": a job must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "text" && it.key() != "out" && it.key() != "name" && it.key() != "ref_audio" &&
+        it.key() != "ref_text" && it.key() != "scene")
+      throw std::runtime_error(where + ": unknown key \"" + it.key() +
+                               "\" (a job has text, out, name, ref_audio, ref_text, scene)");
+  if (!j.contains("text") || !j["text"].is_string() || j["text"].get<std::string>().empty())
+    throw std::runtime_error(where + ": a job needs a non-empty \"text\"");
+  GenerationJob g;
+  g.text = j["text"].get<std::string>();
+  g.out = j.value("out", std::string());
+  g.name = j.value("name", std::string());
+  g.ref_audio = string_or_list(j, where, "ref_audio");
+  g.ref_text = string_or_list(j, where, "ref_text");
+  if (j.contains("scene") && j["scene"].is_string()) g.scene = j["scene"].get<std::string>();
+  return g;
+}
+}  // namespace
+
+std::vector<GenerationJob> read_jobs_jsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the jobs file");
+  std::vector<GenerationJob> jobs;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(n);
+    Json j;
+    try {
+      j = Json::parse(line);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(where + ": not JSON (" + e.what() + ")");
+    }
+    jobs.push_back(job_from_json(j, where));
+  }
+  if (jobs.empty()) throw std::runtime_error(path + ": no jobs (one JSON object per line)");
+  return jobs;
+}
+
+std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& where) {
+  if (!list.is_array()) throw std::runtime_error(where + ": expected a list of jobs");
+  std::vector<GenerationJob> jobs;
+  for (size_t i = 0; i < list.size(); ++i)
+    jobs.push_back(job_from_json(list[i], where + "[" + std::to_string(i) + "]"));
+  return jobs;
+}
+
+std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
+                           const JobDefaults& d,
+                           const std::function<std::string(const GenerationJob&, size_t)>& out_path) {
+  std::map<std::string, torch::Tensor> ref_codes;
+  std::vector<Json> reports;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const GenerationJob& job = jobs[i];
+    const auto& audio = job.ref_audio.empty() ? d.ref_audio : job.ref_audio;
+    const auto& texts = job.ref_audio.empty() ? d.ref_text : job.ref_text;
+    if (!d.ref_in_system && texts.size() != audio.size())
+      throw std::runtime_error("job " + std::to_string(i) + ": " + std::to_string(audio.size()) +
+                               " reference audio file(s) but " + std::to_string(texts.size()) +
+                               " reference transcript(s); give one --ref-text per --ref-audio");
+    PromptSpec spec;
+    spec.scene = job.scene.value_or(d.scene);
+    spec.system_prompt = d.system_prompt;
+    spec.reference_in_system = d.ref_in_system;
+    for (size_t r = 0; r < audio.size(); ++r) {
+      auto it = ref_codes.find(audio[r]);
+      if (it == ref_codes.end()) it = ref_codes.emplace(audio[r], gen.encode_reference(audio[r])).first;
+      std::string t = r < texts.size() ? texts[r] : "";
+      spec.references.push_back({d.normalize_text ? normalize_transcript(t) : t, it->second});
+    }
+    spec.text = d.normalize_text ? normalize_transcript(job.text) : job.text;
+    JobResult res = gen.generate(spec);
+    const std::string wav = out_path(job, i);
+    Json extra = {{"ref_audio", audio}, {"ref_text", texts}};
+    Json rep = write_generation(wav, spec.text, res, extra);
+    rep["wav"] = wav;
+    reports.push_back(rep);
+  }
+  return reports;
+}
+
+}  // namespace higgs::generation

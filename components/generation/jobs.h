@@ -1,0 +1,47 @@
+// The reference voices and target texts of generation jobs, as recipes and the CLI give them,
+// and the loop that runs them (shared by the `generate` task and the `listen_samples` callback).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "components/generation/generator.h"
+#include "framework/config/config.h"
+
+namespace higgs::generation {
+
+struct GenerationJob {
+  std::string name;                    // output file stem
+  std::string text;
+  std::vector<std::string> ref_audio;  // paths
+  std::vector<std::string> ref_text;   // one transcript per reference audio
+  std::optional<std::string> scene;    // unset: the defaults' scene
+  std::string out;                     // explicit output path, or ""
+};
+
+/// Defaults every job inherits, plus how the prompt is laid out.
+struct JobDefaults {
+  std::vector<std::string> ref_audio, ref_text;
+  std::string scene;
+  std::optional<std::string> system_prompt;
+  bool ref_in_system = false;
+  bool normalize_text = true;
+};
+
+/// Reads a JSONL file of jobs: {"text", "out"?, "name"?, "ref_audio"? (string or list),
+/// "ref_text"? (string or list), "scene"?}. Errors name FILE:LINE.
+std::vector<GenerationJob> read_jobs_jsonl(const std::string& path);
+/// Jobs from a JSON array of the same objects (recipes); `where` names it in errors.
+std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& where);
+
+/// Runs jobs with one generator: encodes each reference once, builds the prompt, generates and
+/// writes OUT.wav/.codes.safetensors/.json. `out_path(job, index)` gives the WAV path.
+/// Returns the reports (one per job, with "wav" the full path).
+std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
+                           const JobDefaults& defaults,
+                           const std::function<std::string(const GenerationJob&, size_t)>& out_path);
+
+}  // namespace higgs::generation
