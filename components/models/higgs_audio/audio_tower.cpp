@@ -41,7 +41,9 @@ WhisperAttentionImpl::WhisperAttentionImpl(int64_t dim, int64_t heads_, double d
 
 torch::Tensor WhisperAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& key_mask) {
   const int64_t n = x.size(0), t = x.size(1);
-  auto split = [&](const torch::Tensor& y) { return y.view({n, t, heads, head_dim}).transpose(1, 2); };
+  auto split = [&](const torch::Tensor& y) {
+    return y.view({n, t, heads, head_dim}).transpose(1, 2);
+  };
   auto q = split(q_proj(x)), k = split(k_proj(x)), v = split(v_proj(x));
   torch::Tensor out;
   if (dropout > 0.0 && is_training()) {
@@ -78,11 +80,11 @@ AudioTowerImpl::AudioTowerImpl(const AudioEncoderConfig& c) : cfg_(c) {
   const int64_t d = c.d_model;
   conv1 = register_module(
       "conv1", torch::nn::Conv1d(torch::nn::Conv1dOptions(c.num_mel_bins, d, 3).padding(1)));
-  conv2 = register_module("conv2",
-                          torch::nn::Conv1d(torch::nn::Conv1dOptions(d, d, 3).stride(2).padding(1)));
-  embed_positions = register_module(
-      "embed_positions",
-      torch::nn::Embedding(torch::nn::EmbeddingOptions(c.max_source_positions, d)));
+  conv2 = register_module(
+      "conv2", torch::nn::Conv1d(torch::nn::Conv1dOptions(d, d, 3).stride(2).padding(1)));
+  embed_positions =
+      register_module("embed_positions",
+                      torch::nn::Embedding(torch::nn::EmbeddingOptions(c.max_source_positions, d)));
   embed_positions->weight.requires_grad_(false);
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.encoder_layers; ++i) {
@@ -117,8 +119,8 @@ torch::Tensor AudioTowerImpl::forward(const torch::Tensor& features,
     if (feature_mask.dim() != 2 || feature_mask.size(0) != n ||
         feature_mask.size(1) != features.size(2))
       throw std::invalid_argument("audio tower: audio_feature_attention_mask must be (N, " +
-                                  std::to_string(features.size(2)) + ") for " +
-                                  std::to_string(n) + " feature windows");
+                                  std::to_string(features.size(2)) + ") for " + std::to_string(n) +
+                                  " feature windows");
     auto valid = feature_mask.to(torch::kCPU, torch::kInt64).sum(-1);
     auto conv_len = torch::div(valid - 1, 2, "floor") + 1;
     auto keep = torch::arange(t, torch::kInt64).unsqueeze(0) < conv_len.unsqueeze(1);

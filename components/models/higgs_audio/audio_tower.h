@@ -1,6 +1,7 @@
 // The Whisper-style audio tower of Higgs Audio (`HiggsAudioEncoder`) and its projector
 // (`HiggsAudioFeatureProjector`), built when the config has skip_audio_tower: false. Parameter
-// names are the reference's under "audio_tower." and "audio_encoder_proj." (docs/model-and-loss.md).
+// names are the reference's under "audio_tower." and "audio_encoder_proj."
+// (docs/model-and-loss.md).
 #pragma once
 
 #include <torch/torch.h>

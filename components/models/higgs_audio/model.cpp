@@ -46,8 +46,7 @@ HiggsAudioModelImpl::HiggsAudioModelImpl(HiggsAudioConfig cfg, torch::ScalarType
   audio_decoder_proj = register_module("audio_decoder_proj", cast(DecoderProjector(cfg_)));
   if (!cfg_.skip_audio_tower) {
     audio_tower = register_module("audio_tower", cast(AudioTower(cfg_.audio_encoder_config)));
-    audio_encoder_proj =
-        register_module("audio_encoder_proj", cast(AudioFeatureProjector(cfg_)));
+    audio_encoder_proj = register_module("audio_encoder_proj", cast(AudioFeatureProjector(cfg_)));
   }
   inv_freq_ = rope_inv_freq(t);
 }
@@ -92,8 +91,7 @@ MergePlan HiggsAudioModelImpl::plan(const Batch& batch) const {
           "audio_features: set collator.encode_whisper_embed=true and add a whisper_log_mel "
           "feature_extractor to the recipe");
     const auto& f = batch.at("audio_features");
-    if (f.dim() != 3)
-      throw std::runtime_error("audio_features must be (N, num_mel_bins, frames)");
+    if (f.dim() != 3) throw std::runtime_error("audio_features must be (N, num_mel_bins, frames)");
     std::vector<int64_t> kept;
     for (int64_t i = 0; i < f.size(0); ++i) {
       const int64_t frames = batch.has("audio_feature_attention_mask")

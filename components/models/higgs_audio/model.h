@@ -85,7 +85,7 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   torch::nn::Embedding audio_codebook_embeddings{nullptr};
   LinearLayer audio_out_embed_projector{nullptr};
   DecoderProjector audio_decoder_proj{nullptr};
-  AudioTower audio_tower{nullptr};                   // only when !skip_audio_tower
+  AudioTower audio_tower{nullptr};                    // only when !skip_audio_tower
   AudioFeatureProjector audio_encoder_proj{nullptr};  // only when !skip_audio_tower
 
  private:

@@ -26,7 +26,9 @@ struct Table {
                        {"shape", shape},
                        {"dtype", dtype},
                        {"numel", n},
-                       {"part", in_tower ? "audio_tower" : audio_part ? "audio" : "llm"}});
+                       {"part", in_tower     ? "audio_tower"
+                                : audio_part ? "audio"
+                                             : "llm"}});
     total += n;
     (in_tower ? tower : audio_part ? audio : llm) += n;
   }

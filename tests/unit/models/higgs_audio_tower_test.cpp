@@ -233,16 +233,16 @@ TEST_CASE("audio tower: waveform -> whisper_log_mel -> collator -> loss") {
   constexpr int kBos = 294;
   const int64_t t_in = 6, t_out = 5;
   higgs::Example ex;
-  ex.tensors["input_ids"] =
-      torch::tensor({5, kBos, kAudioIn, kAudioEos, 6, kOutBos, kAudioOut, kAudioEos, 7}, torch::kInt64);
-  ex.tensors["label_ids"] =
-      torch::tensor({-100, -100, -100, -100, -100, kOutBos, kAudioOut, kAudioEos, 7}, torch::kInt64);
-  ex.tensors["audio_ids_concat"] =
-      torch::randint(0, 16, {kBooks, t_in + t_out}, at::make_generator<at::CPUGeneratorImpl>(3),
-                     torch::kInt64);
+  ex.tensors["input_ids"] = torch::tensor(
+      {5, kBos, kAudioIn, kAudioEos, 6, kOutBos, kAudioOut, kAudioEos, 7}, torch::kInt64);
+  ex.tensors["label_ids"] = torch::tensor(
+      {-100, -100, -100, -100, -100, kOutBos, kAudioOut, kAudioEos, 7}, torch::kInt64);
+  ex.tensors["audio_ids_concat"] = torch::randint(
+      0, 16, {kBooks, t_in + t_out}, at::make_generator<at::CPUGeneratorImpl>(3), torch::kInt64);
   ex.tensors["audio_ids_start"] = torch::tensor({int64_t{0}, t_in}, torch::kInt64);
   auto time = torch::arange(24000, torch::kFloat32) / 16000.0;
-  auto wave = 0.3 * torch::sin(2 * M_PI * 440.0 * time) + 0.1 * torch::sin(2 * M_PI * 1234.0 * time);
+  auto wave =
+      0.3 * torch::sin(2 * M_PI * 440.0 * time) + 0.1 * torch::sin(2 * M_PI * 1234.0 * time);
   ex.tensors["audio_waveforms_concat"] = torch::cat({wave, torch::zeros({800})});
   ex.tensors["audio_waveforms_start"] = torch::tensor({0, 24000}, torch::kInt64);
   ex.tensors["audio_sample_rate"] = torch::tensor({16000, 16000}, torch::kInt64);
