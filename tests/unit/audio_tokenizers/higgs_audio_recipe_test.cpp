@@ -56,7 +56,7 @@ TEST_CASE("higgs_audio from a recipe: released-format model.pth, 7.2 s -> (8, 18
   REQUIRE(wave.size(0) == 172800);
   at::Tensor codes = tok->encode(wave);
   REQUIRE(codes.sizes() == at::IntArrayRef({8, 180}));
-  CHECK(codes.scalar_type() == at::kLong);
+  CHECK((codes.scalar_type() == at::kLong));
   CHECK(codes.min().item<int64_t>() >= 0);
   CHECK(codes.max().item<int64_t>() <= 1023);
   CHECK(codes.max().item<int64_t>() >= 64);  // the whole 1024-way range is in use, not a small one

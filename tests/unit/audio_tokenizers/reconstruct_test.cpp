@@ -58,7 +58,7 @@ TEST_CASE("reconstruct: encode + decode one file, codes written as safetensors")
   at::Tensor expected = model.encode(torch::from_blob(in24.data(), {31200}, torch::kFloat32));
   auto file = tensor_io::SafetensorsFile::open(dir.file("codes.safetensors"));
   at::Tensor codes = file.tensor("codes");
-  CHECK(codes.scalar_type() == at::kLong);
+  CHECK((codes.scalar_type() == at::kLong));
   REQUIRE(codes.sizes() == at::IntArrayRef({4, t}));
   CHECK(codes.equal(expected));
   CHECK(file.metadata().at("tokenizer").rfind("higgs_audio/", 0) == 0);
