@@ -61,6 +61,9 @@ std::string kind_description(const std::string& kind) {
 bool KindRegistry::add(RegistryEntry entry) {
   auto& regs = registries();
   if (!regs.origin_override.empty()) entry.origin = regs.origin_override;
+  // __FILE__ is relative to the source tree (-fmacro-prefix-map), except when ccache's base_dir
+  // has already rewritten it relative to the build directory ("../components/...").
+  while (entry.origin.rfind("../", 0) == 0) entry.origin.erase(0, 3);
   auto it = entries_.find(entry.name);
   if (it != entries_.end()) {
     regs.errors.push_back("duplicate " + kind_ + " \"" + entry.name + "\": registered by " +
