@@ -111,7 +111,7 @@ TEST_CASE("distributed config from torchrun, plain and Slurm environments") {
     CHECK(c.master_port == 1234);
     CHECK(c.agent_store);
     CHECK(c.store_prefix == "/worker/attempt_3");
-    CHECK(c.timeout == std::chrono::seconds(42));
+    CHECK((c.timeout == std::chrono::seconds(42)));
   }
   {
     EnvGuard env;  // srun on one node: Slurm's variables, rank 0 on this machine
@@ -170,7 +170,7 @@ TEST_CASE("gradients are summed over ranks in fp32 buckets, in the parameters' d
   for (int r = 0; r < 2; ++r) {
     CHECK(torch::equal(a[r], torch::arange(1, 6, torch::kFloat) * 3));
     REQUIRE(b[r].defined());
-    CHECK(b[r].scalar_type() == torch::kBFloat16);
+    CHECK((b[r].scalar_type() == torch::kBFloat16));
     CHECK(torch::equal(b[r].to(torch::kFloat), torch::tensor({0.5f, 1.5f, -2.0f, 3.0f}).view({2, 2})));
     CHECK_FALSE(c[r].defined());
     CHECK(torch::equal(d[r], torch::full({7}, -5.0f)));
