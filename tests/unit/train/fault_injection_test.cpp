@@ -48,7 +48,8 @@ int run_in_process(const Json& r, const std::string& resume = "") {
 test::CommandResult run_child(const std::string& recipe_file, const std::string& fault,
                               const std::string& resume = "") {
   std::string cmd = (fault.empty() ? "" : "HIGGS_FAULT_INJECT=" + test::shell_quote(fault) + " ") +
-                    HIGGS_FAULT_CHILD_PATH + std::string(" ") + test::shell_quote(recipe_file) +
+                    std::string(HIGGS_BINARY_DIR) + "/tests/higgs_fault_child " +
+                    test::shell_quote(recipe_file) +
                     (resume.empty() ? "" : " --resume " + test::shell_quote(resume));
   return test::run_command(cmd);
 }
