@@ -23,9 +23,14 @@
 namespace fs = std::filesystem;
 using higgs::Json;
 
+HIGGS_REGISTER(higgs::Model, higgs::test::LinearModel, "test_linear", "Test double.");
+HIGGS_REGISTER(higgs::Dataset, higgs::test::SyntheticData, "test_synthetic", "Test double.");
+HIGGS_REGISTER(higgs::Collator, higgs::test::StackCollator, "test_stack", "Test double.");
+HIGGS_REGISTER(higgs::Optimizer, higgs::test::PlainSgd, "test_sgd", "Test double.");
+
 namespace higgs::fault_test {
 
-// The test doubles registered by trainer_test.cpp in this binary and by fault_child.cpp.
+// The trainer test doubles, registered above and in fault_child.cpp.
 Json recipe(const std::string& out, int64_t max_steps, int64_t dim = 4) {
   return Json{{"seed", 11},
               {"output_dir", out},
