@@ -21,8 +21,9 @@ max_len=${FUZZ_MAX_LEN:-4096}
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang)"; exit 2; }
 t0=$(date +%s)
+mkdir -p "$build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DHIGGS_FUZZ=ON \
-  -DHIGGS_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+  -DHIGGS_BUILD_BENCH=OFF > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
 t1=$(date +%s)
 echo "fuzz.sh: built ${#targets[@]} targets in $((t1 - t0)) s"

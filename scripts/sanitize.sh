@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 build=${ASAN_BUILD_DIR:-build-asan}
 jobs=${ASAN_JOBS:-2}
 root=$(pwd)
-cmake -S . -B "$build" -G Ninja -DHIGGS_SANITIZE=ON -DHIGGS_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+mkdir -p "$build"
+cmake -S . -B "$build" -G Ninja -DHIGGS_SANITIZE=ON -DHIGGS_BUILD_BENCH=OFF > "$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
 nice -n "${ASAN_NICE:-10}" cmake --build "$build" -j"$jobs"
 
 # detect_leaks=0: LibTorch, libgomp and the Jsonnet VM keep process-lifetime allocations that

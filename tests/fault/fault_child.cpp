@@ -1,5 +1,5 @@
 // A training run with the trainer test doubles, in its own process, for the fault injection tests
-// (tests/unit/train/fault_injection_test.cpp): HIGGS_FAULT_INJECT can make it SIGKILL itself in
+// (tests/fault/fault_injection_test.cpp): HIGGS_FAULT_INJECT can make it SIGKILL itself in
 // the middle of a checkpoint write. Exit codes as higgs-run: 2 recipe error, 1 failure, 0 done.
 //
 //   higgs_fault_child RECIPE.json [--resume auto|CHECKPOINT]

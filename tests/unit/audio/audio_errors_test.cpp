@@ -192,5 +192,5 @@ TEST_CASE("audio_errors: content hash is XXH64 of the file bytes") {
   big[big.size() / 2] ^= 1;
   CHECK(higgs::hash_bytes(big.data(), big.size()) != whole);
   expect_audio_error([&] { higgs::hash_file(dir / "missing.wav"); }, dir / "missing.wav",
-                     "cannot open for hashing");
+                     "file not found");
 }

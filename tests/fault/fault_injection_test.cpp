@@ -23,9 +23,14 @@
 namespace fs = std::filesystem;
 using higgs::Json;
 
+HIGGS_REGISTER(higgs::Model, higgs::test::LinearModel, "test_linear", "Test double.");
+HIGGS_REGISTER(higgs::Dataset, higgs::test::SyntheticData, "test_synthetic", "Test double.");
+HIGGS_REGISTER(higgs::Collator, higgs::test::StackCollator, "test_stack", "Test double.");
+HIGGS_REGISTER(higgs::Optimizer, higgs::test::PlainSgd, "test_sgd", "Test double.");
+
 namespace higgs::fault_test {
 
-// The test doubles registered by trainer_test.cpp in this binary and by fault_child.cpp.
+// The trainer test doubles, registered above and in fault_child.cpp.
 Json recipe(const std::string& out, int64_t max_steps, int64_t dim = 4) {
   return Json{{"seed", 11},
               {"output_dir", out},
@@ -48,7 +53,8 @@ int run_in_process(const Json& r, const std::string& resume = "") {
 test::CommandResult run_child(const std::string& recipe_file, const std::string& fault,
                               const std::string& resume = "") {
   std::string cmd = (fault.empty() ? "" : "HIGGS_FAULT_INJECT=" + test::shell_quote(fault) + " ") +
-                    HIGGS_FAULT_CHILD_PATH + std::string(" ") + test::shell_quote(recipe_file) +
+                    std::string(HIGGS_BINARY_DIR) + "/tests/higgs_fault_child " +
+                    test::shell_quote(recipe_file) +
                     (resume.empty() ? "" : " --resume " + test::shell_quote(resume));
   return test::run_command(cmd);
 }

@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "framework/config/config.h"
 #include "framework/run/runner.h"
 #include "framework/train/hooks.h"
@@ -112,6 +114,7 @@ TEST_CASE("audio files that vanish mid-run are skipped with a warning and traini
   r["callbacks"] = Json::array({Json{{"type", "test_delete_files"}, {"at_step", steps_per_epoch}, {"files", doomed}}});
 
   REQUIRE(higgs::run_plan(higgs::plan_recipe(cfg), {}) == 0);
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });  // train.log
   for (const auto& f : doomed) CHECK_FALSE(fs::exists(f));
   const std::string log = higgs::test::read_text(dir.file("run/train.log"));
   for (const auto& f : doomed) {
