@@ -8,7 +8,7 @@ namespace higgs::delay_state_test {
 
 using generation::DelayPatternState;
 using Frame = std::vector<int64_t>;
-constexpr int64_t B = 16, E = 17;  // stream BOS / EOS of a 16-code codebook
+constexpr int B = 16, E = 17;  // stream BOS / EOS of a 16-code codebook
 
 TEST_CASE("delay-pattern state machine: forced BOS frame, ramp-in, EOS ramp-out, audio_eos") {
   DelayPatternState s(4, B, E);
