@@ -29,11 +29,11 @@ double now() {
 
 Json config(int64_t hidden, int64_t layers, int64_t heads, int64_t kv, int64_t inter, int64_t vocab,
             int64_t codebook) {
-  Json text = {{"hidden_size", hidden},          {"num_hidden_layers", layers},
-               {"num_attention_heads", heads},   {"num_key_value_heads", kv},
-               {"head_dim", hidden / heads},     {"intermediate_size", inter},
-               {"hidden_act", "silu"},           {"rms_norm_eps", 1e-5},
-               {"vocab_size", vocab},            {"rope_theta", 500000.0}};
+  Json text = {{"hidden_size", hidden},        {"num_hidden_layers", layers},
+               {"num_attention_heads", heads}, {"num_key_value_heads", kv},
+               {"head_dim", hidden / heads},   {"intermediate_size", inter},
+               {"hidden_act", "silu"},         {"rms_norm_eps", 1e-5},
+               {"vocab_size", vocab},          {"rope_theta", 500000.0}};
   Json dual = Json::array();
   for (int64_t i = 0; i < layers; ++i) dual.push_back(i);
   return Json{{"audio_adapter_type", "dual_ffn_fast_forward"},
@@ -91,12 +91,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--prompt") prompt = std::stoll(next());
-    else if (a == "--frames") frames = std::stoll(next());
-    else if (a == "--only") only = next();
+    if (a == "--threads")
+      threads = std::stoi(next());
+    else if (a == "--prompt")
+      prompt = std::stoll(next());
+    else if (a == "--frames")
+      frames = std::stoll(next());
+    else if (a == "--only")
+      only = next();
     else {
-      std::fprintf(stderr, "usage: generate_bench [--threads N] [--prompt P] [--frames F] [--only demo|large]\n");
+      std::fprintf(
+          stderr,
+          "usage: generate_bench [--threads N] [--prompt P] [--frames F] [--only demo|large]\n");
       return 2;
     }
   }
@@ -106,11 +112,11 @@ int main(int argc, char** argv) {
     Json cfg;
   };
   const Case cases[] = {
-      {"demo", config(128, 2, 4, 2, 384, 512, 256)},           // the README demo's tiny model
-      {"large", config(1024, 8, 16, 4, 2816, 16384, 1024)},   // released layout, ~1/3 width
+      {"demo", config(128, 2, 4, 2, 384, 512, 256)},         // the README demo's tiny model
+      {"large", config(1024, 8, 16, 4, 2816, 16384, 1024)},  // released layout, ~1/3 width
   };
-  std::printf("CPU threads %d, prompt %lld positions, %lld frames; real time = 25 frames/s\n", threads,
-              static_cast<long long>(prompt), static_cast<long long>(frames));
+  std::printf("CPU threads %d, prompt %lld positions, %lld frames; real time = 25 frames/s\n",
+              threads, static_cast<long long>(prompt), static_cast<long long>(frames));
   std::printf("%-6s %12s %14s %14s %9s %12s\n", "model", "params", "cache fr/s", "no-cache fr/s",
               "speedup", "x real time");
   for (const auto& c : cases) {
@@ -124,8 +130,8 @@ int main(int argc, char** argv) {
     decode_rate(net, prompt, 3, true);  // warm-up
     const double with = decode_rate(net, prompt, frames, true);
     const double without = decode_rate(net, prompt, frames, false);
-    std::printf("%-6s %12lld %14.1f %14.1f %8.1fx %11.2fx\n", c.name, static_cast<long long>(params),
-                with, without, with / without, with / 25.0);
+    std::printf("%-6s %12lld %14.1f %14.1f %8.1fx %11.2fx\n", c.name,
+                static_cast<long long>(params), with, without, with / without, with / 25.0);
     std::fflush(stdout);
   }
   return 0;

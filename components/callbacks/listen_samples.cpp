@@ -10,9 +10,10 @@
 // See docs/generation.md.
 #include <torch/torch.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/generation/decode_options.h"
@@ -59,7 +60,8 @@ class ListenSamples : public Callback {
     } catch (const std::exception& e) {
       throw RecipeError(e.what());
     }
-    if (jobs_.empty()) throw RecipeError("listen_samples: prompts is empty; give at least one prompt");
+    if (jobs_.empty())
+      throw RecipeError("listen_samples: prompts is empty; give at least one prompt");
     for (size_t i = 0; i < jobs_.size(); ++i) {
       if (jobs_[i].ref_audio.empty() && !o_.ref_in_system)
         throw RecipeError("listen_samples.prompts[" + std::to_string(i) +
@@ -90,14 +92,16 @@ class ListenSamples : public Callback {
     last_step_ = s.step;
     if (!main_) return;
     auto& net = dynamic_cast<HiggsAudioModel&>(*model_).net();
-    generation::VoiceCloneGenerator gen(net, *text_, audio_.get(), o_.decode.to_generate_options(seed_));
+    generation::VoiceCloneGenerator gen(net, *text_, audio_.get(),
+                                        o_.decode.to_generate_options(seed_));
     generation::JobDefaults d;
     d.scene = o_.scene;
     d.ref_in_system = o_.ref_in_system;
     const fs::path dir = fs::path(s.output_dir) / "samples" / ("step-" + std::to_string(s.step));
-    auto reports = generation::run_jobs(gen, jobs_, d, [&](const generation::GenerationJob& j, size_t) {
-      return (dir / (j.name + ".wav")).string();
-    });
+    auto reports =
+        generation::run_jobs(gen, jobs_, d, [&](const generation::GenerationJob& j, size_t) {
+          return (dir / (j.name + ".wav")).string();
+        });
     int64_t stopped = 0;
     double audio_s = 0, wall_s = 0;
     for (const auto& r : reports) {
@@ -113,8 +117,9 @@ class ListenSamples : public Callback {
                     {"audio_seconds", audio_s},
                     {"rtf", audio_s > 0 ? wall_s / audio_s : 0.0}};
     write_file_atomic((dir / "summary.json").string(), summary.dump(2) + "\n");
-    spdlog::info("listen_samples step {}: {}/{} stopped by themselves, {:.2f} s of audio, RTF {:.2f}",
-                 s.step, stopped, reports.size(), audio_s, summary["rtf"].get<double>());
+    spdlog::info(
+        "listen_samples step {}: {}/{} stopped by themselves, {:.2f} s of audio, RTF {:.2f}",
+        s.step, stopped, reports.size(), audio_s, summary["rtf"].get<double>());
   }
 
   Options o_;

@@ -23,8 +23,8 @@ double silence_ratio(const std::vector<float>& samples, int sample_rate,
 
 /// What a scorer sees of one generated sample.
 struct ScoredSample {
-  std::string text;            // the target text
-  std::string ref_audio;       // reference audio file ("" if none)
+  std::string text;       // the target text
+  std::string ref_audio;  // reference audio file ("" if none)
   std::string ref_text;
   std::vector<float> samples;  // generated waveform, mono
   int sample_rate = 0;

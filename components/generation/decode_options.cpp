@@ -29,8 +29,7 @@ void DecodeOptions::bind(Binder& b, DecodeOptions& o) {
   b.opt("chunk_words", o.chunk_words,
         "Split texts longer than this many words into chunks (at sentence ends); 0 = never.")
       .min(0);
-  b.opt("chunk_history", o.chunk_history,
-        "Earlier generated chunks kept as context; -1 = all.")
+  b.opt("chunk_history", o.chunk_history, "Earlier generated chunks kept as context; -1 = all.")
       .min(-1);
 }
 

@@ -1,6 +1,6 @@
-#include "components/generation/generator.h"
-
 #include <torch/torch.h>
+
+#include "components/generation/generator.h"
 
 #include <algorithm>
 #include <chrono>
@@ -19,10 +19,14 @@ namespace higgs::generation {
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
-    case StopReason::kAudioEos: return "audio_eos";
-    case StopReason::kMaxFrames: return "max_frames";
-    case StopReason::kTextEnd: return "text_end";
-    case StopReason::kMaxTextTokens: return "max_text_tokens";
+    case StopReason::kAudioEos:
+      return "audio_eos";
+    case StopReason::kMaxFrames:
+      return "max_frames";
+    case StopReason::kTextEnd:
+      return "text_end";
+    case StopReason::kMaxTextTokens:
+      return "max_text_tokens";
   }
   return "?";
 }
@@ -129,8 +133,10 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
   higgs_audio::MergePlan plan = higgs_audio::plan_merge(mi);
   auto text = model_.embed_tokens(mi.input_ids.to(dev));
   torch::Tensor audio_in, audio_out;
-  if (plan.audio_in_dst.numel() > 0) audio_in = model_.embed_audio_ids(batch.at("audio_in_ids").to(dev));
-  if (plan.audio_out_dst.numel() > 0) audio_out = model_.embed_audio_ids(batch.at("audio_out_ids").to(dev));
+  if (plan.audio_in_dst.numel() > 0)
+    audio_in = model_.embed_audio_ids(batch.at("audio_in_ids").to(dev));
+  if (plan.audio_out_dst.numel() > 0)
+    audio_out = model_.embed_audio_ids(batch.at("audio_out_ids").to(dev));
   auto embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
   auto audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
 
@@ -147,12 +153,11 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     higgs_audio::KVCache fresh;
     return model_.forward_cached(all_embeds, all_mask, fresh).select(1, -1);
   };
-  torch::Tensor h = o_.use_cache
-                        ? model_.forward_cached(embeds, audio_mask, cache).select(1, -1)
-                        : [&] {
-                            higgs_audio::KVCache fresh;
-                            return model_.forward_cached(embeds, audio_mask, fresh).select(1, -1);
-                          }();
+  torch::Tensor h =
+      o_.use_cache ? model_.forward_cached(embeds, audio_mask, cache).select(1, -1) : [&] {
+        higgs_audio::KVCache fresh;
+        return model_.forward_cached(embeds, audio_mask, fresh).select(1, -1);
+      }();
   auto no_audio = torch::zeros({1, 1}, torch::kBool);
   auto is_audio = torch::ones({1, 1}, torch::kBool);
   auto feed_text = [&](int64_t id) {
@@ -254,8 +259,9 @@ JobResult VoiceCloneGenerator::generate(const PromptSpec& spec) {
     const auto t0 = Clock::now();
     torch::NoGradGuard ng;
     job.sample_rate = audio_->sample_rate();
-    job.waveform = job.codes.size(1) > 0 ? audio_->decode(job.codes).to(torch::kFloat32).cpu().view({-1})
-                                         : torch::zeros({0}, torch::kFloat32);
+    job.waveform = job.codes.size(1) > 0
+                       ? audio_->decode(job.codes).to(torch::kFloat32).cpu().view({-1})
+                       : torch::zeros({0}, torch::kFloat32);
     job.vocoder_seconds = since(t0);
   }
   return job;

@@ -27,12 +27,12 @@ namespace higgs::generation {
 struct GenerateOptions {
   SamplingOptions sampling;
   uint64_t seed = 0;
-  int64_t max_frames = 1500;      // audio columns per chunk (delay pattern incl.); 25 per second
-  int64_t max_text_tokens = 32;   // text-mode tokens before audio starts
-  bool force_audio = false;       // append <|audio_out_bos|> to the prompt
-  bool use_cache = true;          // false: every step re-runs the whole sequence (benchmarks)
-  int64_t chunk_words = 0;        // split long texts into chunks of at most N words; 0 = never
-  int64_t chunk_history = -1;     // earlier chunks kept as context; -1 = all
+  int64_t max_frames = 1500;     // audio columns per chunk (delay pattern incl.); 25 per second
+  int64_t max_text_tokens = 32;  // text-mode tokens before audio starts
+  bool force_audio = false;      // append <|audio_out_bos|> to the prompt
+  bool use_cache = true;         // false: every step re-runs the whole sequence (benchmarks)
+  int64_t chunk_words = 0;       // split long texts into chunks of at most N words; 0 = never
+  int64_t chunk_history = -1;    // earlier chunks kept as context; -1 = all
 };
 
 /// How decoding of one chunk ended.
@@ -47,8 +47,8 @@ const char* stop_reason_name(StopReason r);
 struct ChunkResult {
   std::string text;
   StopReason stop = StopReason::kAudioEos;
-  at::Tensor delayed;                // (K, N) generated columns, BOS frame first
-  at::Tensor codes;                  // (K, T) after revert, clip and trim: what the tokenizer decodes
+  at::Tensor delayed;  // (K, N) generated columns, BOS frame first
+  at::Tensor codes;    // (K, T) after revert, clip and trim: what the tokenizer decodes
   std::vector<int64_t> text_tokens;  // sampled in text mode (ends with <|audio_out_bos|>)
   int64_t prompt_tokens = 0;         // expanded prompt length (text + audio positions)
   double seconds = 0;                // wall time of the decode

@@ -1,6 +1,6 @@
-#include "components/generation/jobs.h"
-
 #include <torch/torch.h>
+
+#include "components/generation/jobs.h"
 
 #include <fstream>
 #include <stdexcept>
@@ -73,9 +73,9 @@ std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& w
   return jobs;
 }
 
-std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
-                           const JobDefaults& d,
-                           const std::function<std::string(const GenerationJob&, size_t)>& out_path) {
+std::vector<Json> run_jobs(
+    VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& d,
+    const std::function<std::string(const GenerationJob&, size_t)>& out_path) {
   std::map<std::string, torch::Tensor> ref_codes;
   std::vector<Json> reports;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -92,7 +92,8 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
     spec.reference_in_system = d.ref_in_system;
     for (size_t r = 0; r < audio.size(); ++r) {
       auto it = ref_codes.find(audio[r]);
-      if (it == ref_codes.end()) it = ref_codes.emplace(audio[r], gen.encode_reference(audio[r])).first;
+      if (it == ref_codes.end())
+        it = ref_codes.emplace(audio[r], gen.encode_reference(audio[r])).first;
       std::string t = r < texts.size() ? texts[r] : "";
       spec.references.push_back({d.normalize_text ? normalize_transcript(t) : t, it->second});
     }

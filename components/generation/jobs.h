@@ -14,7 +14,7 @@
 namespace higgs::generation {
 
 struct GenerationJob {
-  std::string name;                    // output file stem
+  std::string name;  // output file stem
   std::string text;
   std::vector<std::string> ref_audio;  // paths
   std::vector<std::string> ref_text;   // one transcript per reference audio
@@ -40,8 +40,8 @@ std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& w
 /// Runs jobs with one generator: encodes each reference once, builds the prompt, generates and
 /// writes OUT.wav/.codes.safetensors/.json. `out_path(job, index)` gives the WAV path.
 /// Returns the reports (one per job, with "wav" the full path).
-std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
-                           const JobDefaults& defaults,
-                           const std::function<std::string(const GenerationJob&, size_t)>& out_path);
+std::vector<Json> run_jobs(
+    VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& defaults,
+    const std::function<std::string(const GenerationJob&, size_t)>& out_path);
 
 }  // namespace higgs::generation

@@ -1,6 +1,6 @@
-#include "components/generation/outputs.h"
-
 #include <torch/torch.h>
+
+#include "components/generation/outputs.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -23,7 +23,8 @@ std::string stem_path(const std::string& wav_path) {
 
 Json write_generation(const std::string& wav_path, const std::string& text, const JobResult& r,
                       const Json& extra) {
-  if (fs::path(wav_path).has_parent_path()) fs::create_directories(fs::path(wav_path).parent_path());
+  if (fs::path(wav_path).has_parent_path())
+    fs::create_directories(fs::path(wav_path).parent_path());
   std::vector<float> samples;
   if (r.waveform.defined() && r.waveform.numel() > 0) {
     auto w = r.waveform.contiguous();

@@ -55,9 +55,11 @@ Prompt build_prompt(const PromptSpec& spec) {
     sys.content.push_back(ChatMLContent::make_text("\n<|scene_desc_end|>"));
     msgs.push_back(std::move(sys));
   } else {
-    const bool scene_message = spec.system_prompt ? !spec.system_prompt->empty() : !spec.scene.empty();
+    const bool scene_message =
+        spec.system_prompt ? !spec.system_prompt->empty() : !spec.scene.empty();
     if (scene_message)
-      msgs.push_back(text_message("system", spec.system_prompt.value_or(scene_system_text(spec.scene))));
+      msgs.push_back(
+          text_message("system", spec.system_prompt.value_or(scene_system_text(spec.scene))));
     for (size_t i = 0; i < n_ref; ++i) {
       const auto& r = spec.references[i];
       // Several reference speakers are told apart by a tag, as generation.py does.

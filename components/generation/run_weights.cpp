@@ -1,6 +1,6 @@
-#include "components/generation/run_weights.h"
-
 #include <torch/torch.h>
+
+#include "components/generation/run_weights.h"
 
 #include <filesystem>
 #include <map>
@@ -21,15 +21,17 @@ std::string resolve_checkpoint_dir(const std::string& path) {
     throw std::runtime_error(path + ": not a run directory or checkpoint directory");
   auto newest = CheckpointStore(path).newest();
   if (!newest)
-    throw std::runtime_error(path + ": no complete checkpoint-STEP/ directory (has the run saved "
-                                    "a checkpoint yet? trainer.save_every, or wait for the end)");
+    throw std::runtime_error(path +
+                             ": no complete checkpoint-STEP/ directory (has the run saved "
+                             "a checkpoint yet? trainer.save_every, or wait for the end)");
   return *newest;
 }
 
 int64_t load_checkpoint_trainables(const std::string& checkpoint_dir, Model& model,
                                    const std::vector<std::shared_ptr<Adapter>>& adapters) {
   const std::string file = (fs::path(checkpoint_dir) / "trainable.pt").string();
-  if (!fs::exists(file)) throw std::runtime_error(file + ": missing (not a higgs-train checkpoint?)");
+  if (!fs::exists(file))
+    throw std::runtime_error(file + ": missing (not a higgs-train checkpoint?)");
   TensorMap saved = load_tensor_map(file);
   std::map<std::string, torch::Tensor> params;
   for (const auto& item : model.module().named_parameters(true)) params[item.key()] = item.value();
@@ -69,8 +71,9 @@ std::shared_ptr<Adapter> load_lora_adapter(const std::string& dir, Model& model)
   if (c.contains("target_modules") && c["target_modules"].is_array())
     o.target_modules = c["target_modules"].get<std::vector<std::string>>();
   else if (c.contains("target_modules") && c["target_modules"].is_string())
-    throw std::runtime_error(cfg_path + ": a regex target_modules is not supported by --adapter; "
-                                        "name the adapter in the recipe instead");
+    throw std::runtime_error(cfg_path +
+                             ": a regex target_modules is not supported by --adapter; "
+                             "name the adapter in the recipe instead");
   auto adapter = std::make_shared<LoraAdapter>(o);
   adapter->attach(model);
   adapter->load(dir);

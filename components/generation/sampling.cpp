@@ -1,6 +1,6 @@
-#include "components/generation/sampling.h"
-
 #include <torch/torch.h>
+
+#include "components/generation/sampling.h"
 
 #include <algorithm>
 #include <limits>

@@ -12,11 +12,11 @@
 namespace higgs::generation {
 
 struct SamplingOptions {
-  double temperature = 1.0;     // <= 0: greedy (argmax)
-  int64_t top_k = 50;           // 0: off
-  double top_p = 0.95;          // >= 1: off
-  int64_t ras_window = 7;       // RAS: look at the last N frames of each codebook; 0: off
-  int64_t ras_max_repeat = 2;   // resample a code already seen this many times in the window
+  double temperature = 1.0;    // <= 0: greedy (argmax)
+  int64_t top_k = 50;          // 0: off
+  double top_p = 0.95;         // >= 1: off
+  int64_t ras_window = 7;      // RAS: look at the last N frames of each codebook; 0: off
+  int64_t ras_max_repeat = 2;  // resample a code already seen this many times in the window
 };
 
 /// Logits (..., V) after temperature, top-k and top-p (removed entries are -inf).

@@ -9,10 +9,11 @@
 // See docs/generation.md.
 #include <torch/torch.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/generation/decode_options.h"
@@ -60,15 +61,16 @@ class GenerateTask : public Task {
           "Put the references into the system message as audio-in (\"SPEAKER0: <AUDIO>\") "
           "instead of reference user/assistant turns.");
     b.opt("scene", o.scene, "Scene description of the system message (\"\" = none).");
-    b.opt("system_prompt", o.system_prompt, "System message text replacing the one built from scene.");
+    b.opt("system_prompt", o.system_prompt,
+          "System message text replacing the one built from scene.");
     b.opt("text", o.text, "Target texts: one job each.");
     b.opt("text_file", o.text_file, "A text file: one job per non-empty line.");
     b.opt("jobs", o.jobs,
           "A JSONL file of jobs: {text, out?, name?, ref_audio?, ref_text?, scene?} per line.");
-    b.opt("out", o.out,
-          "Output .wav (one job) or directory (default: OUTPUT_DIR/generated).");
+    b.opt("out", o.out, "Output .wav (one job) or directory (default: OUTPUT_DIR/generated).");
     b.opt("normalize_text", o.normalize_text,
-          "Normalise texts as examples/generation.py does (punctuation, sound-event tags, final '.').");
+          "Normalise texts as examples/generation.py does (punctuation, sound-event tags, final "
+          "'.').");
     generation::DecodeOptions::bind(b, o.decode);
   }
   GenerateTask(const Options& o, BuildContext&) : o_(o) {}
@@ -116,7 +118,8 @@ class GenerateTask : public Task {
       if (single_file) return o_.out;
       char name[32];
       std::snprintf(name, sizeof name, "%03zu.wav", i);
-      return (fs::path(out_dir) / (job.name.empty() ? std::string(name) : job.name + ".wav")).string();
+      return (fs::path(out_dir) / (job.name.empty() ? std::string(name) : job.name + ".wav"))
+          .string();
     };
     auto reports = generation::run_jobs(gen, jobs, d, out_path);
     int64_t stopped = 0;
@@ -124,10 +127,11 @@ class GenerateTask : public Task {
       std::printf("%s\n", generation::describe_generation(r["wav"].get<std::string>(), r).c_str());
       if (r["stopped_by_itself"].get<bool>()) ++stopped;
     }
-    std::printf("%zu sample(s): %lld stopped by themselves (audio_eos), %lld hit the length limit "
-                "or never started audio\n",
-                reports.size(), static_cast<long long>(stopped),
-                static_cast<long long>(reports.size() - stopped));
+    std::printf(
+        "%zu sample(s): %lld stopped by themselves (audio_eos), %lld hit the length limit "
+        "or never started audio\n",
+        reports.size(), static_cast<long long>(stopped),
+        static_cast<long long>(reports.size() - stopped));
     std::fflush(stdout);
     return 0;
   }
@@ -146,8 +150,9 @@ class GenerateTask : public Task {
     if (!o_.jobs.empty())
       for (auto& j : generation::read_jobs_jsonl(o_.jobs)) jobs.push_back(std::move(j));
     if (jobs.empty())
-      throw RecipeError("task generate: nothing to say; give text, text_file or jobs "
-                        "(--text, --text-file, --jobs)");
+      throw RecipeError(
+          "task generate: nothing to say; give text, text_file or jobs "
+          "(--text, --text-file, --jobs)");
     return jobs;
   }
   Options o_;
@@ -155,8 +160,9 @@ class GenerateTask : public Task {
 
 }  // namespace
 
-HIGGS_REGISTER(Task, GenerateTask, "generate",
-               "Zero-shot voice cloning: speak target texts in a reference voice; writes WAV, codes "
-               "and a report per job.");
+HIGGS_REGISTER(
+    Task, GenerateTask, "generate",
+    "Zero-shot voice cloning: speak target texts in a reference voice; writes WAV, codes "
+    "and a report per job.");
 
 }  // namespace higgs

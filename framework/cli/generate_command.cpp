@@ -21,7 +21,8 @@ struct GenerateArgs {
 
 std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
   auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0) throw CLI::ValidationError(flag, s + ": expected NAME=VALUE");
+  if (eq == std::string::npos || eq == 0)
+    throw CLI::ValidationError(flag, s + ": expected NAME=VALUE");
   return {s.substr(0, eq), s.substr(eq + 1)};
 }
 }  // namespace
@@ -32,18 +33,22 @@ ToolCommand add_generate_command(CLI::App& app) {
       "generate",
       "Zero-shot voice cloning with a trained run (its newest checkpoint) or a recipe: writes "
       "OUT.wav, OUT.codes.safetensors and OUT.json and says whether decoding stopped by itself");
-  g->add_option("target", a->target, "A run directory (recipe.resolved.json + checkpoints) or a recipe")
+  g->add_option("target", a->target,
+                "A run directory (recipe.resolved.json + checkpoints) or a recipe")
       ->required();
   g->add_option("--ref-audio", a->ref_audio, "Reference audio of the voice (repeatable)");
   g->add_option("--ref-text", a->ref_text, "Transcript of each --ref-audio (repeatable)");
   g->add_option("--text", a->text, "Text to speak (repeatable: one output each)");
   g->add_option("--text-file", a->text_file, "File with one text per line");
-  g->add_option("--jobs", a->jobs, "JSONL jobs: {text, out?, name?, ref_audio?, ref_text?, scene?}");
+  g->add_option("--jobs", a->jobs,
+                "JSONL jobs: {text, out?, name?, ref_audio?, ref_text?, scene?}");
   g->add_option("--out", a->out, "Output .wav (one text) or directory");
   g->add_option("--scene", a->scene, "Scene description (default: a quiet room; \"\" for none)");
   g->add_option("--system-prompt", a->system_prompt, "System message replacing the scene one");
-  g->add_flag("--ref-in-system", a->ref_in_system, "References as audio-in items of the system message");
-  g->add_option("--checkpoint", a->checkpoint, "Checkpoint or run directory to load (default: TARGET if a run)");
+  g->add_flag("--ref-in-system", a->ref_in_system,
+              "References as audio-in items of the system message");
+  g->add_option("--checkpoint", a->checkpoint,
+                "Checkpoint or run directory to load (default: TARGET if a run)");
   g->add_option("--adapter", a->adapter, "LoRA adapter directory (PEFT layout) to attach");
   g->add_option("--temperature", a->temperature, "0 = greedy");
   g->add_option("--top-k", a->top_k, "0 = off");
@@ -56,7 +61,8 @@ ToolCommand add_generate_command(CLI::App& app) {
   g->add_option("--chunk-words", a->chunk_words, "Split long texts into chunks of N words");
   g->add_flag("--force-audio", a->force_audio, "Append <|audio_out_bos|> to the prompt");
   g->add_flag("--no-cache", a->no_cache, "Decode without the KV cache (slow; for comparison)");
-  g->add_flag("--no-normalize", a->no_normalize, "Keep texts as given (no generation.py normalisation)");
+  g->add_flag("--no-normalize", a->no_normalize,
+              "Keep texts as given (no generation.py normalisation)");
   g->add_option("--threads", a->threads, "CPU threads (default: the recipe's)");
   g->add_option("--set", a->sets, "Override a recipe key: a.b.c=VALUE");
   g->add_option("--tla-str", a->tla_str, "Jsonnet top-level argument NAME=STRING");
@@ -67,8 +73,10 @@ ToolCommand add_generate_command(CLI::App& app) {
     Json task = {{"type", "generate"}};
     auto given = [&](const char* flag) { return g->count(flag) > 0; };
     const bool is_run = fs::is_directory(a->target);
-    if (given("--checkpoint")) task["checkpoint"] = a->checkpoint;
-    else if (is_run) task["checkpoint"] = a->target;
+    if (given("--checkpoint"))
+      task["checkpoint"] = a->checkpoint;
+    else if (is_run)
+      task["checkpoint"] = a->target;
     if (given("--adapter")) task["adapter"] = a->adapter;
     if (given("--ref-audio")) {
       Json paths = Json::array();

@@ -78,8 +78,7 @@ torch::Tensor DecoderLayerImpl::forward_cached(const torch::Tensor& x, const Lay
 }
 
 torch::Tensor HiggsAudioModelImpl::forward_cached(const torch::Tensor& embeds,
-                                                  const torch::Tensor& audio_mask,
-                                                  KVCache& cache) {
+                                                  const torch::Tensor& audio_mask, KVCache& cache) {
   if (embeds.dim() != 3 || embeds.size(0) != 1)
     throw std::invalid_argument("forward_cached: embeds must be (1, L, hidden), got " +
                                 c10::str(embeds.sizes()));
@@ -91,11 +90,11 @@ torch::Tensor HiggsAudioModelImpl::forward_cached(const torch::Tensor& embeds,
     cache.values.assign(layer_list.size(), torch::Tensor());
   }
   auto amask = audio_mask.to(dev).to(torch::kBool).view({1, len});
-  cache.audio_keys =
-      cache.audio_keys.defined() ? torch::cat({cache.audio_keys, amask}, 1) : amask;
+  cache.audio_keys = cache.audio_keys.defined() ? torch::cat({cache.audio_keys, amask}, 1) : amask;
 
   LayerInputs in;
-  auto positions = torch::arange(past, total, torch::dtype(torch::kInt64).device(dev)).view({1, len});
+  auto positions =
+      torch::arange(past, total, torch::dtype(torch::kInt64).device(dev)).view({1, len});
   std::tie(in.cos, in.sin) = rope_cos_sin(inv_freq_, positions, dtype);
   const double lowest = lowest_of(dtype);
   if (len > 1) {  // causal among the new positions; all cached keys are visible

@@ -1,14 +1,16 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include "components/generation/delay_state.h"
+
+#include <doctest/doctest.h>
+
 #include "components/generation/generator.h"
 
 namespace higgs::delay_state_test {
 
 using generation::DelayPatternState;
 using Frame = std::vector<int64_t>;
-constexpr int64_t B = 16, E = 17;  // stream BOS / EOS of a 16-code codebook
+constexpr int B = 16, E = 17;  // stream BOS / EOS of a 16-code codebook
 
 TEST_CASE("delay-pattern state machine: forced BOS frame, ramp-in, EOS ramp-out, audio_eos") {
   DelayPatternState s(4, B, E);
@@ -19,14 +21,14 @@ TEST_CASE("delay-pattern state machine: forced BOS frame, ramp-in, EOS ramp-out,
   };
   // Each row: what the sampler drew, what the state machine makes of it, whether it ends.
   const std::vector<Step> steps = {
-      {{1, 2, 3, 4}, {1, B, B, B}, false},       // ramp-in: codebooks > 0 not started yet
+      {{1, 2, 3, 4}, {1, B, B, B}, false},  // ramp-in: codebooks > 0 not started yet
       {{5, 6, 7, 8}, {5, 6, B, B}, false},
       {{9, 10, 11, 12}, {9, 10, 11, B}, false},
-      {{1, 2, 3, 4}, {1, 2, 3, 4}, false},       // all codebooks running
-      {{E, 5, 6, 7}, {E, 5, 6, 7}, false},       // codebook 0 ends: 3 delays remain
-      {{0, E, 1, 2}, {E, E, 1, 2}, false},       // codebook 0 forced to EOS
+      {{1, 2, 3, 4}, {1, 2, 3, 4}, false},  // all codebooks running
+      {{E, 5, 6, 7}, {E, 5, 6, 7}, false},  // codebook 0 ends: 3 delays remain
+      {{0, E, 1, 2}, {E, E, 1, 2}, false},  // codebook 0 forced to EOS
       {{3, 4, E, 5}, {E, E, E, 5}, false},
-      {{6, 7, 8, E}, {E, E, E, E}, true},        // last delay: <|audio_eos|> follows
+      {{6, 7, 8, E}, {E, E, E, E}, true},  // last delay: <|audio_eos|> follows
   };
   std::vector<at::Tensor> cols = {torch::full({4, 1}, B, torch::kLong)};
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -40,7 +42,8 @@ TEST_CASE("delay-pattern state machine: forced BOS frame, ramp-in, EOS ramp-out,
   CHECK_FALSE(s.remaining_delays().has_value());
   // Revert, clip, drop BOS/EOS columns: the 4 frames of codes the model meant.
   auto codes = generation::codes_from_delayed(torch::cat(cols, 1), 16, true);
-  auto expected = torch::tensor({{1, 5, 9, 1}, {6, 10, 2, 5}, {11, 3, 6, 1}, {4, 7, 2, 5}}, torch::kLong);
+  auto expected =
+      torch::tensor({{1, 5, 9, 1}, {6, 10, 2, 5}, {11, 3, 6, 1}, {4, 7, 2, 5}}, torch::kLong);
   CHECK(torch::equal(codes, expected));
 }
 
@@ -86,7 +89,8 @@ TEST_CASE("delay-pattern state machine without the delay pattern: nothing forced
       torch::tensor({{B, 1, 4, E}, {B, 2, 5, 2}, {B, 3, 6, 3}}, torch::kLong), 16, false);
   CHECK(torch::equal(codes, torch::tensor({{1, 4}, {2, 5}, {3, 6}}, torch::kLong)));
   Frame short_frame{1, 2};
-  CHECK_THROWS_WITH_AS(s.apply(short_frame), doctest::Contains("expected 3"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.apply(short_frame), doctest::Contains("expected 3"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("codes_from_delayed clips stray stream ids and handles too-short output") {

@@ -1,4 +1,5 @@
 #include <torch/torch.h>
+
 #include <doctest/doctest.h>
 
 #include "components/models/higgs_audio/merge.h"
@@ -44,13 +45,15 @@ void check_cached_equals_training_forward(const Json& cfg_json) {
 
   // A prefill of 7 positions, then one position at a time through the cache.
   higgs::higgs_audio::KVCache cache;
-  std::vector<torch::Tensor> parts = {net.forward_cached(embeds.slice(1, 0, 7), mask.slice(1, 0, 7), cache)};
+  std::vector<torch::Tensor> parts = {
+      net.forward_cached(embeds.slice(1, 0, 7), mask.slice(1, 0, 7), cache)};
   for (int64_t j = 7; j < len; ++j)
     parts.push_back(net.forward_cached(embeds.slice(1, j, j + 1), mask.slice(1, j, j + 1), cache));
   CHECK(cache.length == len);
   auto hidden = torch::cat(parts, 1);
   CHECK(max_abs_diff(hidden, ref_hidden) < 2e-5);
-  CHECK(max_abs_diff(net.text_logits(hidden), ref.logits.slice(1, ref.logits.size(1) - len)) < 2e-5);
+  CHECK(max_abs_diff(net.text_logits(hidden), ref.logits.slice(1, ref.logits.size(1) - len)) <
+        2e-5);
   // Audio logits at the audio-out positions, in column order.
   higgs::higgs_audio::KVCache whole;
   auto once = net.forward_cached(embeds, mask, whole);
@@ -65,10 +68,12 @@ void check_cached_equals_training_forward(const Json& cfg_json) {
 }
 
 TEST_CASE("higgs_audio KV cache: incremental decoding equals the training forward (DualFFN)") {
-  check_cached_equals_training_forward(tiny_config_json("dual_ffn_fast_forward", Json::array({0, 1})));
+  check_cached_equals_training_forward(
+      tiny_config_json("dual_ffn_fast_forward", Json::array({0, 1})));
 }
 
-TEST_CASE("higgs_audio KV cache: incremental decoding equals the training forward (fast-forward layer)") {
+TEST_CASE(
+    "higgs_audio KV cache: incremental decoding equals the training forward (fast-forward layer)") {
   check_cached_equals_training_forward(tiny_config_json("dual_ffn_fast_forward", Json::array({0})));
 }
 

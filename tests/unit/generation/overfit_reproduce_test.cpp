@@ -2,6 +2,7 @@
 // voice-cloning sample, asked with greedy decoding for the same target text after the same
 // reference, reproduces the trained codes exactly and stops by itself.
 #include <torch/torch.h>
+
 #include <doctest/doctest.h>
 
 #include "components/collators/higgs_audio.h"
@@ -57,7 +58,8 @@ struct Setup {
       opt.zero_grad();
       auto terms = higgs::higgs_audio::compute_loss_terms(net, batch, {});
       torch::Tensor loss = torch::zeros({});
-      for (const auto& t : terms) loss = loss + t.sum * (t.weight / double(std::max<int64_t>(t.count, 1)));
+      for (const auto& t : terms)
+        loss = loss + t.sum * (t.weight / double(std::max<int64_t>(t.count, 1)));
       loss.backward();
       opt.step();
       loss_value = loss.item<double>();

@@ -1,4 +1,5 @@
 #include <torch/torch.h>
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -42,7 +43,8 @@ TEST_CASE("process_logits: temperature, top-k and top-p as transformers' warpers
   CHECK(std::isinf(s[2].item<float>()));
 }
 
-TEST_CASE("Sampler: greedy picks the argmax; RAS redraws repeated codes from the raw distribution") {
+TEST_CASE(
+    "Sampler: greedy picks the argmax; RAS redraws repeated codes from the raw distribution") {
   SamplingOptions o;
   o.temperature = 0;
   Sampler greedy(o, 1);
@@ -63,7 +65,8 @@ TEST_CASE("Sampler: greedy picks the argmax; RAS redraws repeated codes from the
   CHECK(redrawn > 5);  // about half of the redraws pick code 2
   o.ras_window = 0;    // RAS off: always the argmax
   Sampler off(o, 3);
-  for (int i = 0; i < 10; ++i) CHECK(off.sample_audio(logits, repeat) == std::vector<int64_t>{1, 3});
+  for (int i = 0; i < 10; ++i)
+    CHECK(off.sample_audio(logits, repeat) == std::vector<int64_t>{1, 3});
 }
 
 TEST_CASE("Sampler: seeded sampling is reproducible and follows the distribution") {
@@ -92,15 +95,18 @@ TEST_CASE("generation prompt: the layout examples/generation.py builds (spec 6.1
   auto t = higgs::prepare_chatml_sample(p.sample, tok);
   auto post = tok.encode(generation_postfix(false));
   t.input_ids.insert(t.input_ids.end(), post.begin(), post.end());
-  CHECK(tok.decode(t.input_ids) ==
-        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nGenerate audio following "
-        "instruction.\n\n<|scene_desc_start|>\nAudio is recorded from a quiet room.\n<|scene_desc_end|>"
-        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nREF TEXT<|eot_id|><|start_header_id|>"
-        "assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>"
-        "<|start_header_id|>user<|end_header_id|>\n\nTARGET<|eot_id|><|start_header_id|>assistant"
-        "<|end_header_id|>\n\n");
+  CHECK(
+      tok.decode(t.input_ids) ==
+      "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nGenerate audio following "
+      "instruction.\n\n<|scene_desc_start|>\nAudio is recorded from a quiet "
+      "room.\n<|scene_desc_end|>"
+      "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nREF TEXT<|eot_id|><|start_header_id|>"
+      "assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|><|eot_id|>"
+      "<|start_header_id|>user<|end_header_id|>\n\nTARGET<|eot_id|><|start_header_id|>assistant"
+      "<|end_header_id|>\n\n");
   CHECK(p.codes.size() == 1);
-  CHECK(generation_postfix(true) == "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|>");
+  CHECK(generation_postfix(true) ==
+        "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|>");
 
   // Several references are tagged; generated chunks follow as context.
   spec.references.push_back({"SECOND", torch::zeros({8, 2}, torch::kLong)});
@@ -108,14 +114,15 @@ TEST_CASE("generation prompt: the layout examples/generation.py builds (spec 6.1
   spec.scene = "";
   p = build_prompt(spec);
   t = higgs::prepare_chatml_sample(p.sample, tok);
-  CHECK(tok.decode(t.input_ids) ==
-        "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n[SPEAKER0] REF TEXT<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
-        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n[SPEAKER1] SECOND<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
-        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nEARLIER<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
-        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nTARGET<|eot_id|>");
+  CHECK(
+      tok.decode(t.input_ids) ==
+      "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n[SPEAKER0] REF TEXT<|eot_id|>"
+      "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
+      "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n[SPEAKER1] SECOND<|eot_id|>"
+      "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
+      "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nEARLIER<|eot_id|>"
+      "<|start_header_id|>assistant<|end_header_id|>\n\n<|audio_out_bos|><|AUDIO_OUT|><|audio_eos|>"
+      "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nTARGET<|eot_id|>");
   CHECK(p.codes.size() == 3);
   CHECK(p.codes[2].size(1) == 4);
 }

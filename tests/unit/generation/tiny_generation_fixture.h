@@ -15,11 +15,11 @@ class TinyTextTokenizer : public TextTokenizer {
  public:
   TinyTextTokenizer() {
     const std::vector<std::pair<const char*, int64_t>> specials = {
-        {"<|begin_of_text|>", 280}, {"<|start_header_id|>", 281}, {"<|end_header_id|>", 282},
-        {"<|eot_id|>", 283},        {"<|eom_id|>", 284},          {"<|audio_bos|>", 285},
-        {"<|scene_desc_start|>", 286}, {"<|scene_desc_end|>", 287}, {"<|end_of_text|>", 288},
-        {"<|recipient|>", 289},     {"<|AUDIO|>", 290},           {"<|AUDIO_OUT|>", 291},
-        {"<|audio_out_bos|>", 292}, {"<|audio_eos|>", 293}};
+        {"<|begin_of_text|>", 280},    {"<|start_header_id|>", 281}, {"<|end_header_id|>", 282},
+        {"<|eot_id|>", 283},           {"<|eom_id|>", 284},          {"<|audio_bos|>", 285},
+        {"<|scene_desc_start|>", 286}, {"<|scene_desc_end|>", 287},  {"<|end_of_text|>", 288},
+        {"<|recipient|>", 289},        {"<|AUDIO|>", 290},           {"<|AUDIO_OUT|>", 291},
+        {"<|audio_out_bos|>", 292},    {"<|audio_eos|>", 293}};
     for (const auto& [t, id] : specials) {
       special_[t] = id;
       by_id_[id] = t;
