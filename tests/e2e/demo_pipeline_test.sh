@@ -9,15 +9,8 @@ set -euo pipefail
 src=$1 build=$2
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-demo
-demo=$build/test_tmp/demo-assets   # kept between runs: making it takes ~10 s
 mkdir -p "$work" && rm -rf "$work"/*
-if [[ ! -f $demo/model/config.json ]]; then
-  /usr/bin/python3 "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 > /dev/null
-  "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null
-  mkdir -p "$demo/model"
-  /usr/bin/python3 "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
-    "$demo/data/special_tokens.json" "$(wc -l < "$demo/data/spm.vocab")" 256 "$demo/model/config.json" > /dev/null
-fi
+demo=$(bash "$src/tests/e2e/demo_assets.sh" "$src" "$build")   # shared, made once under a lock
 recipe="$src/recipes/demo/tiny_zero_shot.jsonnet"
 common=(--tla-str demo_dir="$demo" --set trainer.log_every=1 --set trainer.progress_bar=false --threads 1)
 

@@ -50,8 +50,8 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 from read_safetensors import load
 one, two = sys.argv[2], sys.argv[3]
-_, a = load(one + "/final/model.safetensors")
-_, b = load(two + "/final/model.safetensors")
+_, a = load(one + "/final/adapter_model.safetensors")
+_, b = load(two + "/final/adapter_model.safetensors")
 assert a.keys() == b.keys()
 diff = max(float(np.abs(a[k][1].astype(np.float64) - b[k][1].astype(np.float64)).max()) for k in a)
 moved = max(float(np.abs(a[k][1].astype(np.float64)).max()) for k in a)
@@ -84,7 +84,7 @@ else
   # Exactly one run directory, written by rank 0: nothing else appeared in the working directory.
   [[ $(ls -A "$work" | sort | tr '\n' ' ') == "run torchrun.log " ]] || { ls -la "$work"; exit 1; }
   for f in recipe.resolved.json meta.json train.log metrics.jsonl checkpoint-2/trainer_state.json \
-           checkpoint-4/trainer_state.json final/model.safetensors; do
+           checkpoint-4/trainer_state.json final/adapter_model.safetensors; do
     [[ -e $work/run/$f ]] || { echo "missing $f"; cat "$work/torchrun.log"; exit 1; }
   done
   [[ $(grep -c "info step [0-9]*/4 loss" "$work/torchrun.log") -eq 4 ]] || { cat "$work/torchrun.log"; exit 1; }

@@ -7,15 +7,8 @@ set -euo pipefail
 src=$1 build=$2
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-generate
-demo=$build/test_tmp/demo-assets   # shared with e2e_demo_pipeline
 mkdir -p "$work" && rm -rf "${work:?}"/*
-if [[ ! -f $demo/model/config.json ]]; then
-  /usr/bin/python3 "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 > /dev/null
-  "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null
-  mkdir -p "$demo/model"
-  /usr/bin/python3 "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
-    "$demo/data/special_tokens.json" "$(wc -l < "$demo/data/spm.vocab")" 256 "$demo/model/config.json" > /dev/null
-fi
+demo=$(bash "$src/tests/e2e/demo_assets.sh" "$src" "$build")   # shared, made once under a lock
 # A reference clip and its transcript from the demo data (speaker 0's reference turn).
 read -r ref ref_text < <(/usr/bin/python3 - "$demo/data/train.jsonl" <<'PY'
 import json, os, sys

@@ -22,26 +22,14 @@ namespace {
 
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
-// The demo assets, as tests/e2e/demo_pipeline_test.sh makes them (~10 s the first time).
+// The demo assets, made once under a lock by tests/e2e/demo_assets.sh (~10 s the first time).
 std::string demo_assets() {
-  const std::string src = HIGGS_SOURCE_DIR,
-                    demo = std::string(HIGGS_BINARY_DIR) + "/test_tmp/demo-assets";
-  if (std::filesystem::exists(demo + "/model/config.json")) return demo;
-  const std::string py = HIGGS_PYTHON, run = HIGGS_RUN_PATH;
-  auto r = run_command(py + " " + q(src + "/recipes/demo/make_demo_data.py") + " " +
-                       q(demo + "/data") + " --speakers 3 --per-speaker 6 > /dev/null");
+  const std::string src = HIGGS_SOURCE_DIR, build = HIGGS_BINARY_DIR;
+  auto r = run_command("bash " + q(src + "/tests/e2e/demo_assets.sh") + " " + q(src) + " " + q(build));
   REQUIRE_MESSAGE(r.status == 0, r.output);
-  r = run_command(run + " init-audio-tokenizer --config " +
-                  q(src + "/recipes/demo/tiny_audio_tokenizer.json") + " --out " +
-                  q(demo + "/audio_tokenizer") + " --seed 3 > /dev/null");
-  REQUIRE_MESSAGE(r.status == 0, r.output);
-  std::filesystem::create_directories(demo + "/model");
-  r = run_command(py + " " + q(src + "/recipes/demo/make_tiny_model_config.py") + " " +
-                  q(src + "/tests/golden/higgs_audio_v2_3b/config.json") + " " +
-                  q(demo + "/data/special_tokens.json") + " \"$(wc -l < " +
-                  q(demo + "/data/spm.vocab") + ")\" 256 " + q(demo + "/model/config.json") +
-                  " > /dev/null");
-  REQUIRE_MESSAGE(r.status == 0, r.output);
+  std::string demo = r.output;
+  while (!demo.empty() && (demo.back() == '\n' || demo.back() == '\r')) demo.pop_back();
+  if (auto nl = demo.rfind('\n'); nl != std::string::npos) demo = demo.substr(nl + 1);
   return demo;
 }
 
