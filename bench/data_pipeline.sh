@@ -48,12 +48,12 @@ peer=(/usr/bin/python3 bench/python/data_pipeline_peer.py)
 spm=("$DATA/data/spm.model" "$DATA/data/special_tokens.json")
 
 echo "== codes only (the demo recipe) =="
-CPP=$("$BIN" "$recipe" "${common[@]}" "${ARGS[@]}" 2> /dev/null)
+CPP=$("$BIN" "$recipe" "${common[@]}" "${ARGS[@]}" 2> /dev/null | grep "^{")
 echo "$CPP"
 PY=$("${peer[@]}" "$DATA/data/train.jsonl" "${spm[@]}" "$DATA/peer_cache" "${ARGS[@]}")
 echo "$PY"
 echo "== Whisper conditioning (reference clip as audio-in) =="
-CPPW=$("$BIN" "$recipe" "${common[@]}" "${whisper[@]}" "${ARGS[@]}" 2> /dev/null)
+CPPW=$("$BIN" "$recipe" "${common[@]}" "${whisper[@]}" "${ARGS[@]}" 2> /dev/null | grep "^{")
 echo "$CPPW"
 PYW=$("${peer[@]}" "$DATA/data/train_audio_in.jsonl" "${spm[@]}" "$DATA/peer_cache" --whisper "${ARGS[@]}")
 echo "$PYW"
