@@ -7,4 +7,4 @@ cmake -S . -B build -G Ninja
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 900 -j2
 # Each fuzz target briefly (clang, build-fuzz/, only the sources under test; docs/reliability.md).
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+FUZZ_SEED=${FUZZ_SEED:-1} bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
