@@ -239,6 +239,8 @@ std::vector<ChatMLSample> parse_chatml_text(const std::string& text, const std::
       // A .json file holding one object per line is JSONL under another name.
       if (text[first] != '{') throw ChatMLError(name + ":" + parse_error_text(e, text, 1));
       return parse_chatml_text(text, name, base_dir, true);
+    } catch (const Json::exception& e) {  // e.g. out_of_range: a number beyond a double
+      throw ChatMLError(name + ": invalid JSON: " + e.what() + "; fix the file");
     }
     if (root.is_object()) {
       out.push_back(parse_chatml_sample(root, name + ":1", base_dir));
@@ -264,6 +266,8 @@ std::vector<ChatMLSample> parse_chatml_text(const std::string& text, const std::
       j = Json::parse(line);
     } catch (const Json::parse_error& e) {
       throw ChatMLError(name + ":" + parse_error_text(e, line, n));
+    } catch (const Json::exception& e) {  // e.g. out_of_range: a number beyond a double
+      throw ChatMLError(name + ":" + std::to_string(n) + ": invalid JSON: " + e.what() + "; fix the line");
     }
     out.push_back(parse_chatml_sample(
         j, name + ":" + std::to_string(n) + " (sample " + std::to_string(out.size()) + ")",
