@@ -37,8 +37,7 @@ class ListenSamples : public Callback {
   struct Options {
     int64_t every = 100;
     Json prompts = Json::array();
-    std::string scene = "Audio is recorded from a quiet room.";
-    bool ref_in_system = false;
+    generation::PromptOptions prompt;
     bool at_end = true;
     generation::DecodeOptions decode;
   };
@@ -47,14 +46,13 @@ class ListenSamples : public Callback {
     b.opt("prompts", o.prompts,
           "List of {text, ref_audio, ref_text, name?, scene?} (paths relative to the working "
           "directory).");
-    b.opt("scene", o.scene, "Scene description of the system message (\"\" = none).");
-    b.opt("ref_in_system", o.ref_in_system,
-          "References as audio-in items of the system message instead of reference turns.");
+    generation::PromptOptions::bind(b, o.prompt);
     b.opt("at_end", o.at_end, "Also generate after the last step.");
     generation::DecodeOptions::bind(b, o.decode);
   }
 
-  ListenSamples(const Options& o, BuildContext& ctx) : o_(o), main_(ctx.placement.is_main()) {
+  ListenSamples(const Options& o, BuildContext& ctx)
+      : o_(o), main_(ctx.placement.is_main()), scorers_(generation::recipe_scorers(ctx)) {
     try {
       jobs_ = generation::jobs_from_json(o_.prompts, "callbacks listen_samples.prompts");
     } catch (const std::exception& e) {
@@ -63,7 +61,7 @@ class ListenSamples : public Callback {
     if (jobs_.empty())
       throw RecipeError("listen_samples: prompts is empty; give at least one prompt");
     for (size_t i = 0; i < jobs_.size(); ++i) {
-      if (jobs_[i].ref_audio.empty() && !o_.ref_in_system)
+      if (jobs_[i].ref_audio.empty() && !o_.prompt.ref_in_system)
         throw RecipeError("listen_samples.prompts[" + std::to_string(i) +
                           "]: needs ref_audio and ref_text (the voice to clone)");
       for (const auto& a : jobs_[i].ref_audio)
@@ -95,35 +93,26 @@ class ListenSamples : public Callback {
     generation::VoiceCloneGenerator gen(net, *text_, audio_.get(),
                                         o_.decode.to_generate_options(seed_));
     generation::JobDefaults d;
-    d.scene = o_.scene;
-    d.ref_in_system = o_.ref_in_system;
+    d.prompt = o_.prompt;
     const fs::path dir = fs::path(s.output_dir) / "samples" / ("step-" + std::to_string(s.step));
-    auto reports =
-        generation::run_jobs(gen, jobs_, d, [&](const generation::GenerationJob& j, size_t) {
-          return (dir / (j.name + ".wav")).string();
-        });
-    int64_t stopped = 0;
-    double audio_s = 0, wall_s = 0;
-    for (const auto& r : reports) {
+    auto reports = generation::run_jobs(
+        gen, jobs_, d,
+        [&](const generation::GenerationJob& j, size_t) { return (dir / (j.name + ".wav")).string(); },
+        scorers_);
+    for (const auto& r : reports)
       spdlog::info("listen_samples step {}: {}", s.step,
                    generation::describe_generation(r["wav"].get<std::string>(), r));
-      stopped += r["stopped_by_itself"].get<bool>();
-      audio_s += r["duration_s"].get<double>();
-      wall_s += r["decode_seconds"].get<double>() + r["vocoder_seconds"].get<double>();
-    }
-    Json summary = {{"step", s.step},
-                    {"samples", reports.size()},
-                    {"stop_rate", double(stopped) / double(reports.size())},
-                    {"audio_seconds", audio_s},
-                    {"rtf", audio_s > 0 ? wall_s / audio_s : 0.0}};
+    Json summary = generation::summarize_reports(reports);
+    summary["step"] = s.step;
     write_file_atomic((dir / "summary.json").string(), summary.dump(2) + "\n");
-    spdlog::info(
-        "listen_samples step {}: {}/{} stopped by themselves, {:.2f} s of audio, RTF {:.2f}",
-        s.step, stopped, reports.size(), audio_s, summary["rtf"].get<double>());
+    spdlog::info("listen_samples step {}: {}, {:.2f} s of audio, RTF {:.2f}", s.step,
+                 generation::describe_summary(summary), summary["audio_seconds"].get<double>(),
+                 summary["rtf"].get<double>());
   }
 
   Options o_;
   bool main_;
+  std::vector<generation::NamedScorer> scorers_;
   std::vector<generation::GenerationJob> jobs_;
   std::shared_ptr<Model> model_;
   std::shared_ptr<TextTokenizer> text_;

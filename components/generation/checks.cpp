@@ -4,7 +4,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
+
+#include "framework/run/build_context.h"
 
 namespace higgs::generation {
 
@@ -34,34 +37,60 @@ double silence_ratio(const std::vector<float>& samples, int sample_rate, double 
   return windows ? double(silent) / double(windows) : 1.0;
 }
 
-namespace {
-std::map<std::string, ScorerFactory>& scorers() {
-  static auto* m = new std::map<std::string, ScorerFactory>();  // leaked on purpose
-  return *m;
-}
-}  // namespace
-
-void register_scorer(const std::string& name, ScorerFactory factory) {
-  if (!scorers().emplace(name, std::move(factory)).second)
-    throw std::runtime_error("generation scorer \"" + name + "\" is registered twice");
-}
-
-std::vector<std::string> scorer_names() {
-  std::vector<std::string> out;
-  for (const auto& kv : scorers()) out.push_back(kv.first);
+std::vector<NamedScorer> recipe_scorers(BuildContext& ctx) {
+  std::vector<NamedScorer> out;
+  auto it = ctx.plan().lists.find("scorers");
+  if (it == ctx.plan().lists.end()) return out;
+  for (const auto& path : it->second) out.push_back({path, ctx.get<GenerationScorer>(path)});
   return out;
 }
 
-std::unique_ptr<GenerationScorer> make_scorer(const std::string& name, const Json& options) {
-  auto it = scorers().find(name);
-  if (it == scorers().end()) {
-    std::string known;
-    for (const auto& n : scorer_names()) known += (known.empty() ? "" : ", ") + n;
-    throw std::runtime_error("unknown generation scorer \"" + name + "\" (registered: " +
-                             (known.empty() ? "none; register one with register_scorer" : known) +
-                             ")");
+Json run_scorers(const std::vector<NamedScorer>& scorers, const ScoredSample& sample) {
+  Json out = Json::object();
+  std::map<std::string, std::string> owner;  // metric -> scorer that gave it
+  for (const auto& ns : scorers) {
+    Json metrics;
+    try {
+      metrics = ns.scorer->score(sample);
+    } catch (const std::exception& e) {
+      out["errors"][ns.name] = e.what();
+      continue;
+    }
+    if (!metrics.is_object()) {
+      out["errors"][ns.name] = "returned " + metrics.dump() + " instead of a JSON object";
+      continue;
+    }
+    for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+      if (it.key() == "errors")
+        throw std::runtime_error("scorer " + ns.name +
+                                 " gives a metric named \"errors\", which is reserved for "
+                                 "scorer failures; rename it");
+      auto [pos, fresh] = owner.emplace(it.key(), ns.name);
+      if (!fresh)
+        throw std::runtime_error("scorers " + pos->second + " and " + ns.name +
+                                 " both give the metric \"" + it.key() +
+                                 "\"; rename one (metrics are merged into one object)");
+      out[it.key()] = it.value();
+    }
   }
-  return it->second(options);
+  return out;
+}
+
+Json mean_scores(const std::vector<Json>& reports) {
+  std::map<std::string, std::pair<double, int64_t>> acc;
+  for (const auto& r : reports) {
+    auto it = r.find("scores");
+    if (it == r.end() || !it->is_object()) continue;
+    for (auto m = it->begin(); m != it->end(); ++m)
+      if (m.value().is_number()) {
+        auto& a = acc[m.key()];
+        a.first += m.value().get<double>();
+        a.second += 1;
+      }
+  }
+  Json mean = Json::object();
+  for (const auto& [k, a] : acc) mean[k] = {{"mean", a.first / double(a.second)}, {"n", a.second}};
+  return mean;
 }
 
 Json basic_checks(const std::string& text, const std::vector<float>& samples, int sample_rate) {

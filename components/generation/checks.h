@@ -3,13 +3,15 @@
 // similarity through a speaker encoder) that users register from their own code or a plugin.
 #pragma once
 
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "framework/config/config.h"
+
+namespace higgs {
+class BuildContext;
+}
 
 namespace higgs::generation {
 
@@ -23,28 +25,46 @@ double silence_ratio(const std::vector<float>& samples, int sample_rate,
 
 /// What a scorer sees of one generated sample.
 struct ScoredSample {
-  std::string text;       // the target text
-  std::string ref_audio;  // reference audio file ("" if none)
-  std::string ref_text;
-  std::vector<float> samples;  // generated waveform, mono
+  std::string wav;        // path of the written WAV file
+  std::string text;       // the target text (as spoken: normalised when normalize_text is on)
+  std::vector<std::string> ref_audio;  // reference audio files (empty if none)
+  std::vector<std::string> ref_text;   // their transcripts
+  std::vector<float> samples;          // generated waveform, mono
   int sample_rate = 0;
 };
 
-/// A quality scorer, e.g. WER ({"wer": 0.12}) or speaker similarity ({"spk_sim": 0.71}).
+/// Component kind "scorer": a quality metric of generated speech, e.g. WER through an ASR model
+/// ({"wer": 0.12}) or speaker similarity through a speaker encoder ({"spk_sim": 0.71}). Recipes
+/// list them under `scorers:`; the generate task and the listen_samples callback run each one on
+/// every sample with audio and put the metrics into its report. Register your own with
+/// HIGGS_REGISTER(higgs::generation::GenerationScorer, MyScorer, "my_wer", "...") in-tree or in
+/// a plugin; the built-in "command" scorer runs any program (e.g. a Python ASR script).
 class GenerationScorer {
  public:
+  static constexpr const char* kKind = "scorer";
   virtual ~GenerationScorer() = default;
-  /// Metrics of one sample, merged into its .json report.
+  /// Metrics of one sample: a JSON object of numbers (or other JSON values), merged into the
+  /// "scores" object of its .json report. Throw to report a failure.
   virtual Json score(const ScoredSample& sample) = 0;
 };
 
-using ScorerFactory = std::function<std::unique_ptr<GenerationScorer>(const Json& options)>;
-/// Registers a scorer under `name` (call from a static initialiser of a plugin or a program).
-/// Throws on a duplicate name.
-void register_scorer(const std::string& name, ScorerFactory factory);
-/// Builds a registered scorer; throws listing the registered names for an unknown one.
-std::unique_ptr<GenerationScorer> make_scorer(const std::string& name, const Json& options = {});
-std::vector<std::string> scorer_names();
+/// A scorer with the recipe path it was built from ("scorers[0]"), which names it in messages.
+struct NamedScorer {
+  std::string name;
+  std::shared_ptr<GenerationScorer> scorer;
+};
+
+/// The recipe's `scorers:` list, built, named by their recipe paths (empty when there is none).
+std::vector<NamedScorer> recipe_scorers(BuildContext& ctx);
+
+/// Runs every scorer on a sample and merges their metrics into one object. A scorer that throws
+/// does not stop the others: its message is kept under "errors" ({"scorers[1]": "..."}). Two
+/// scorers giving the same metric name is an error naming both.
+Json run_scorers(const std::vector<NamedScorer>& scorers, const ScoredSample& sample);
+
+/// Mean of every numeric metric over reports' "scores" objects, with the number of samples it is
+/// over: {"wer": {"mean": 0.2, "n": 3}, ...}.
+Json mean_scores(const std::vector<Json>& reports);
 
 /// The built-in checks of one sample as JSON: duration_s, expected_s, duration_ratio,
 /// silence_ratio.

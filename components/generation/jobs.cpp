@@ -2,7 +2,9 @@
 
 #include "components/generation/jobs.h"
 
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "components/data/chatml.h"
@@ -73,39 +75,94 @@ std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& w
   return jobs;
 }
 
+void PromptOptions::bind(Binder& b, PromptOptions& o) {
+  b.opt("scene", o.scene, "Scene description of the system message (\"\" = none).");
+  b.opt("system_prompt", o.system_prompt,
+        "System message text replacing the one built from scene.");
+  b.opt("ref_in_system", o.ref_in_system,
+        "Put the references into the system message as audio-in (\"SPEAKER0: <AUDIO>\") "
+        "instead of reference user/assistant turns.");
+  b.opt("normalize_text", o.normalize_text,
+        "Normalise texts as examples/generation.py does (punctuation, sound-event tags, final "
+        "'.').");
+}
+
 std::vector<Json> run_jobs(
     VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& d,
-    const std::function<std::string(const GenerationJob&, size_t)>& out_path) {
+    const std::function<std::string(const GenerationJob&, size_t)>& out_path,
+    const std::vector<NamedScorer>& scorers) {
+  const PromptOptions& p = d.prompt;
   std::map<std::string, torch::Tensor> ref_codes;
   std::vector<Json> reports;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const GenerationJob& job = jobs[i];
     const auto& audio = job.ref_audio.empty() ? d.ref_audio : job.ref_audio;
     const auto& texts = job.ref_audio.empty() ? d.ref_text : job.ref_text;
-    if (!d.ref_in_system && texts.size() != audio.size())
+    if (!p.ref_in_system && texts.size() != audio.size())
       throw std::runtime_error("job " + std::to_string(i) + ": " + std::to_string(audio.size()) +
                                " reference audio file(s) but " + std::to_string(texts.size()) +
                                " reference transcript(s); give one --ref-text per --ref-audio");
     PromptSpec spec;
-    spec.scene = job.scene.value_or(d.scene);
-    spec.system_prompt = d.system_prompt;
-    spec.reference_in_system = d.ref_in_system;
+    spec.scene = job.scene.value_or(p.scene);
+    spec.system_prompt = p.system_prompt;
+    spec.reference_in_system = p.ref_in_system;
     for (size_t r = 0; r < audio.size(); ++r) {
       auto it = ref_codes.find(audio[r]);
       if (it == ref_codes.end())
         it = ref_codes.emplace(audio[r], gen.encode_reference(audio[r])).first;
       std::string t = r < texts.size() ? texts[r] : "";
-      spec.references.push_back({d.normalize_text ? normalize_transcript(t) : t, it->second});
+      spec.references.push_back({p.normalize_text ? normalize_transcript(t) : t, it->second});
     }
-    spec.text = d.normalize_text ? normalize_transcript(job.text) : job.text;
+    spec.text = p.normalize_text ? normalize_transcript(job.text) : job.text;
     JobResult res = gen.generate(spec);
     const std::string wav = out_path(job, i);
     Json extra = {{"ref_audio", audio}, {"ref_text", texts}};
-    Json rep = write_generation(wav, spec.text, res, extra);
+    Json rep = write_generation(wav, spec.text, res, extra, scorers);
     rep["wav"] = wav;
     reports.push_back(rep);
   }
   return reports;
+}
+
+Json summarize_reports(const std::vector<Json>& reports) {
+  int64_t stopped = 0, with_audio = 0, limit = 0;
+  double audio_s = 0, wall_s = 0;
+  for (const auto& r : reports) {
+    const bool has_audio = r.value("audio_written", false);
+    with_audio += has_audio;
+    stopped += r.value("stopped_by_itself", false);
+    limit += has_audio && !r.value("stopped_by_itself", false);
+    audio_s += r.value("duration_s", 0.0);
+    wall_s += r.value("decode_seconds", 0.0) + r.value("vocoder_seconds", 0.0);
+  }
+  const auto n = static_cast<int64_t>(reports.size());
+  return Json{{"samples", n},
+              {"with_audio", with_audio},
+              {"stopped", stopped},
+              {"hit_limit", limit},
+              {"stop_rate", n ? double(stopped) / double(n) : 0.0},
+              {"audio_seconds", audio_s},
+              {"rtf", audio_s > 0 ? wall_s / audio_s : 0.0},
+              {"scores", mean_scores(reports)}};
+}
+
+std::string describe_summary(const Json& s) {
+  const auto n = s["samples"].get<int64_t>();
+  std::string out = std::to_string(n) + " sample(s): " + std::to_string(s["stopped"].get<int64_t>()) +
+                    " stopped by themselves (audio_eos), " +
+                    std::to_string(s["hit_limit"].get<int64_t>()) + " hit the length limit, " +
+                    std::to_string(n - s["with_audio"].get<int64_t>()) + " without audio";
+  const Json& scores = s["scores"];
+  std::string sep = "; ";
+  for (auto it = scores.begin(); it != scores.end(); ++it) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%s %.4g (%lld)", it.key().c_str(),
+                  it.value()["mean"].get<double>(),
+                  static_cast<long long>(it.value()["n"].get<int64_t>()));
+    out += sep + buf;
+    sep = ", ";
+  }
+  return out;
 }
 
 }  // namespace higgs::generation

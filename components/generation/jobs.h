@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "components/generation/checks.h"
 #include "components/generation/generator.h"
 #include "framework/config/config.h"
+#include "framework/config/options.h"
 
 namespace higgs::generation {
 
@@ -22,13 +24,20 @@ struct GenerationJob {
   std::string out;                     // explicit output path, or ""
 };
 
-/// Defaults every job inherits, plus how the prompt is laid out.
-struct JobDefaults {
-  std::vector<std::string> ref_audio, ref_text;
-  std::string scene;
+/// How the prompt is laid out: the options the `generate` task and the `listen_samples` callback
+/// share (one binder, so both document and check them alike).
+struct PromptOptions {
+  std::string scene = "Audio is recorded from a quiet room.";
   std::optional<std::string> system_prompt;
   bool ref_in_system = false;
   bool normalize_text = true;
+  static void bind(Binder& b, PromptOptions& o);
+};
+
+/// Defaults every job inherits, plus how the prompt is laid out.
+struct JobDefaults {
+  std::vector<std::string> ref_audio, ref_text;
+  PromptOptions prompt;
 };
 
 /// Reads a JSONL file of jobs: {"text", "out"?, "name"?, "ref_audio"? (string or list),
@@ -38,10 +47,19 @@ std::vector<GenerationJob> read_jobs_jsonl(const std::string& path);
 std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& where);
 
 /// Runs jobs with one generator: encodes each reference once, builds the prompt, generates and
-/// writes OUT.wav/.codes.safetensors/.json. `out_path(job, index)` gives the WAV path.
+/// writes OUT.wav/.codes.safetensors/.json, then runs the scorers on each sample with audio
+/// (metrics under "scores" in its report). `out_path(job, index)` gives the WAV path.
 /// Returns the reports (one per job, with "wav" the full path).
 std::vector<Json> run_jobs(
     VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& defaults,
-    const std::function<std::string(const GenerationJob&, size_t)>& out_path);
+    const std::function<std::string(const GenerationJob&, size_t)>& out_path,
+    const std::vector<NamedScorer>& scorers = {});
+
+/// Totals of a list of reports for one summary line and summary.json: samples, with_audio,
+/// stopped (by themselves), audio_seconds, rtf, and the mean of each scorer metric ("scores").
+Json summarize_reports(const std::vector<Json>& reports);
+/// "3 sample(s): 2 stopped by themselves (audio_eos), 1 hit the length limit, 0 without audio;
+/// wer 0.21 (3)".
+std::string describe_summary(const Json& summary);
 
 }  // namespace higgs::generation

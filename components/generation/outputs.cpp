@@ -22,7 +22,7 @@ std::string stem_path(const std::string& wav_path) {
 }  // namespace
 
 Json write_generation(const std::string& wav_path, const std::string& text, const JobResult& r,
-                      const Json& extra) {
+                      const Json& extra, const std::vector<NamedScorer>& scorers) {
   if (fs::path(wav_path).has_parent_path())
     fs::create_directories(fs::path(wav_path).parent_path());
   std::vector<float> samples;
@@ -31,10 +31,13 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
     samples.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
   }
   const int sr = static_cast<int>(r.sample_rate > 0 ? r.sample_rate : 24000);
-  save_wav(wav_path, samples, sr);
-  TensorMap codes{{"codes", r.codes.contiguous()}};
-  if (!r.chunks.empty()) codes["delayed"] = r.chunks.back().delayed.contiguous();
-  save_tensor_map(stem_path(wav_path) + ".codes.safetensors", codes);
+  const bool has_audio = !samples.empty();
+  if (has_audio) {
+    save_wav(wav_path, samples, sr);
+    TensorMap codes{{"codes", r.codes.contiguous()}};
+    if (!r.chunks.empty()) codes["delayed"] = r.chunks.back().delayed.contiguous();
+    save_tensor_map(stem_path(wav_path) + ".codes.safetensors", codes);
+  }
 
   Json chunks = Json::array();
   for (const auto& c : r.chunks)
@@ -48,21 +51,43 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
   const double dur = rep["duration_s"].get<double>();
   rep["text"] = text;
   rep["wav"] = fs::path(wav_path).filename().string();
+  rep["audio_written"] = has_audio;
   rep["sample_rate"] = sr;
   rep["stopped_by_itself"] = r.stopped_by_itself();
   rep["stop"] = r.chunks.empty() ? "none" : stop_reason_name(r.chunks.back().stop);
-  rep["frames"] = r.codes.size(1);
+  rep["frames"] = r.codes.defined() && r.codes.dim() == 2 ? r.codes.size(1) : 0;
   rep["decode_seconds"] = r.decode_seconds;
   rep["vocoder_seconds"] = r.vocoder_seconds;
   rep["rtf"] = dur > 0 ? (r.decode_seconds + r.vocoder_seconds) / dur : 0.0;
   rep["chunks"] = chunks;
   for (auto it = extra.begin(); it != extra.end(); ++it) rep[it.key()] = it.value();
+  if (has_audio && !scorers.empty()) {
+    ScoredSample s;
+    s.wav = wav_path;
+    s.text = text;
+    if (extra.contains("ref_audio")) s.ref_audio = extra["ref_audio"].get<std::vector<std::string>>();
+    if (extra.contains("ref_text")) s.ref_text = extra["ref_text"].get<std::vector<std::string>>();
+    s.samples = std::move(samples);
+    s.sample_rate = sr;
+    rep["scores"] = run_scorers(scorers, s);
+  }
   write_file_atomic(stem_path(wav_path) + ".json", rep.dump(2) + "\n");
   return rep;
 }
 
 std::string describe_generation(const std::string& wav_path, const Json& rep) {
-  char buf[512];
+  char buf[1024];
+  if (!rep.value("audio_written", true)) {
+    const std::string stop = rep.value("stop", std::string("none"));
+    std::snprintf(buf, sizeof buf, "%s: NO AUDIO, nothing written (%s): %s", wav_path.c_str(),
+                  stop.c_str(),
+                  stop == "text_end"
+                      ? "the text head ended the turn before opening audio with <|audio_out_bos|>"
+                  : stop == "max_text_tokens"
+                      ? "no <|audio_out_bos|> within max_text_tokens text tokens"
+                      : "the decoder produced no audio frames");
+    return buf;
+  }
   const bool self = rep.value("stopped_by_itself", false);
   std::snprintf(buf, sizeof buf, "%s: %.2f s (%lld frames), %s (%s), RTF %.2f, silence %.0f%%",
                 wav_path.c_str(), rep.value("duration_s", 0.0),
@@ -70,7 +95,18 @@ std::string describe_generation(const std::string& wav_path, const Json& rep) {
                 self ? "stopped by itself" : "did NOT stop by itself",
                 rep.value("stop", std::string("?")).c_str(), rep.value("rtf", 0.0),
                 100 * rep.value("silence_ratio", 0.0));
-  return buf;
+  std::string line = buf;
+  if (auto sc = rep.find("scores"); sc != rep.end() && sc->is_object())
+    for (auto it = sc->begin(); it != sc->end(); ++it) {
+      if (it.key() == "errors") {
+        for (auto e = it->begin(); e != it->end(); ++e)
+          line += ", " + e.key() + " FAILED: " + e.value().get<std::string>();
+      } else if (it->is_number()) {
+        std::snprintf(buf, sizeof buf, ", %s %.4g", it.key().c_str(), it->get<double>());
+        line += buf;
+      }
+    }
+  return line;
 }
 
 }  // namespace higgs::generation

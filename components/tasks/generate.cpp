@@ -40,14 +40,11 @@ class GenerateTask : public Task {
     std::string checkpoint;
     std::string adapter;
     std::vector<std::string> ref_audio, ref_text;
-    bool ref_in_system = false;
-    std::string scene = "Audio is recorded from a quiet room.";
-    std::optional<std::string> system_prompt;
+    generation::PromptOptions prompt;
     std::vector<std::string> text;
     std::string text_file;
     std::string jobs;
     std::string out;
-    bool normalize_text = true;
     generation::DecodeOptions decode;
   };
   static void bind(Binder& b, Options& o) {
@@ -57,20 +54,12 @@ class GenerateTask : public Task {
     b.opt("adapter", o.adapter, "A LoRA adapter directory in PEFT layout to attach and load.");
     b.opt("ref_audio", o.ref_audio, "Reference audio file(s) of the voice to clone.");
     b.opt("ref_text", o.ref_text, "Transcript of each reference audio file.");
-    b.opt("ref_in_system", o.ref_in_system,
-          "Put the references into the system message as audio-in (\"SPEAKER0: <AUDIO>\") "
-          "instead of reference user/assistant turns.");
-    b.opt("scene", o.scene, "Scene description of the system message (\"\" = none).");
-    b.opt("system_prompt", o.system_prompt,
-          "System message text replacing the one built from scene.");
+    generation::PromptOptions::bind(b, o.prompt);
     b.opt("text", o.text, "Target texts: one job each.");
     b.opt("text_file", o.text_file, "A text file: one job per non-empty line.");
     b.opt("jobs", o.jobs,
           "A JSONL file of jobs: {text, out?, name?, ref_audio?, ref_text?, scene?} per line.");
     b.opt("out", o.out, "Output .wav (one job) or directory (default: OUTPUT_DIR/generated).");
-    b.opt("normalize_text", o.normalize_text,
-          "Normalise texts as examples/generation.py does (punctuation, sound-event tags, final "
-          "'.').");
     generation::DecodeOptions::bind(b, o.decode);
   }
   GenerateTask(const Options& o, BuildContext&) : o_(o) {}
@@ -80,6 +69,8 @@ class GenerateTask : public Task {
 
   int run(BuildContext& ctx) override {
     std::vector<GenerationJob> jobs = collect_jobs();
+    // Scorers first: a missing scorer program is reported before the model is loaded.
+    const auto scorers = generation::recipe_scorers(ctx);
     auto model = ctx.get<Model>("model");
     auto* higgs = dynamic_cast<HiggsAudioModel*>(model.get());
     if (!higgs) throw RecipeError("task generate: the recipe's model must be \"higgs_audio\"");
@@ -105,10 +96,7 @@ class GenerateTask : public Task {
     generation::JobDefaults d;
     d.ref_audio = o_.ref_audio;
     d.ref_text = o_.ref_text;
-    d.scene = o_.scene;
-    d.system_prompt = o_.system_prompt;
-    d.ref_in_system = o_.ref_in_system;
-    d.normalize_text = o_.normalize_text;
+    d.prompt = o_.prompt;
 
     const bool single_file = jobs.size() == 1 && fs::path(o_.out).extension() == ".wav";
     const std::string out_dir =
@@ -121,19 +109,14 @@ class GenerateTask : public Task {
       return (fs::path(out_dir) / (job.name.empty() ? std::string(name) : job.name + ".wav"))
           .string();
     };
-    auto reports = generation::run_jobs(gen, jobs, d, out_path);
-    int64_t stopped = 0;
-    for (const auto& r : reports) {
+    auto reports = generation::run_jobs(gen, jobs, d, out_path, scorers);
+    for (const auto& r : reports)
       std::printf("%s\n", generation::describe_generation(r["wav"].get<std::string>(), r).c_str());
-      if (r["stopped_by_itself"].get<bool>()) ++stopped;
-    }
-    std::printf(
-        "%zu sample(s): %lld stopped by themselves (audio_eos), %lld hit the length limit "
-        "or never started audio\n",
-        reports.size(), static_cast<long long>(stopped),
-        static_cast<long long>(reports.size() - stopped));
+    const Json summary = generation::summarize_reports(reports);
+    std::printf("%s\n", generation::describe_summary(summary).c_str());
     std::fflush(stdout);
-    return 0;
+    // A job without audio is a failure the caller must see (no WAV was written for it).
+    return summary["with_audio"].get<int64_t>() == summary["samples"].get<int64_t>() ? 0 : 1;
   }
 
  private:

@@ -4,11 +4,19 @@
 #include <iostream>
 #include <map>
 
+#include "framework/config/diagnostics.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
 
 namespace higgs::cli {
+
+std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
+  auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw RecipeError(flag + " " + s + ": expected NAME=VALUE");
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
 
 int list_components(const std::string& kind) {
   const auto& kinds = component_kinds();

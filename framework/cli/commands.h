@@ -2,10 +2,15 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "framework/run/build_context.h"
 
 namespace higgs::cli {
+
+/// Splits a NAME=VALUE argument of `flag` (--tla-str, --ext-code, ...); throws RecipeError
+/// naming the flag when there is no '=' or no name.
+std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag);
 
 int list_components(const std::string& kind);
 int describe_component(const std::string& kind_slash_name);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/cli/commands.h"
 #include "framework/run/runner.h"
 
 namespace higgs::cli {
@@ -19,12 +20,6 @@ struct GenerateArgs {
   bool ref_in_system = false, force_audio = false, no_cache = false, no_normalize = false;
 };
 
-std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
-  auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw CLI::ValidationError(flag, s + ": expected NAME=VALUE");
-  return {s.substr(0, eq), s.substr(eq + 1)};
-}
 }  // namespace
 
 ToolCommand add_generate_command(CLI::App& app) {

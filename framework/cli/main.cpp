@@ -24,13 +24,6 @@ struct RecipeFlags {
   int64_t threads = -1;
 };
 
-std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
-  auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw higgs::RecipeError(flag + " " + s + ": expected NAME=VALUE");
-  return {s.substr(0, eq), s.substr(eq + 1)};
-}
-
 // Adds the flags every recipe command takes.
 void add_recipe_flags(CLI::App* cmd, RecipeArgs& args, RecipeFlags& rf, bool run_flags) {
   cmd->add_option("recipe", args.recipe, "Recipe file (.jsonnet, .json, .yaml)")->required();
@@ -50,10 +43,10 @@ void add_recipe_flags(CLI::App* cmd, RecipeArgs& args, RecipeFlags& rf, bool run
 }
 
 void finish_recipe_args(RecipeArgs& args, const RecipeFlags& rf) {
-  for (const auto& s : rf.ext_str) args.load.ext_str.push_back(split_kv(s, "--ext-str"));
-  for (const auto& s : rf.ext_code) args.load.ext_code.push_back(split_kv(s, "--ext-code"));
-  for (const auto& s : rf.tla_str) args.load.tla_str.push_back(split_kv(s, "--tla-str"));
-  for (const auto& s : rf.tla_code) args.load.tla_code.push_back(split_kv(s, "--tla-code"));
+  for (const auto& s : rf.ext_str) args.load.ext_str.push_back(higgs::cli::split_kv(s, "--ext-str"));
+  for (const auto& s : rf.ext_code) args.load.ext_code.push_back(higgs::cli::split_kv(s, "--ext-code"));
+  for (const auto& s : rf.tla_str) args.load.tla_str.push_back(higgs::cli::split_kv(s, "--tla-str"));
+  for (const auto& s : rf.tla_code) args.load.tla_code.push_back(higgs::cli::split_kv(s, "--tla-code"));
   if (!rf.output_dir.empty())
     args.load.sets.push_back("output_dir=" + higgs::Json(rf.output_dir).dump());
   if (rf.threads >= 0) args.load.sets.push_back("threads=" + std::to_string(rf.threads));

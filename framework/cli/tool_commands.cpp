@@ -15,6 +15,7 @@
 #include "components/data/show_sample.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
+#include "framework/cli/commands.h"
 #include "framework/train/loss_metrics.h"
 #include <torch/torch.h>
 #include "components/text/tokenize_command.h"
@@ -35,13 +36,6 @@ void add_recipe_load_flags(CLI::App* cmd, LoadOptions& load, RecipeFlagStrings& 
   cmd->add_option("--ext-str", f.ext_str, "Jsonnet external variable NAME=STRING");
   cmd->add_option("--tla-str", f.tla_str, "Jsonnet top-level argument NAME=STRING");
   cmd->add_option("--jpath,-J", load.jpath, "Extra Jsonnet import directory");
-}
-
-std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag) {
-  auto eq = s.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw CLI::ValidationError(flag, s + ": expected NAME=VALUE");
-  return {s.substr(0, eq), s.substr(eq + 1)};
 }
 
 void finish_load(LoadOptions& load, const RecipeFlagStrings& f) {

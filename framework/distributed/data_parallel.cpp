@@ -65,6 +65,37 @@ std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> va
   return values;
 }
 
+namespace {
+
+// Moves the tensors of params[which] through one collective per flat fp32 bucket: `pack(p, slot)`
+// fills the parameter's 1-D slot of the bucket, `collective({flat})` runs on the whole bucket, and
+// `unpack(p, slot)` reads the slot back, viewed in the parameter's shape.
+template <class Pack, class Collective, class Unpack>
+void walk_buckets(Communicator& comm, const ParameterList& params, const std::vector<size_t>& which,
+                  int64_t bucket_bytes, Pack pack, Collective collective, Unpack unpack) {
+  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
+  for (const auto& bucket : make_buckets(params, which, bucket_numel(bucket_bytes))) {
+    int64_t total = 0;
+    for (size_t i : bucket) total += params[i].tensor.numel();
+    at::Tensor flat = at::empty({total}, f32);
+    int64_t off = 0;
+    for (size_t i : bucket) {
+      pack(params[i].tensor, flat.narrow(0, off, params[i].tensor.numel()));
+      off += params[i].tensor.numel();
+    }
+    std::vector<at::Tensor> one{flat};
+    collective(one);
+    off = 0;
+    for (size_t i : bucket) {
+      at::Tensor p = params[i].tensor;
+      unpack(p, flat.narrow(0, off, p.numel()).view(p.sizes()));
+      off += p.numel();
+    }
+  }
+}
+
+}  // namespace
+
 void all_reduce_gradients(Communicator& comm, const ParameterList& params, int64_t bucket_bytes) {
   if (comm.world_size() == 1 || params.empty()) return;
   at::NoGradGuard no_grad;
@@ -76,30 +107,17 @@ void all_reduce_gradients(Communicator& comm, const ParameterList& params, int64
   for (size_t i = 0; i < params.size(); ++i)
     if (defined[i] > 0) which.push_back(i);
 
-  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
-  for (const auto& bucket : make_buckets(params, which, bucket_numel(bucket_bytes))) {
-    int64_t total = 0;
-    for (size_t i : bucket) total += params[i].tensor.numel();
-    at::Tensor flat = at::empty({total}, f32);
-    int64_t off = 0;
-    for (size_t i : bucket) {
-      const at::Tensor& p = params[i].tensor;
-      at::Tensor slot = flat.narrow(0, off, p.numel());
-      if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
-      else slot.zero_();
-      off += p.numel();
-    }
-    std::vector<at::Tensor> one{flat};
-    comm.all_reduce(one, ReduceOp::Sum);
-    off = 0;
-    for (size_t i : bucket) {
-      at::Tensor p = params[i].tensor;  // shares the TensorImpl
-      at::Tensor slot = flat.narrow(0, off, p.numel()).view(p.sizes());
-      if (p.grad().defined()) p.mutable_grad().copy_(slot);
-      else p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, /*copy=*/true);
-      off += p.numel();
-    }
-  }
+  walk_buckets(
+      comm, params, which, bucket_bytes,
+      [&](const at::Tensor& p, at::Tensor slot) {
+        if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
+        else slot.zero_();
+      },
+      [&](std::vector<at::Tensor>& flat) { comm.all_reduce(flat, ReduceOp::Sum); },
+      [&](at::Tensor p, const at::Tensor& slot) {  // p shares the parameter's TensorImpl
+        if (p.grad().defined()) p.mutable_grad().copy_(slot);
+        else p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, /*copy=*/true);
+      });
 }
 
 void broadcast_parameters(Communicator& comm, const ParameterList& params, int64_t bucket_bytes) {
@@ -107,25 +125,11 @@ void broadcast_parameters(Communicator& comm, const ParameterList& params, int64
   at::NoGradGuard no_grad;
   std::vector<size_t> all(params.size());
   for (size_t i = 0; i < params.size(); ++i) all[i] = i;
-  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
-  for (const auto& bucket : make_buckets(params, all, bucket_numel(bucket_bytes))) {
-    int64_t total = 0;
-    for (size_t i : bucket) total += params[i].tensor.numel();
-    at::Tensor flat = at::empty({total}, f32);
-    int64_t off = 0;
-    for (size_t i : bucket) {
-      flat.narrow(0, off, params[i].tensor.numel()).copy_(params[i].tensor.reshape({-1}));
-      off += params[i].tensor.numel();
-    }
-    std::vector<at::Tensor> one{flat};
-    comm.broadcast(one, 0);
-    off = 0;
-    for (size_t i : bucket) {
-      at::Tensor p = params[i].tensor;
-      p.copy_(flat.narrow(0, off, p.numel()).view(p.sizes()));
-      off += p.numel();
-    }
-  }
+  walk_buckets(
+      comm, params, all, bucket_bytes,
+      [](const at::Tensor& p, at::Tensor slot) { slot.copy_(p.reshape({-1})); },
+      [&](std::vector<at::Tensor>& flat) { comm.broadcast(flat, 0); },
+      [](at::Tensor p, const at::Tensor& slot) { p.copy_(slot); });
 }
 
 bool global_window_counts(Communicator& comm, bool have_batches,

@@ -35,6 +35,7 @@ const std::vector<std::pair<std::string, std::string>>& kind_table() {
       {"optimizer", "Updates trainable parameters from their gradients."},
       {"scheduler", "Sets the learning rate at each step."},
       {"callback", "Observes training (metrics, early stopping, samples)."},
+      {"scorer", "Scores generated speech (e.g. WER through an ASR model, speaker similarity)."},
       {"trainer", "Runs the training loop."},
       {"task", "What `higgs-run RECIPE` does (train, evaluate, data_check, ...)."},
   };

@@ -28,6 +28,7 @@ const std::vector<RecipeKey>& recipe_keys() {
       {"scheduler", "scheduler"},
       {"trainer", "trainer", false, "default"},
       {"callbacks", "callback", true},
+      {"scorers", "scorer", true},
       {"task", "task", false, "train"},
   };
   return *keys;

@@ -70,11 +70,12 @@ PY
   echo "distributed equivalence passed"
 else
   # Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0 --tee 0` parse to None
-  # (Std.from_str) and it crashes before starting a worker; 1 (stdout) parses and changes nothing
+  # (Std.from_str) and it crashes before starting a worker. scripts/setup.sh patches that; on a
+  # machine set up without it (HIGGS_NO_TORCHRUN_FIX=1), 1 (stdout) parses and changes nothing
   # for higgs-run, which logs to stderr. See docs/distributed.md.
   workaround=()
   if $py -c 'import sys; from torch.distributed.elastic.multiprocessing.api import Std; sys.exit(Std.from_str("0") is not None)' 2>/dev/null; then
-    echo "note: this torchrun cannot parse its own defaults; adding --redirects 1 --tee 1"
+    echo "note: this torchrun cannot parse its own defaults (run scripts/setup.sh); adding --redirects 1 --tee 1"
     workaround=(--redirects 1 --tee 1)
   fi
   # What a user types (plus a free port and fewer steps).

@@ -23,21 +23,36 @@ listen="[{\"type\":\"listen_samples\",\"every\":4,\"max_frames\":40,\"prompts\":
 "$run" "$recipe" --tla-str demo_dir="$demo" --threads 1 --output-dir "$work/run" --set trainer.max_steps=8 \
   --set trainer.save_every=0 --set trainer.eval_every=0 --set trainer.progress_bar=false \
   --set "callbacks=$listen" > "$work/train.log" 2>&1 || { cat "$work/train.log"; exit 1; }
+# Each step has a report and a summary; the WAV exists exactly when the model opened audio.
 for s in 4 8; do
-  [[ -f $work/run/samples/step-$s/hello.wav && -f $work/run/samples/step-$s/summary.json ]] || {
-    echo "missing samples/step-$s"; cat "$work/train.log"; exit 1; }
+  d=$work/run/samples/step-$s
+  [[ -f $d/hello.json && -f $d/summary.json ]] || { echo "missing samples/step-$s"; cat "$work/train.log"; exit 1; }
+  if grep -q "listen_samples step $s: .*hello.wav: NO AUDIO, nothing written" "$work/train.log"; then
+    [[ ! -e $d/hello.wav ]] || { echo "step $s: a WAV without audio"; exit 1; }
+  else
+    [[ -f $d/hello.wav ]] || { echo "missing samples/step-$s/hello.wav"; cat "$work/train.log"; exit 1; }
+    grep -q "listen_samples step $s: .*hello.wav: .* s (.* frames), .*stop.*RTF" "$work/train.log"
+  fi
+  grep -q "listen_samples step $s: 1 sample(s): " "$work/train.log"
 done
-grep -q "listen_samples step 8: .*hello.wav: .* s (.* frames), .*stop.*RTF" "$work/train.log"
 
-# 2. generate on the finished run directory.
+# 2. generate on the finished run directory. A model this briefly trained may end its turn before
+# any audio: then nothing is written, the message says why and the exit status is 1.
+rc=0
 "$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \
-  --out "$work/out.wav" --max-frames 60 --temperature 0.7 --threads 1 > "$work/gen.log" 2>&1 || {
-  cat "$work/gen.log"; exit 1; }
+  --out "$work/out.wav" --max-frames 60 --temperature 0.7 --threads 1 > "$work/gen.log" 2>&1 || rc=$?
 cat "$work/gen.log"
 grep -q "loaded .* trainable tensors from .*checkpoint-8" "$work/gen.log"
-grep -Eq "out.wav: .* s \(.* frames\), (stopped by itself \(audio_eos\)|did NOT stop by itself \((max_frames|max_text_tokens|text_end)\))" "$work/gen.log"
 grep -q "1 sample(s): " "$work/gen.log"
-/usr/bin/python3 - "$work" <<'PY'
+if [[ $rc == 1 ]]; then
+  grep -Eq "out.wav: NO AUDIO, nothing written \((text_end|max_text_tokens)\)" "$work/gen.log"
+  grep -q "1 without audio" "$work/gen.log"
+  [[ ! -e $work/out.wav && ! -e $work/out.codes.safetensors ]]
+  /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert not r['audio_written'] and r['frames']==0, r" "$work/out.json"
+else
+  [[ $rc == 0 ]] || { echo "generate exited with $rc"; exit 1; }
+  grep -Eq "out.wav: .* s \(.* frames\), (stopped by itself \(audio_eos\)|did NOT stop by itself \(max_frames\))" "$work/gen.log"
+  /usr/bin/python3 - "$work" <<'PY'
 import json, sys, wave
 w = sys.argv[1]
 with wave.open(f"{w}/out.wav") as f:
@@ -45,18 +60,17 @@ with wave.open(f"{w}/out.wav") as f:
     assert f.getnchannels() == 1 and f.getsampwidth() == 2
     n = f.getnframes()
 rep = json.load(open(f"{w}/out.json"))
-assert rep["sample_rate"] == 24000
+assert rep["sample_rate"] == 24000 and rep["audio_written"]
 assert n == rep["frames"] * 960, (n, rep["frames"])  # 960 samples per code frame
-assert rep["stop"] in ("audio_eos", "max_frames", "max_text_tokens", "text_end")
+assert rep["stop"] in ("audio_eos", "max_frames")
 assert rep["stopped_by_itself"] == (rep["stop"] == "audio_eos")
-assert (rep["frames"] > 0) == (rep["stop"] in ("audio_eos", "max_frames"))
 if rep["stop"] == "max_frames":
     assert rep["frames"] == 60 - 8 - 1, rep["frames"]  # delay-pattern columns minus ramp and BOS/EOS
 print("out.wav:", n, "samples;", rep["stop"])
 PY
-[[ -f $work/out.codes.safetensors ]]
-# A model this briefly trained may end its turn before any audio; with --force-audio the audio
-# always starts, and the WAV holds exactly the decoded frames.
+  [[ -f $work/out.codes.safetensors ]]
+fi
+# With --force-audio the audio always starts, and the WAV holds exactly the decoded frames.
 "$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \
   --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 > "$work/forced.log" 2>&1 || {
   cat "$work/forced.log"; exit 1; }
@@ -71,13 +85,45 @@ assert rep["stop"] in ("audio_eos", "max_frames") and rep["frames"] > 0, rep
 print("forced.wav:", rep["frames"], "frames;", rep["stop"])
 PY
 
-# 3. The same from the recipe (random weights, no run directory), jobs from a JSONL file, greedy.
+# 3. The same from the recipe (random weights, no run directory), jobs from a JSONL file, greedy,
+# scored by a `command` scorer (a Python script reading the request on stdin and the WAV it names).
 printf '{"text": "One two three.", "name": "a"}\n{"text": "Four five.", "name": "b"}\n' > "$work/jobs.jsonl"
+cat > "$work/scorer.py" <<'PY'
+import json, sys, wave
+req = json.load(sys.stdin)
+print("scoring", req["wav"])                      # chatter before the answer is ignored
+with wave.open(req["wav"]) as f:
+    n = f.getnframes()
+print(json.dumps({"samples": n, "text_chars": len(req["text"]), "refs": len(req["ref_audio"])}))
+PY
+scorers="[{\"type\":\"command\",\"command\":[\"/usr/bin/python3\",\"$work/scorer.py\"]}]"
 "$run" generate "$recipe" --tla-str demo_dir="$demo" --ref-audio "$ref" --ref-text "$ref_text" \
   --jobs "$work/jobs.jsonl" --out "$work/jobs" --max-frames 30 --temperature 0 --force-audio --threads 1 \
-  > "$work/jobs.log" 2>&1 || { cat "$work/jobs.log"; exit 1; }
+  --set "scorers=$scorers" > "$work/jobs.log" 2>&1 || { cat "$work/jobs.log"; exit 1; }
+cat "$work/jobs.log"
 [[ -f $work/jobs/a.wav && -f $work/jobs/b.wav && -f $work/jobs/a.json ]]
 grep -q "2 sample(s): " "$work/jobs.log"
+grep -Eq "2 sample\(s\): .*; refs 1 \(2\), samples [0-9.e+]+ \(2\), text_chars 12 \(2\)" "$work/jobs.log"
+/usr/bin/python3 - "$work/jobs" <<'PY'
+import json, sys, wave
+for name, text in (("a", "One two three."), ("b", "Four five.")):
+    rep = json.load(open(f"{sys.argv[1]}/{name}.json"))
+    with wave.open(f"{sys.argv[1]}/{name}.wav") as f:
+        assert rep["scores"] == {"samples": f.getnframes(), "text_chars": len(text), "refs": 1}, rep["scores"]
+print("scores:", rep["scores"])
+PY
+# A scorer that fails is reported per sample; generation goes on and the WAVs are kept.
+"$run" generate "$recipe" --tla-str demo_dir="$demo" --ref-audio "$ref" --ref-text "$ref_text" \
+  --text "Hi." --out "$work/failing.wav" --max-frames 20 --force-audio --threads 1 \
+  --set 'scorers=[{"type":"command","command":["/bin/sh","-c","exit 3"]}]' > "$work/failing.log" 2>&1 || {
+  cat "$work/failing.log"; exit 1; }
+grep -q "scorers\[0\] FAILED: /bin/sh: exited with status 3" "$work/failing.log"
+[[ -f $work/failing.wav ]]
+# A scorer program that does not exist is a recipe error before anything is loaded.
+if "$run" generate "$recipe" --tla-str demo_dir="$demo" --ref-audio "$ref" --ref-text "$ref_text" \
+     --text "Hi." --out "$work/x.wav" --set 'scorers=[{"type":"command","command":["no-such-asr"]}]' \
+     > "$work/noscorer.log" 2>&1; then echo "missing scorer program accepted"; exit 1; fi
+grep -q "no-such-asr is not on PATH" "$work/noscorer.log"
 # Bad input: a missing reference file is a clear error.
 if "$run" generate "$work/run" --ref-audio "$work/nope.wav" --ref-text x --text y --out "$work/x.wav" \
      > "$work/bad.log" 2>&1; then echo "missing reference accepted"; exit 1; fi

@@ -14,12 +14,6 @@ namespace {
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-double lowest_of(torch::ScalarType t) {
-  return t == torch::kBFloat16 ? -3.3895313892515355e38
-         : t == torch::kHalf   ? -65504.0
-                               : std::numeric_limits<float>::lowest();
-}
-
 torch::nn::LayerNorm make_layer_norm(int64_t d) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}).eps(1e-5));
 }
@@ -126,7 +120,7 @@ torch::Tensor AudioTowerImpl::forward(const torch::Tensor& features,
     auto keep = torch::arange(t, torch::kInt64).unsqueeze(0) < conv_len.unsqueeze(1);
     key_mask = torch::zeros({n, 1, 1, t}, x.options())
                    .masked_fill(keep.logical_not().view({n, 1, 1, t}).to(x.device()),
-                                lowest_of(x.scalar_type()));
+                                mask_lowest(x.scalar_type()));
   }
   for (auto& layer : layer_list) x = layer->forward(x, key_mask);
   x = torch::avg_pool1d(x.permute({0, 2, 1}), {2}, {2}).permute({0, 2, 1});

@@ -4,47 +4,19 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <limits>
 #include <stdexcept>
 
 #include "components/models/higgs_audio/model.h"
 #include "framework/util/torch_compat.h"
 
 namespace higgs::higgs_audio {
-namespace {
-
-torch::Tensor rotate_half(const torch::Tensor& x) {
-  auto halves = x.chunk(2, -1);
-  return torch::cat({-halves[1], halves[0]}, -1);
-}
-
-torch::Tensor repeat_kv(const torch::Tensor& t, int64_t heads) {
-  const int64_t kv = t.size(1);
-  if (kv == heads) return t;
-  return t.unsqueeze(2)
-      .expand({t.size(0), kv, heads / kv, t.size(2), t.size(3)})
-      .reshape({t.size(0), heads, t.size(2), t.size(3)});
-}
-
-double lowest_of(torch::ScalarType dtype) {
-  return dtype == torch::kBFloat16 ? -3.3895313892515355e38
-         : dtype == torch::kHalf   ? -65504.0
-                                   : std::numeric_limits<float>::lowest();
-}
-
-}  // namespace
 
 torch::Tensor LlamaAttentionImpl::forward_cached(const torch::Tensor& x, const torch::Tensor& cos,
                                                  const torch::Tensor& sin,
                                                  const torch::Tensor& mask, torch::Tensor& cache_k,
                                                  torch::Tensor& cache_v) {
   const int64_t bsz = x.size(0), len = x.size(1);
-  auto q = q_proj(x).view({bsz, len, num_heads, head_dim}).transpose(1, 2);
-  auto k = k_proj(x).view({bsz, len, num_kv_heads, head_dim}).transpose(1, 2);
-  auto v = v_proj(x).view({bsz, len, num_kv_heads, head_dim}).transpose(1, 2);
-  auto c = cos.unsqueeze(1), s = sin.unsqueeze(1);
-  q = q * c + rotate_half(q) * s;
-  k = k * c + rotate_half(k) * s;
+  auto [q, k, v] = project(x, cos, sin);
   cache_k = cache_k.defined() ? torch::cat({cache_k, k}, 2) : k;
   cache_v = cache_v.defined() ? torch::cat({cache_v, v}, 2) : v;
   auto out = compat::scaled_dot_product_attention(q, repeat_kv(cache_k, num_heads),
@@ -96,7 +68,7 @@ torch::Tensor HiggsAudioModelImpl::forward_cached(const torch::Tensor& embeds,
   auto positions =
       torch::arange(past, total, torch::dtype(torch::kInt64).device(dev)).view({1, len});
   std::tie(in.cos, in.sin) = rope_cos_sin(inv_freq_, positions, dtype);
-  const double lowest = lowest_of(dtype);
+  const double lowest = mask_lowest(dtype);
   if (len > 1) {  // causal among the new positions; all cached keys are visible
     auto allowed = torch::ones({len, total}, torch::dtype(torch::kBool).device(dev)).tril(past);
     in.attn_mask = torch::zeros({1, 1, len, total}, torch::dtype(dtype).device(dev))

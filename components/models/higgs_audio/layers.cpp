@@ -1,6 +1,7 @@
 #include "components/models/higgs_audio/layers.h"
 
 #include <cmath>
+#include <limits>
 
 #include "framework/util/torch_compat.h"
 
@@ -69,6 +70,20 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 }
 }  // namespace
 
+double mask_lowest(torch::ScalarType dtype) {
+  return dtype == torch::kBFloat16 ? -3.3895313892515355e38
+         : dtype == torch::kHalf   ? -65504.0
+                                   : std::numeric_limits<float>::lowest();
+}
+
+torch::Tensor repeat_kv(const torch::Tensor& t, int64_t heads) {
+  const int64_t kv = t.size(1);
+  if (kv == heads) return t;
+  return t.unsqueeze(2)
+      .expand({t.size(0), kv, heads / kv, t.size(2), t.size(3)})
+      .reshape({t.size(0), heads, t.size(2), t.size(3)});
+}
+
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaTextConfig& c)
     : num_heads(c.num_attention_heads),
       num_kv_heads(c.num_key_value_heads),
@@ -80,8 +95,8 @@ LlamaAttentionImpl::LlamaAttentionImpl(const LlamaTextConfig& c)
   o_proj = register_module("o_proj", make_linear(num_heads * head_dim, c.hidden_size, b));
 }
 
-torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                          const torch::Tensor& sin, const torch::Tensor& mask) {
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> LlamaAttentionImpl::project(
+    const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   const int64_t bsz = x.size(0), len = x.size(1);
   auto q = q_proj(x).view({bsz, len, num_heads, head_dim}).transpose(1, 2);
   auto k = k_proj(x).view({bsz, len, num_kv_heads, head_dim}).transpose(1, 2);
@@ -89,16 +104,15 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::T
   auto c = cos.unsqueeze(1), s = sin.unsqueeze(1);
   q = q * c + rotate_half(q) * s;
   k = k * c + rotate_half(k) * s;
-  if (num_kv_heads != num_heads) {
-    const int64_t rep = num_heads / num_kv_heads;
-    k = k.unsqueeze(2)
-            .expand({bsz, num_kv_heads, rep, len, head_dim})
-            .reshape({bsz, num_heads, len, head_dim});
-    v = v.unsqueeze(2)
-            .expand({bsz, num_kv_heads, rep, len, head_dim})
-            .reshape({bsz, num_heads, len, head_dim});
-  }
-  auto out = compat::scaled_dot_product_attention(q, k, v, mask);
+  return {q, k, v};
+}
+
+torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                          const torch::Tensor& sin, const torch::Tensor& mask) {
+  const int64_t bsz = x.size(0), len = x.size(1);
+  auto [q, k, v] = project(x, cos, sin);
+  auto out = compat::scaled_dot_product_attention(q, repeat_kv(k, num_heads),
+                                                  repeat_kv(v, num_heads), mask);
   return o_proj(out.transpose(1, 2).reshape({bsz, len, num_heads * head_dim}));
 }
 

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <tuple>
+
 #include "components/models/higgs_audio/config.h"
 
 // Every linear layer is an AdaptableLinear, so LoRA attaches by name (same parameter names and
@@ -38,6 +40,14 @@ TORCH_MODULE(LlamaMLP);
 /// Inverse RoPE frequencies (head_dim/2, fp32), with llama3 scaling when configured.
 torch::Tensor rope_inv_freq(const LlamaTextConfig& c);
 /// cos/sin tables (B, L, head_dim) for position_ids (B, L), computed in fp32, cast to `dtype`.
+/// The most negative finite value of `dtype`, used as the additive "masked" entry of attention
+/// masks (as transformers' torch.finfo(dtype).min).
+double mask_lowest(torch::ScalarType dtype);
+
+/// (B, kv_heads, L, D) -> (B, heads, L, D), each key/value head repeated for its query group
+/// (transformers' repeat_kv); `t` itself when there is one key head per query head.
+torch::Tensor repeat_kv(const torch::Tensor& t, int64_t heads);
+
 std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_freq,
                                                      const torch::Tensor& position_ids,
                                                      torch::ScalarType dtype);
@@ -56,6 +66,13 @@ class LlamaAttentionImpl : public torch::nn::Module {
                                torch::Tensor& cache_k, torch::Tensor& cache_v);
   LinearLayer q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t num_heads, num_kv_heads, head_dim;
+
+ private:
+  /// Queries (B, heads, L, D) and keys/values (B, kv_heads, L, D) of `x`, RoPE applied to
+  /// queries and keys: the part both forwards share.
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& x,
+                                                                   const torch::Tensor& cos,
+                                                                   const torch::Tensor& sin);
 };
 TORCH_MODULE(LlamaAttention);
 

@@ -134,9 +134,7 @@ ForwardOutput HiggsAudioModelImpl::forward(const Batch& batch, const ForwardOpti
   LayerInputs in;
   std::tie(in.cos, in.sin) = rope_cos_sin(inv_freq_, p.position_ids.to(dev), dtype);
   const int64_t len = p.length;
-  const double lowest = dtype == torch::kBFloat16 ? -3.3895313892515355e38
-                        : dtype == torch::kHalf   ? -65504.0
-                                                  : std::numeric_limits<float>::lowest();
+  const double lowest = mask_lowest(dtype);
   auto keys = p.attention_mask.to(dev).to(torch::kBool);
   auto causal = torch::ones({len, len}, torch::dtype(torch::kBool).device(dev)).tril();
   auto allowed = causal.view({1, 1, len, len}).logical_and(keys.view({p.batch, 1, 1, len}));

@@ -13,6 +13,7 @@
 #include "framework/train/dataset.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/adapters/tiny_higgs_model.h"
+#include "tests/unit/train/trainer_doubles.h"
 
 namespace fs = std::filesystem;
 
@@ -61,6 +62,8 @@ HIGGS_REGISTER(higgs::Collator, higgs::test::TinyStack, "test_tiny_stack", "Test
 
 namespace {
 
+using higgs::test::run_json;
+
 higgs::Json lora_recipe(const std::string& out) {
   return higgs::Json{
       {"seed", 3},
@@ -80,11 +83,6 @@ higgs::Json lora_recipe(const std::string& out) {
         {"save_every", 3},
         {"num_workers", 1},
         {"progress_bar", false}}}};
-}
-
-int run_json(const higgs::Json& recipe, higgs::RunFlags flags = {}) {
-  auto plan = higgs::plan_recipe(higgs::Config(recipe, "test.json"));
-  return higgs::run_plan(plan, flags);
 }
 
 }  // namespace

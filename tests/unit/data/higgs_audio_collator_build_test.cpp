@@ -13,7 +13,8 @@ using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;
 
-namespace {
+// One namespace for the whole file keeps its helpers apart from other tests in unity builds.
+namespace collator_build_test {
 
 constexpr int64_t P = 128001, AIN = 128015, AOUT = 128016, ABOS = 128011, AEOS = 128012,
                   AOBOS = 128013, X = -100;
@@ -63,7 +64,6 @@ Example whisper_example() {
   return ex;
 }
 
-}  // namespace
 
 TEST_CASE("higgs_audio collator: Whisper chunks repeat the audio-in placeholder per window") {
   HiggsAudioCollator::Options o;
@@ -169,3 +169,5 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
   // Unknown options are recipe errors.
   CHECK_THROWS(plan_with({{"type", "higgs_audio"}, {"round_too", 1}}));
 }
+
+}  // namespace collator_build_test

@@ -10,7 +10,8 @@ using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;
 
-namespace {
+// One namespace for the whole file keeps its helpers apart from other tests in unity builds.
+namespace collator_test {
 
 constexpr int64_t P = 128001, AIN = 128015, AOUT = 128016, ABOS = 128011, AEOS = 128012,
                   AOBOS = 128013, X = -100;
@@ -78,7 +79,6 @@ at::Tensor delayed(const at::Tensor& c, bool label) {
   return out;
 }
 
-}  // namespace
 
 TEST_CASE("higgs_audio collator: one audio-out segment, K=2, by hand") {
   HiggsAudioCollator col({}, ids_k(2));
@@ -245,3 +245,5 @@ TEST_CASE("higgs_audio collator: inference batches and malformed examples") {
   CHECK(eq(HiggsAudioCollator({}, ids_k(2)).collate({rewarded, labelled}), "reward",
            torch::tensor({0.5f})));
 }
+
+}  // namespace collator_test

@@ -13,6 +13,7 @@
 #include "framework/distributed/communicator.h"
 #include "framework/run/runner.h"
 #include "tests/support/test_support.h"
+#include "tests/unit/train/trainer_doubles.h"
 
 // The trainer's test doubles (test_linear, test_synthetic, test_stack, test_sgd) are registered
 // in tests/unit/train/trainer_test.cpp, in the same test binary.
@@ -20,6 +21,10 @@
 namespace fs = std::filesystem;
 
 namespace higgs::dp_trainer_test {
+
+using test::final_weight;
+using test::read_jsonl;
+using test::run_json;
 
 /// 32 samples whose second target is missing on every third sample, so target counts differ
 /// between ranks and batches: the loss must be normalised by the global count to match.
@@ -49,25 +54,6 @@ int free_port() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
-}
-
-int run_json(const Json& r, RunFlags flags = {}) {
-  return run_plan(plan_recipe(Config(r, "test.json")), flags);
-}
-
-at::Tensor final_weight(const std::string& out) {
-  at::Tensor w;
-  torch::load(w, out + "/final/weight.pt");
-  return w;
-}
-
-std::vector<Json> read_jsonl(const std::string& path) {
-  std::vector<Json> out;
-  std::istringstream in(test::read_text(path));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(Json::parse(line));
-  return out;
 }
 
 // One rank of the two-process run below; skipped unless that test starts it.

@@ -9,6 +9,7 @@
 #include "components/generation/checks.h"
 #include "components/generation/prompt.h"
 #include "components/generation/sampling.h"
+#include "framework/run/build_context.h"
 #include "tests/unit/data/fake_text_tokenizer.h"
 
 namespace higgs::sampling_prompt_test {
@@ -156,7 +157,7 @@ TEST_CASE("split_text_chunks cuts at sentence ends within the word limit") {
   CHECK(c == std::vector<std::string>{"a b c", "d e f", "g"});
 }
 
-TEST_CASE("generation checks: expected duration, silence ratio, scorer registry") {
+TEST_CASE("generation checks: expected duration, silence ratio") {
   CHECK(expected_seconds("Hello, world!") == doctest::Approx(10.0 / 14.0));
   std::vector<float> wav(24000, 0.f);  // 1 s: first half silent, second half a 0.1 sine
   for (size_t i = 12000; i < wav.size(); ++i) wav[i] = 0.1f * std::sin(0.05f * float(i));
@@ -164,15 +165,87 @@ TEST_CASE("generation checks: expected duration, silence ratio, scorer registry"
   auto j = basic_checks("Hello, world!", wav, 24000);
   CHECK(j["duration_s"].get<double>() == doctest::Approx(1.0));
   CHECK(j["duration_ratio"].get<double>() == doctest::Approx(1.4));
-  struct Len : GenerationScorer {
-    Json score(const ScoredSample& s) override { return {{"n", s.samples.size()}}; }
-  };
-  register_scorer("sampling_prompt_test_len", [](const Json&) { return std::make_unique<Len>(); });
+}
+
+namespace {
+struct LenScorer : GenerationScorer {
+  std::string key;
+  explicit LenScorer(std::string k) : key(std::move(k)) {}
+  Json score(const ScoredSample& s) override { return {{key, s.samples.size()}}; }
+};
+struct FailingScorer : GenerationScorer {
+  Json score(const ScoredSample&) override { throw std::runtime_error("no ASR model here"); }
+};
+RecipePlan plan_of(const Json& j) { return plan_recipe(Config(j, "r.json")); }
+}  // namespace
+
+TEST_CASE("scorers: metrics merged per sample, failures kept, means over samples") {
   ScoredSample s;
-  s.samples = wav;
-  CHECK(make_scorer("sampling_prompt_test_len")->score(s)["n"].get<size_t>() == 24000);
-  CHECK_THROWS_WITH(make_scorer("nope"), doctest::Contains("sampling_prompt_test_len"));
-  CHECK_THROWS(register_scorer("sampling_prompt_test_len", nullptr));
+  s.samples.assign(480, 0.f);
+  std::vector<NamedScorer> scorers{{"scorers[0]", std::make_shared<LenScorer>("n")},
+                                   {"scorers[1]", std::make_shared<FailingScorer>()},
+                                   {"scorers[2]", std::make_shared<LenScorer>("m")}};
+  Json out = run_scorers(scorers, s);
+  CHECK(out["n"].get<int64_t>() == 480);
+  CHECK(out["m"].get<int64_t>() == 480);
+  CHECK(out["errors"]["scorers[1]"].get<std::string>() == "no ASR model here");
+  scorers[2].scorer = std::make_shared<LenScorer>("n");
+  CHECK_THROWS_WITH(run_scorers(scorers, s),
+                    doctest::Contains("scorers scorers[0] and scorers[2] both give the metric \"n\""));
+  std::vector<Json> reports{{{"scores", {{"wer", 0.5}, {"note", "x"}}}},
+                            {{"scores", {{"wer", 0.25}, {"sim", 0.9}}}},
+                            {{"audio_written", false}}};
+  Json m = mean_scores(reports);
+  CHECK(m["wer"]["mean"].get<double>() == doctest::Approx(0.375));
+  CHECK(m["wer"]["n"].get<int64_t>() == 2);
+  CHECK(m["sim"]["n"].get<int64_t>() == 1);
+  CHECK_FALSE(m.contains("note"));
+}
+
+TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics") {
+  const std::string script =
+      "read -r req; echo chatter; echo '{\"bytes\": '\"${#req}\"', \"arg\": \"'$0'\"}'";
+  auto plan = plan_of({{"scorers",
+                        {{{"type", "command"}, {"command", {"/bin/sh", "-c", script, "A1"}}},
+                         {{"type", "command"}, {"command", {"/bin/sh", "-c", "exit 3"}}},
+                         {{"type", "command"}, {"command", {"/bin/sh", "-c", "echo not json"}}},
+                         {{"type", "command"},
+                          {"command", {"/bin/sh", "-c", "sleep 5"}},
+                          {"timeout_s", 0.2}}}}});
+  BuildContext ctx(plan, {});
+  auto scorers = recipe_scorers(ctx);
+  REQUIRE(scorers.size() == 4);
+  CHECK(scorers[3].name == "scorers[3]");
+  ScoredSample s;
+  s.wav = "out/a.wav";
+  s.text = "Hello.";
+  s.ref_audio = {"ref.wav"};
+  s.ref_text = {"Ref."};
+  s.samples.assign(24000, 0.f);
+  s.sample_rate = 24000;
+  const std::string request = Json{{"wav", "out/a.wav"},
+                                   {"text", "Hello."},
+                                   {"ref_audio", {"ref.wav"}},
+                                   {"ref_text", {"Ref."}},
+                                   {"sample_rate", 24000},
+                                   {"duration_s", 1.0}}
+                                  .dump();
+  Json out = run_scorers(scorers, s);
+  CHECK(out["bytes"].get<size_t>() == request.size());  // the request, one line
+  CHECK(out["arg"].get<std::string>() == "A1");
+  CHECK(out["errors"]["scorers[1]"].get<std::string>() == "/bin/sh: exited with status 3 (its messages are above)");
+  CHECK(out["errors"]["scorers[2]"].get<std::string>() ==
+        "/bin/sh: last line of its output is not a JSON object: not json");
+  CHECK(out["errors"]["scorers[3]"].get<std::string>().find("timeout_s") != std::string::npos);
+}
+
+TEST_CASE("scorer `command`: a program that is not there is a recipe error") {
+  auto plan = plan_of({{"scorers", {{{"type", "command"}, {"command", {"no-such-asr-program"}}}}}});
+  BuildContext ctx(plan, {});
+  CHECK_THROWS_WITH(recipe_scorers(ctx), doctest::Contains("no-such-asr-program is not on PATH"));
+  auto plan2 = plan_of({{"scorers", {{{"type", "command"}, {"command", {"/nonexistent/asr"}}}}}});
+  BuildContext ctx2(plan2, {});
+  CHECK_THROWS_WITH(recipe_scorers(ctx2), doctest::Contains("/nonexistent/asr is not an executable"));
 }
 
 }  // namespace higgs::sampling_prompt_test

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "framework/registry/registry.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -45,10 +46,15 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"optimizer", {"adamw", "sgd"}},
       {"scheduler", {"constant", "cosine", "linear"}},
       {"callback", {"early_stopping", "listen_samples", "metrics_csv"}},
+      {"scorer", {"command"}},
       {"trainer", {"default"}},
       {"task", {"data_check", "export", "generate", "pretokenize", "train"}},
   };
   for (const auto& [kind, names] : expected) CHECK_MESSAGE(listed(kind) == names, kind);
+  std::set<std::string> kinds;
+  for (const auto& [kind, names] : expected) kinds.insert(kind);
+  const auto& all = higgs::component_kinds();
+  CHECK(std::set<std::string>(all.begin(), all.end()) == kinds);
   auto bad = run_higgs("list optimiser");
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("did you mean \"optimizer\"") != std::string::npos);

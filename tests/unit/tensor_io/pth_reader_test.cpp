@@ -14,7 +14,8 @@ using higgs::tensor_io::read_pth;
 using higgs::tensor_io::read_pth_ordered;
 using higgs::tensor_io_test::TempDir;
 
-namespace {
+// One namespace for the whole file keeps its helpers apart from other tests in unity builds.
+namespace pth_reader_test {
 
 std::string make_fixture(const TempDir& dir, const std::string& mode,
                          const std::string& extra = "") {
@@ -60,7 +61,6 @@ bool exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-}  // namespace
 
 TEST_CASE("tensor_io: pth state dict of a module reads bit for bit") {
   TempDir dir;
@@ -146,3 +146,5 @@ TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives"
   CHECK(error_of([&] { read_pth(cut); }).find("cannot read " + cut + " as a torch.save archive") ==
         0);
 }
+
+}  // namespace pth_reader_test

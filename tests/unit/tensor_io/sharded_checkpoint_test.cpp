@@ -11,7 +11,8 @@
 using namespace higgs::tensor_io;
 using higgs::tensor_io_test::TempDir;
 
-namespace {
+// One namespace for the whole file keeps its helpers apart from other tests in unity builds.
+namespace sharded_checkpoint_test {
 
 std::map<std::string, at::Tensor> six_tensors() {
   std::map<std::string, at::Tensor> out;
@@ -29,7 +30,6 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
-}  // namespace
 
 TEST_CASE("tensor_io: sharded safetensors write and read back") {
   TempDir dir;
@@ -193,3 +193,5 @@ TEST_CASE("tensor_io: the released Higgs checkpoint index parses") {
   CHECK(error_of([&] { ckpt.tensor(first); }).find("too short for a safetensors file") !=
         std::string::npos);
 }
+
+}  // namespace sharded_checkpoint_test

@@ -18,7 +18,8 @@ using higgs::Llama3BpeTokenizer;
 using nlohmann::json;
 using Ids = std::vector<int64_t>;
 
-namespace {
+// One namespace for the whole file keeps its helpers apart from other tests in unity builds.
+namespace llama3_bpe_test {
 
 const char* kLlama3Regex =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
@@ -114,7 +115,6 @@ struct TempDir {
   }
 };
 
-}  // namespace
 
 TEST_CASE("llama3_bpe: hand-computed ids on a tiny tokenizer.json") {
   TempDir dir;
@@ -246,3 +246,5 @@ TEST_CASE("llama3_bpe: unsupported tokenizer.json features fail naming the file 
 TEST_CASE("llama3_bpe: registered as a text_tokenizer") {
   CHECK(higgs::registry("text_tokenizer").find("llama3_bpe") != nullptr);
 }
+
+}  // namespace llama3_bpe_test

@@ -12,10 +12,14 @@
 #include "framework/run/runner.h"
 #include "framework/train/checkpoint.h"
 #include "tests/support/test_support.h"
+#include "tests/unit/train/trainer_doubles.h"
 
 namespace fs = std::filesystem;
 
 namespace higgs::callbacks_test {
+
+using test::read_jsonl;
+using test::run_json;
 
 Json recipe(const std::string& out) {
   return Json{{"seed", 7},
@@ -35,19 +39,6 @@ Json recipe(const std::string& out) {
                 {"keep_last", 1},
                 {"num_workers", 0},
                 {"progress_bar", false}}}};
-}
-
-int run_json(const Json& r, RunFlags flags = {}) {
-  return run_plan(plan_recipe(Config(r, "test.json")), flags);
-}
-
-std::vector<Json> read_jsonl(const std::string& path) {
-  std::vector<Json> out;
-  std::istringstream in(test::read_text(path));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(higgs::Json::parse(line));
-  return out;
 }
 
 int64_t last_step(const std::string& out) {

@@ -1,15 +1,22 @@
 // Small components registered only in the test binary to exercise the trainer: a linear
 // regression "model" with a loss split into two terms, a synthetic dataset, a stacking collator
-// and plain SGD.
+// and plain SGD; and the helpers the trainer tests share to run a recipe and read its run
+// directory.
 #pragma once
 
 #include <torch/torch.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "framework/registry/registry.h"
 #include "framework/run/build_context.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
+#include "framework/run/runner.h"
 #include "framework/train/hooks.h"
+#include "tests/support/test_support.h"
 
 namespace higgs::test {
 
@@ -114,5 +121,27 @@ struct PlainSgd : Optimizer {
   int64_t steps = 0;
   ParameterList params;
 };
+
+/// Plans and runs a recipe given as JSON ("test.json" in messages); returns the exit code.
+inline int run_json(const Json& recipe, RunFlags flags = {}) {
+  return run_plan(plan_recipe(Config(recipe, "test.json")), flags);
+}
+
+/// The records of a JSON-lines file (metrics.jsonl).
+inline std::vector<Json> read_jsonl(const std::string& path) {
+  std::vector<Json> out;
+  std::istringstream in(read_text(path));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(Json::parse(line));
+  return out;
+}
+
+/// The weight LinearModel saved in OUT/final.
+inline at::Tensor final_weight(const std::string& out) {
+  at::Tensor w;
+  torch::load(w, out + "/final/weight.pt");
+  return w;
+}
 
 }  // namespace higgs::test

@@ -13,6 +13,9 @@
 
 namespace fs = std::filesystem;
 using higgs::Json;
+using higgs::test::final_weight;
+using higgs::test::read_jsonl;
+using higgs::test::run_json;
 
 HIGGS_REGISTER(higgs::Model, higgs::test::LinearModel, "test_linear", "Test double.");
 HIGGS_REGISTER(higgs::Dataset, higgs::test::SyntheticData, "test_synthetic", "Test double.");
@@ -32,26 +35,6 @@ Json base_recipe(const std::string& out) {
               {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
               {"trainer", {{"max_steps", 8}, {"batch_size", 4}, {"log_every", 2}, {"save_every", 4},
                            {"keep_last", 5}, {"num_workers", 2}, {"progress_bar", false}}}};
-}
-
-int run_json(const Json& recipe, higgs::RunFlags flags = {}) {
-  auto plan = higgs::plan_recipe(higgs::Config(recipe, "test.json"));
-  return higgs::run_plan(plan, flags);
-}
-
-at::Tensor final_weight(const std::string& out) {
-  at::Tensor w;
-  torch::load(w, out + "/final/weight.pt");
-  return w;
-}
-
-std::vector<Json> read_jsonl(const std::string& path) {
-  std::vector<Json> out;
-  std::istringstream in(higgs::test::read_text(path));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(Json::parse(line));
-  return out;
 }
 
 }  // namespace
