@@ -10,7 +10,9 @@
 #   scripts/fuzz.sh 600 audio chatml     two targets for 10 minutes each
 #
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_JOBS (compile jobs, 2), FUZZ_MAX_LEN (4096),
-# FUZZ_SEED (libFuzzer's -seed; unset = random; scripts/test.sh fixes it so CI runs the same inputs).
+# FUZZ_SEED (libFuzzer's -seed; unset = random), FUZZ_RUNS (stop each target after this many
+# inputs; the time limit still caps it). scripts/test.sh fixes both, so every CI run tries exactly
+# the same inputs on any machine and a crash it finds is reproducible with the same two values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-${FUZZ_SECONDS:-60}}
@@ -43,7 +45,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$art"
   # The seed corpus is read, never written: new inputs go to $work (kept between runs).
   if OMP_NUM_THREADS=1 "$bin" "$work" "tests/fuzz/corpus/$t" -max_total_time="$secs" \
-       ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+       ${FUZZ_SEED:+-seed=$FUZZ_SEED} ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
        -artifact_prefix="$art/" -print_final_stats=1 > "$log" 2>&1; then
     res=ok
   else

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,90 +27,92 @@
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
 
+extern char** environ;
+
 namespace higgs::generation {
 namespace {
 
 namespace fs = std::filesystem;
 
 // Runs argv with `input` on stdin; returns stdout. Throws on a failed start, a non-zero exit or
-// a timeout (the child is killed).
+// a timeout (the child is killed). posix_spawn, not fork: the trainer may hold gigabytes of
+// weights and many threads, which a fork would have to copy the page tables of.
 std::string run_program(const std::vector<std::string>& argv, const std::string& input,
                         double timeout_s) {
-  int in_pipe[2], out_pipe[2], err_pipe[2];
+  int in_pipe[2], out_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::strerror(errno));
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::strerror(errno));
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error(std::strerror(errno));
-  std::vector<char*> args;  // built before fork: the child may only make async-signal-safe calls
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    close(in_pipe[0]);
+    close(in_pipe[1]);
+    throw std::runtime_error(std::strerror(errno));
+  }
+  std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    execvp(args[0], args.data());
-    const int err = errno;  // tells the parent why exec failed (the pipe closes on success)
-    (void)!write(err_pipe[1], &err, sizeof err);
-    _exit(127);
-  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);   // the child's stdin and stdout;
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);  // every other pipe end is CLOEXEC
+  pid_t pid = 0;
+  const int spawn_error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
   close(out_pipe[1]);
-  close(err_pipe[1]);
-  // Writes stdin and reads stdout together, so neither side blocks on a full pipe.
+  if (spawn_error != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    throw std::runtime_error(std::string("cannot run it: ") + std::strerror(spawn_error));
+  }
   // A program that exits without reading stdin must not kill this process with SIGPIPE.
   struct sigaction ignore {}, old {};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &old);
-  std::string out, exec_error;
+  // Writes stdin and reads stdout together, so neither side blocks on a full pipe.
+  std::string out;
   size_t written = 0;
-  int in_fd = in_pipe[1];
+  int in_fd = in_pipe[1], out_fd = out_pipe[0];
   if (input.empty()) {
     close(in_fd);
     in_fd = -1;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   bool timed_out = false;
-  int out_fd = out_pipe[0], err_fd = err_pipe[0];
-  while (out_fd >= 0 || err_fd >= 0) {
+  while (out_fd >= 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
     }
-    pollfd fds[3];
+    pollfd fds[2];
     int n = 0;
-    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
-    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    fds[n++] = {out_fd, POLLIN, 0};
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
     if (poll(fds, n, static_cast<int>(left.count())) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    for (int i = 0; i < n; ++i) {
-      if (!fds[i].revents) continue;
-      char buf[4096];
-      if (fds[i].fd == in_fd) {
-        const ssize_t w = write(in_fd, input.data() + written, input.size() - written);
-        if (w > 0) written += size_t(w);
-        if (w < 0 || written == input.size()) {  // done, or the program does not read stdin
-          close(in_fd);
-          in_fd = -1;
-        }
-        continue;
+    if (n > 1 && fds[1].revents) {
+      const ssize_t w = write(in_fd, input.data() + written, input.size() - written);
+      if (w > 0) written += size_t(w);
+      if ((w < 0 && errno != EINTR && errno != EAGAIN) || written == input.size()) {
+        close(in_fd);  // done, or the program does not read its stdin
+        in_fd = -1;
       }
-      const ssize_t r = read(fds[i].fd, buf, sizeof buf);
+    }
+    if (fds[0].revents) {
+      char buf[4096];
+      const ssize_t r = read(out_fd, buf, sizeof buf);
       if (r > 0) {
-        (fds[i].fd == out_fd ? out : exec_error).append(buf, size_t(r));
+        out.append(buf, size_t(r));
       } else if (r == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        (fds[i].fd == out_fd ? out_fd : err_fd) = -1;
+        close(out_fd);
+        out_fd = -1;
       }
     }
   }
   if (in_fd >= 0) close(in_fd);
   if (out_fd >= 0) close(out_fd);
-  if (err_fd >= 0) close(err_fd);
   if (timed_out) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -118,13 +121,10 @@ std::string run_program(const std::vector<std::string>& argv, const std::string&
   if (timed_out)
     throw std::runtime_error("ran longer than timeout_s = " + std::to_string(timeout_s) +
                              " s and was killed");
-  if (exec_error.size() >= sizeof(int)) {
-    int err = 0;
-    std::memcpy(&err, exec_error.data(), sizeof err);
-    throw std::runtime_error(std::string("cannot run it: ") + std::strerror(err));
-  }
   if (WIFSIGNALED(status))
     throw std::runtime_error("killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) == 127 && out.empty())
+    throw std::runtime_error("cannot run it (exit status 127: not found or not executable)");
   if (WEXITSTATUS(status) != 0)
     throw std::runtime_error("exited with status " + std::to_string(WEXITSTATUS(status)) +
                              " (its messages are above)");
