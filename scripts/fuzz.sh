@@ -56,7 +56,8 @@ for t in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  summary+=("$(printf '%-12s %-6s %5s s %10s execs %8s execs/s  cov %s  corpus %s' "$t" "$res" "$secs" \
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  summary+=("$(printf '%-12s %-6s %5s s %10s execs %8s execs/s  cov %s  corpus %s' "$t" "$res" "${took:-$secs}" \
     "${runs:-?}" "${rate:-?}" "${cov:-?}" "$(ls "$work" | wc -l)")")
 done
 printf '%s\n' "${summary[@]}"
