@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "components/models/higgs_audio/loss.h"
 #include "components/models/higgs_audio/model.h"
 #include "components/models/higgs_audio/weights_io.h"
@@ -31,6 +33,11 @@ void HiggsAudioModel::bind(Binder& b, Options& o) {
   b.choice("reduction", o.reduction, {"mean", "sum"},
            "How codebook losses combine: \"mean\" divides each weight by the number of codebooks.");
   b.opt("seed", o.seed, "Seed of the random initialisation (default: the recipe's seed).");
+  b.opt("audio_tower_init", o.audio_tower_init,
+        "A Whisper checkpoint directory in the Hugging Face layout (e.g. openai/whisper-large-v3: "
+        "model.safetensors) whose encoder initialises audio_tower (config.json needs "
+        "skip_audio_tower: false). With init \"checkpoint\", tower and audio_encoder_proj "
+        "weights missing from path are allowed (the projector then starts random).");
 }
 
 namespace {
@@ -67,15 +74,28 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
   const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
   net_->to(resolve_device(o.device, recipe_device));
-  if (o.init == "random") {
+  const bool whisper = !o.audio_tower_init.empty();
+  if (whisper && cfg_->skip_audio_tower)
+    throw std::runtime_error("model.audio_tower_init is set but " + cfg_path +
+                             " has skip_audio_tower: true (no tower to initialise); set it to "
+                             "false, or drop audio_tower_init");
+  // Random first when a Whisper encoder completes a checkpoint without tower weights: the
+  // projector (audio_encoder_proj) then keeps its seeded random start.
+  if (o.init == "random" || whisper)
     net_->init_weights(static_cast<uint64_t>(o.seed.value_or(recipe_seed)),
                        cfg_->audio_encoder_config.init_std);
-  } else {
+  if (o.init != "random") {
+    std::vector<std::string> optional;
+    if (whisper) optional = {"audio_tower.", "audio_encoder_proj."};
     higgs_audio::load_checkpoint_weights(
         o.path, [&](const std::vector<std::string>& names,
                     const std::function<torch::Tensor(const std::string&)>& fetch) {
-          net_->load_state_dict(names, fetch, o.path);
+          net_->load_state_dict(names, fetch, o.path, optional);
         });
+  }
+  if (whisper) {
+    const int64_t n = net_->load_whisper_encoder(o.audio_tower_init);
+    spdlog::info("audio_tower: {} tensors from the Whisper encoder in {}", n, o.audio_tower_init);
   }
   net_->gradient_checkpointing = o.gradient_checkpointing;
   net_->train();

@@ -33,6 +33,7 @@ class HiggsAudioModel : public Model {
     std::vector<double> codebook_weights;
     std::string reduction = "mean";
     std::optional<int64_t> seed;
+    std::string audio_tower_init;
   };
   static void bind(Binder& b, Options& o);
 

@@ -1,6 +1,8 @@
 #include "components/models/higgs_audio/model.h"
+#include "components/models/higgs_audio/weights_io.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -215,12 +217,18 @@ std::map<std::string, torch::Tensor> HiggsAudioModelImpl::state_dict() const {
 
 void HiggsAudioModelImpl::load_state_dict(
     const std::vector<std::string>& names,
-    const std::function<torch::Tensor(const std::string&)>& fetch, const std::string& source) {
+    const std::function<torch::Tensor(const std::string&)>& fetch, const std::string& source,
+    const std::vector<std::string>& optional_prefixes) {
   auto params = base_parameters();
   std::set<std::string> given(names.begin(), names.end());
   std::vector<std::string> missing, unexpected;
+  auto optional = [&](const std::string& n) {
+    for (const auto& p : optional_prefixes)
+      if (n.rfind(p, 0) == 0) return true;
+    return false;
+  };
   for (const auto& item : params)
-    if (!given.count(item.key())) missing.push_back(item.key());
+    if (!given.count(item.key()) && !optional(item.key())) missing.push_back(item.key());
   for (const auto& n : given)
     if (!params.contains(n)) unexpected.push_back(n);
   auto list = [](std::ostringstream& m, const char* what, const std::vector<std::string>& v) {
@@ -255,6 +263,39 @@ void HiggsAudioModelImpl::load_state_dict(
     for (const auto& b : bad) m << "\n  " << b;
     throw std::runtime_error(m.str());
   }
+}
+
+int64_t HiggsAudioModelImpl::load_whisper_encoder(const std::string& dir) {
+  if (!audio_tower)
+    throw std::runtime_error("a Whisper encoder (" + dir +
+                             ") was given but this model has no audio tower: set "
+                             "skip_audio_tower to false in its config.json");
+  std::map<std::string, std::string> to_source;  // "audio_tower.X" -> name in the checkpoint
+  int64_t copied = 0;
+  load_checkpoint_weights(dir, [&](const std::vector<std::string>& names,
+                                   const std::function<at::Tensor(const std::string&)>& fetch) {
+    for (const auto& n : names)
+      for (const char* prefix : {"model.encoder.", "encoder."})
+        if (n.rfind(prefix, 0) == 0) {
+          to_source["audio_tower." + n.substr(std::strlen(prefix))] = n;
+          break;
+        }
+    if (to_source.empty())
+      throw std::runtime_error(dir +
+                               ": no Whisper encoder tensors (model.encoder.* or encoder.*) in "
+                               "this checkpoint");
+    std::vector<std::string> tower_names;
+    for (const auto& kv : to_source) tower_names.push_back(kv.first);
+    // Strict for the tower (every audio_tower.* given), everything else keeps its values.
+    std::vector<std::string> optional;
+    for (const auto& item : base_parameters())
+      if (item.key().rfind("audio_tower.", 0) != 0) optional.push_back(item.key());
+    load_state_dict(
+        tower_names, [&](const std::string& n) { return fetch(to_source.at(n)); },
+        dir + " (Whisper encoder -> audio_tower)", optional);
+    copied = static_cast<int64_t>(tower_names.size());
+  });
+  return copied;
 }
 
 void HiggsAudioModelImpl::load_state_dict(const std::map<std::string, torch::Tensor>& tensors,

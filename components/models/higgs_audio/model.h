@@ -69,9 +69,18 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   std::map<std::string, torch::Tensor> state_dict() const;
   /// Copies tensors into the parameters one at a time. Strict: lists every missing and unexpected
   /// name and every shape mismatch in one error. `fetch(name)` may load lazily.
+  /// Parameters whose names start with one of `optional_prefixes` may be absent from `names`
+  /// (they keep their current values).
   void load_state_dict(const std::vector<std::string>& names,
                        const std::function<torch::Tensor(const std::string&)>& fetch,
-                       const std::string& source);
+                       const std::string& source,
+                       const std::vector<std::string>& optional_prefixes = {});
+  /// Copies the encoder of a Whisper checkpoint in the Hugging Face layout (a directory holding
+  /// model.safetensors or a sharded index, e.g. openai/whisper-large-v3) into audio_tower:
+  /// "model.encoder.X" (WhisperForConditionalGeneration) or "encoder.X" (WhisperModel) ->
+  /// "audio_tower.X"; decoder and head tensors are ignored. Strict for the tower: every tower
+  /// parameter must be there with its shape. Returns the number of tensors copied.
+  int64_t load_whisper_encoder(const std::string& dir);
   void load_state_dict(const std::map<std::string, torch::Tensor>& tensors,
                        const std::string& source = "state dict");
 

@@ -8,6 +8,9 @@
 // clang-format on
 
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include "components/audio/whisper_log_mel.h"
@@ -17,6 +20,8 @@
 #include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/loss.h"
+#include "components/models/higgs_audio/weights_io.h"
+#include "tests/support/test_support.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
 namespace higgs::tower_test {
@@ -273,6 +278,76 @@ TEST_CASE("audio tower: waveform -> whisper_log_mel -> collator -> loss") {
   total.backward();
   REQUIRE(m->audio_tower->conv1->weight.grad().defined());
   CHECK(m->audio_tower->conv1->weight.grad().abs().sum().item<double>() > 0);
+}
+
+TEST_CASE("audio tower: audio_tower_init copies a Whisper encoder (HF names) into the tower") {
+  namespace fs = std::filesystem;
+  test::TempDir dir("whisper-init");
+  for (const char* d : {"whisper", "whisper_cut", "model"}) fs::create_directories(dir.file(d));
+  const Json cfgj = tower_config_json();
+  const auto cfg = HiggsAudioConfig::from_json(cfgj);
+  // A "Whisper" checkpoint: the tower of one model under HF names, plus decoder/head tensors.
+  HiggsAudioModel whisper_src = tower_model(1);
+  std::map<std::string, torch::Tensor> whisper;
+  for (const auto& [name, t] : whisper_src->state_dict())
+    if (starts_with(name, "audio_tower."))
+      whisper["model.encoder." + name.substr(std::strlen("audio_tower."))] = t;
+  const size_t n_tower = whisper.size();
+  REQUIRE(n_tower > 10);
+  whisper["model.decoder.embed_tokens.weight"] = torch::ones({5, 4});
+  whisper["proj_out.weight"] = torch::ones({5, 4});
+  higgs_audio::save_checkpoint_weights(dir.file("whisper"), whisper);
+  // A Higgs checkpoint without tower or projector weights (as the released one).
+  HiggsAudioModel base = tower_model(2);
+  std::map<std::string, torch::Tensor> higgs_w;
+  for (const auto& [name, t] : base->state_dict())
+    if (!starts_with(name, "audio_tower.") && !starts_with(name, "audio_encoder_proj."))
+      higgs_w[name] = t;
+  higgs_audio::save_checkpoint_weights(dir.file("model"), higgs_w);
+  test::write_text(dir.file("model/config.json"), cfgj.dump());
+
+  higgs::HiggsAudioModel::Options o;
+  o.path = dir.file("model");
+  o.audio_tower_init = dir.file("whisper");
+  higgs::HiggsAudioModel m(o, "cpu", 5);
+  HiggsAudioModel random5(cfg);
+  random5->init_weights(5, cfg.audio_encoder_config.init_std);
+  const auto src = whisper_src->state_dict(), b = base->state_dict(), r = random5->state_dict();
+  size_t tower = 0, proj = 0, rest = 0;
+  for (const auto& [name, t] : m.net().state_dict()) {
+    if (starts_with(name, "audio_tower.")) {
+      CHECK_MESSAGE(torch::equal(t, src.at(name)), name);  // from the Whisper encoder
+      ++tower;
+    } else if (starts_with(name, "audio_encoder_proj.")) {
+      CHECK_MESSAGE(torch::equal(t, r.at(name)), name);  // seeded random start
+      ++proj;
+    } else {
+      CHECK_MESSAGE(torch::equal(t, b.at(name)), name);  // from the Higgs checkpoint
+      ++rest;
+    }
+  }
+  CHECK(tower == n_tower);
+  CHECK(proj > 0);
+  CHECK(rest == higgs_w.size());
+
+  // Without audio_tower_init the same checkpoint is incomplete: a strict error.
+  higgs::HiggsAudioModel::Options plain = o;
+  plain.audio_tower_init.clear();
+  const std::string missing = "missing (" + std::to_string(n_tower + proj) + ")";
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(plain, "cpu", 5), doctest::Contains(missing.c_str()));
+  // A Whisper checkpoint that lacks a tower tensor names it.
+  whisper.erase("model.encoder.layer_norm.weight");
+  higgs_audio::save_checkpoint_weights(dir.file("whisper_cut"), whisper);
+  o.audio_tower_init = dir.file("whisper_cut");
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, "cpu", 5),
+                    doctest::Contains("missing (1): audio_tower.layer_norm.weight"));
+  // No tower in config.json: a clear error.
+  Json no_tower = cfgj;
+  no_tower["skip_audio_tower"] = true;
+  test::write_text(dir.file("model/config.json"), no_tower.dump());
+  o.audio_tower_init = dir.file("whisper");
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, "cpu", 5),
+                    doctest::Contains("skip_audio_tower: true"));
 }
 
 }  // namespace higgs::tower_test
