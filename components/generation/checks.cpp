@@ -60,18 +60,24 @@ Json run_scorers(const std::vector<NamedScorer>& scorers, const ScoredSample& sa
       out["errors"][ns.name] = "returned " + metrics.dump() + " instead of a JSON object";
       continue;
     }
+    // A clash is a configuration mistake, but a long training run must not die of it at its
+    // first listen_samples step: the clashing metric is dropped and the clash reported.
+    std::string clash;
     for (auto it = metrics.begin(); it != metrics.end(); ++it) {
-      if (it.key() == "errors")
-        throw std::runtime_error("scorer " + ns.name +
-                                 " gives a metric named \"errors\", which is reserved for "
-                                 "scorer failures; rename it");
+      if (it.key() == "errors") {
+        clash += (clash.empty() ? "" : "; ") +
+                 std::string("gives a metric named \"errors\", which is reserved for failures");
+        continue;
+      }
       auto [pos, fresh] = owner.emplace(it.key(), ns.name);
-      if (!fresh)
-        throw std::runtime_error("scorers " + pos->second + " and " + ns.name +
-                                 " both give the metric \"" + it.key() +
-                                 "\"; rename one (metrics are merged into one object)");
+      if (!fresh) {
+        clash += (clash.empty() ? "" : "; ") + std::string("gives the metric \"") + it.key() +
+                 "\" that " + pos->second + " gave (dropped here; rename one)";
+        continue;
+      }
       out[it.key()] = it.value();
     }
+    if (!clash.empty()) out["errors"][ns.name] = clash;
   }
   return out;
 }

@@ -58,8 +58,8 @@ struct NamedScorer {
 std::vector<NamedScorer> recipe_scorers(BuildContext& ctx);
 
 /// Runs every scorer on a sample and merges their metrics into one object. A scorer that throws
-/// does not stop the others: its message is kept under "errors" ({"scorers[1]": "..."}). Two
-/// scorers giving the same metric name is an error naming both.
+/// does not stop the others: its message is kept under "errors" ({"scorers[1]": "..."}). A metric
+/// name a scorer gives again (or "errors") is dropped and the clash recorded under "errors".
 Json run_scorers(const std::vector<NamedScorer>& scorers, const ScoredSample& sample);
 
 /// Mean of every numeric metric over reports' "scores" objects, with the number of samples it is
