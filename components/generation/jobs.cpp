@@ -116,8 +116,7 @@ std::vector<Json> run_jobs(
     spec.text = p.normalize_text ? normalize_transcript(job.text) : job.text;
     JobResult res = gen.generate(spec);
     const std::string wav = out_path(job, i);
-    Json extra = {{"ref_audio", audio}, {"ref_text", texts}};
-    Json rep = write_generation(wav, spec.text, res, extra, scorers);
+    Json rep = write_generation(wav, spec.text, res, audio, texts, scorers);
     rep["wav"] = wav;
     reports.push_back(rep);
   }

@@ -22,7 +22,9 @@ std::string stem_path(const std::string& wav_path) {
 }  // namespace
 
 Json write_generation(const std::string& wav_path, const std::string& text, const JobResult& r,
-                      const Json& extra, const std::vector<NamedScorer>& scorers) {
+                      const std::vector<std::string>& ref_audio,
+                      const std::vector<std::string>& ref_text,
+                      const std::vector<NamedScorer>& scorers) {
   if (fs::path(wav_path).has_parent_path())
     fs::create_directories(fs::path(wav_path).parent_path());
   std::vector<float> samples;
@@ -60,13 +62,14 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
   rep["vocoder_seconds"] = r.vocoder_seconds;
   rep["rtf"] = dur > 0 ? (r.decode_seconds + r.vocoder_seconds) / dur : 0.0;
   rep["chunks"] = chunks;
-  for (auto it = extra.begin(); it != extra.end(); ++it) rep[it.key()] = it.value();
+  rep["ref_audio"] = ref_audio;
+  rep["ref_text"] = ref_text;
   if (has_audio && !scorers.empty()) {
     ScoredSample s;
     s.wav = wav_path;
     s.text = text;
-    if (extra.contains("ref_audio")) s.ref_audio = extra["ref_audio"].get<std::vector<std::string>>();
-    if (extra.contains("ref_text")) s.ref_text = extra["ref_text"].get<std::vector<std::string>>();
+    s.ref_audio = ref_audio;
+    s.ref_text = ref_text;
     s.samples = std::move(samples);
     s.sample_rate = sr;
     rep["scores"] = run_scorers(scorers, s);

@@ -12,13 +12,13 @@
 
 namespace higgs::generation {
 
-/// Writes the three files and returns the report. `extra` is merged into the report; its
-/// "ref_audio"/"ref_text" (lists) are passed on to the scorers, which run on the written WAV and
-/// whose metrics go under "scores". When decoding produced no audio (the text head ended the turn
+/// Writes the three files and returns the report (with the references it was cloned from). The
+/// scorers run on the written WAV and their metrics go under "scores". When decoding produced no audio (the text head ended the turn
 /// or never opened audio) no WAV or codes file is written, nothing there is overwritten, and the
 /// report says so ("audio_written": false).
 Json write_generation(const std::string& wav_path, const std::string& text, const JobResult& r,
-                      const Json& extra = Json::object(),
+                      const std::vector<std::string>& ref_audio = {},
+                      const std::vector<std::string>& ref_text = {},
                       const std::vector<NamedScorer>& scorers = {});
 
 /// One line for people: "OUT.wav: 3.2 s, stopped by itself (audio_eos), RTF 0.41", or for a

@@ -85,12 +85,16 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
     net_->init_weights(static_cast<uint64_t>(o.seed.value_or(recipe_seed)),
                        cfg_->audio_encoder_config.init_std);
   if (o.init != "random") {
-    std::vector<std::string> optional;
-    if (whisper) optional = {"audio_tower.", "audio_encoder_proj."};
+    // With a Whisper encoder, the checkpoint may lack the tower and its projector.
+    std::function<bool(const std::string&)> may_be_missing;
+    if (whisper)
+      may_be_missing = [](const std::string& n) {
+        return n.rfind("audio_tower.", 0) == 0 || n.rfind("audio_encoder_proj.", 0) == 0;
+      };
     higgs_audio::load_checkpoint_weights(
         o.path, [&](const std::vector<std::string>& names,
                     const std::function<torch::Tensor(const std::string&)>& fetch) {
-          net_->load_state_dict(names, fetch, o.path, optional);
+          net_->load_state_dict(names, fetch, o.path, may_be_missing);
         });
   }
   if (whisper) {

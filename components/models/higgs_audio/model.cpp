@@ -1,5 +1,4 @@
 #include "components/models/higgs_audio/model.h"
-#include "components/models/higgs_audio/weights_io.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,6 +6,8 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "components/models/higgs_audio/weights_io.h"
 
 namespace higgs::higgs_audio {
 
@@ -218,17 +219,13 @@ std::map<std::string, torch::Tensor> HiggsAudioModelImpl::state_dict() const {
 void HiggsAudioModelImpl::load_state_dict(
     const std::vector<std::string>& names,
     const std::function<torch::Tensor(const std::string&)>& fetch, const std::string& source,
-    const std::vector<std::string>& optional_prefixes) {
+    const std::function<bool(const std::string&)>& may_be_missing) {
   auto params = base_parameters();
   std::set<std::string> given(names.begin(), names.end());
   std::vector<std::string> missing, unexpected;
-  auto optional = [&](const std::string& n) {
-    for (const auto& p : optional_prefixes)
-      if (n.rfind(p, 0) == 0) return true;
-    return false;
-  };
   for (const auto& item : params)
-    if (!given.count(item.key()) && !optional(item.key())) missing.push_back(item.key());
+    if (!given.count(item.key()) && !(may_be_missing && may_be_missing(item.key())))
+      missing.push_back(item.key());
   for (const auto& n : given)
     if (!params.contains(n)) unexpected.push_back(n);
   auto list = [](std::ostringstream& m, const char* what, const std::vector<std::string>& v) {
@@ -287,12 +284,10 @@ int64_t HiggsAudioModelImpl::load_whisper_encoder(const std::string& dir) {
     std::vector<std::string> tower_names;
     for (const auto& kv : to_source) tower_names.push_back(kv.first);
     // Strict for the tower (every audio_tower.* given), everything else keeps its values.
-    std::vector<std::string> optional;
-    for (const auto& item : base_parameters())
-      if (item.key().rfind("audio_tower.", 0) != 0) optional.push_back(item.key());
     load_state_dict(
         tower_names, [&](const std::string& n) { return fetch(to_source.at(n)); },
-        dir + " (Whisper encoder -> audio_tower)", optional);
+        dir + " (Whisper encoder -> audio_tower)",
+        [](const std::string& n) { return n.rfind("audio_tower.", 0) != 0; });
     copied = static_cast<int64_t>(tower_names.size());
   });
   return copied;

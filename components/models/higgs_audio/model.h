@@ -69,12 +69,12 @@ class HiggsAudioModelImpl : public torch::nn::Module {
   std::map<std::string, torch::Tensor> state_dict() const;
   /// Copies tensors into the parameters one at a time. Strict: lists every missing and unexpected
   /// name and every shape mismatch in one error. `fetch(name)` may load lazily.
-  /// Parameters whose names start with one of `optional_prefixes` may be absent from `names`
-  /// (they keep their current values).
+  /// Parameters for which `may_be_missing(name)` is true may be absent from `names` (they keep
+  /// their current values).
   void load_state_dict(const std::vector<std::string>& names,
                        const std::function<torch::Tensor(const std::string&)>& fetch,
                        const std::string& source,
-                       const std::vector<std::string>& optional_prefixes = {});
+                       const std::function<bool(const std::string&)>& may_be_missing = nullptr);
   /// Copies the encoder of a Whisper checkpoint in the Hugging Face layout (a directory holding
   /// model.safetensors or a sharded index, e.g. openai/whisper-large-v3) into audio_tower:
   /// "model.encoder.X" (WhisperForConditionalGeneration) or "encoder.X" (WhisperModel) ->
