@@ -168,29 +168,49 @@ static Json yaml_scalar(const YAML::Node& n) {
   return s;
 }
 
-static Json yaml_node(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
-    case YAML::NodeType::Scalar: return yaml_scalar(n);
-    case YAML::NodeType::Sequence: {
-      Json arr = Json::array();
-      for (const auto& item : n) arr.push_back(yaml_node(item));
-      return arr;
+// A YAML alias shares its anchor's node, so `a: &x {b: *x}` is a cycle and a chain of anchors each
+// listing the previous one several times ("billion laughs") expands exponentially. Both are
+// refused with the line of the offending node instead of overflowing the stack or memory.
+constexpr size_t kMaxYamlValues = 1000000;
+
+struct YamlWalk {
+  std::vector<YAML::Node> ancestors;
+  size_t values = 0;
+
+  Json node(const YAML::Node& n) {
+    if (++values > kMaxYamlValues)
+      throw YAML::ParserException(n.Mark(), "aliases expand to more than " +
+                                                std::to_string(kMaxYamlValues) +
+                                                " values; a recipe should not need that many");
+    switch (n.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: return nullptr;
+      case YAML::NodeType::Scalar: return yaml_scalar(n);
+      case YAML::NodeType::Sequence:
+      case YAML::NodeType::Map: break;
     }
-    case YAML::NodeType::Map: {
-      Json obj = Json::object();
+    for (const auto& a : ancestors)
+      if (a.is(n))
+        throw YAML::ParserException(n.Mark(), "an alias refers to a node that contains it (a cycle); "
+                                              "copy the values instead of aliasing the enclosing block");
+    ancestors.push_back(n);
+    Json out;
+    if (n.IsSequence()) {
+      out = Json::array();
+      for (const auto& item : n) out.push_back(node(item));
+    } else {
+      out = Json::object();
       for (const auto& kv : n)
-        obj[checked_utf8(kv.first, kv.first.as<std::string>())] = yaml_node(kv.second);
-      return obj;
+        out[checked_utf8(kv.first, kv.first.as<std::string>())] = node(kv.second);
     }
+    ancestors.pop_back();
+    return out;
   }
-  return nullptr;
-}
+};
 
 Json yaml_to_json(const std::string& text, const std::string& source) {
   try {
-    return yaml_node(YAML::Load(text));
+    return YamlWalk{}.node(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     throw RecipeError(source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
                       ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);

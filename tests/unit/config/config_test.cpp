@@ -30,6 +30,36 @@ TEST_CASE("invalid yaml names the file and line") {
   }
 }
 
+TEST_CASE("yaml aliases: shared values expand, cycles and alias bombs are recipe errors") {
+  Json j = higgs::yaml_to_json("base: &b {lr: 0.5, n: [1, 2]}\nother: *b\n", "ok.yaml");
+  CHECK(j["other"]["lr"].get<double>() == 0.5);
+  CHECK(j["other"]["n"] == Json::array({1, 2}));
+  CHECK(j["base"] == j["other"]);
+
+  auto error_of = [](const std::string& text) {
+    try {
+      higgs::yaml_to_json(text, "r.yaml");
+    } catch (const higgs::RecipeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // The input the fuzzer found: a map that merges itself overflowed the stack.
+  std::string cyc = error_of("base: &b\n  <<: *b\n");
+  CHECK(cyc.find("r.yaml: invalid YAML at line 1") == 0);
+  CHECK(cyc.find("a cycle") != std::string::npos);
+  CHECK(error_of("a: &x [1, *x]\n").find("a cycle") != std::string::npos);
+  // Ten levels of ten aliases each would be 10^10 values.
+  std::string bomb = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    std::string prev = "*l" + std::to_string(i - 1);
+    bomb += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", " : "") + prev;
+    bomb += "]\n";
+  }
+  CHECK(error_of(bomb).find("aliases expand to more than 1000000 values") != std::string::npos);
+}
+
 TEST_CASE("jsonnet recipes: imports, ext vars and top-level arguments") {
   higgs::test::TempDir dir("config-jsonnet");
   higgs::test::write_text(dir.file("lib/common.libsonnet"), "{ lr: 0.5 }\n");
