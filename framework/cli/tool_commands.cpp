@@ -143,7 +143,10 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                                << t["dtype"].get<std::string>() << "\n";
                    }
                    std::cout << j["tensors"].size() << " tensors, " << j["total_parameters"].dump()
-                             << " parameters\n";
+                             << " parameters";
+                   if (j.contains("audio_tower_parameters"))
+                     std::cout << " (audio tower: " << j["audio_tower_parameters"].dump() << ")";
+                   std::cout << "\n";
                    return 0;
                  }});
 
@@ -203,6 +206,51 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    ex->load.sets.push_back("task=" + task.dump());
                    RunFlags flags;
                    return run_plan(load_plan_or_run(ex->from, ex->load), flags);
+                 }});
+
+  // evaluate: a run (newest checkpoint), one checkpoint or a recipe's model on its eval data.
+  struct EvaluateArgs {
+    std::string target, checkpoint, adapter, data, out, precision;
+    int64_t batch_size = 0, max_batches = 0, threads = 0;
+    std::vector<std::string> tla_str, ext_str;
+    LoadOptions load;
+  };
+  auto ev = std::make_shared<EvaluateArgs>();
+  auto* evc = app.add_subcommand(
+      "evaluate", "Loss and accuracy of a run's newest checkpoint (or a recipe's model) on its eval data");
+  evc->add_option("target", ev->target, "A run directory (recipe.resolved.json + checkpoints) or a recipe")
+      ->required();
+  evc->add_option("--checkpoint", ev->checkpoint,
+                  "Checkpoint or run directory to load (default: TARGET if a run)");
+  evc->add_option("--adapter", ev->adapter, "LoRA adapter directory (PEFT layout) to attach");
+  evc->add_option("--data", ev->data, "eval_data (default) or train_data")
+      ->check(CLI::IsMember({"eval_data", "train_data"}));
+  evc->add_option("--batch-size", ev->batch_size, "Samples per batch (default: the trainer's)");
+  evc->add_option("--max-batches", ev->max_batches, "Batches to evaluate; 0 = all");
+  evc->add_option("--precision", ev->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
+  evc->add_option("--out", ev->out, "Write the metrics to this JSON file");
+  evc->add_option("--threads", ev->threads, "CPU threads (default: the recipe's)");
+  evc->add_option("--set", ev->load.sets, "Override a recipe key: a.b.c=VALUE");
+  evc->add_option("--tla-str", ev->tla_str, "Jsonnet top-level argument NAME=STRING");
+  evc->add_option("--ext-str", ev->ext_str, "Jsonnet external variable NAME=STRING");
+  out.push_back({evc, [ev, evc] {
+                   namespace fs = std::filesystem;
+                   auto given = [&](const char* flag) { return evc->count(flag) > 0; };
+                   Json task{{"type", "evaluate"}};
+                   if (given("--checkpoint")) task["checkpoint"] = ev->checkpoint;
+                   else if (fs::is_directory(ev->target)) task["checkpoint"] = ev->target;
+                   if (given("--adapter")) task["adapter"] = ev->adapter;
+                   if (given("--data")) task["data"] = ev->data;
+                   if (given("--batch-size")) task["batch_size"] = ev->batch_size;
+                   if (given("--max-batches")) task["max_batches"] = ev->max_batches;
+                   if (given("--precision")) task["precision"] = ev->precision;
+                   if (given("--out")) task["out"] = ev->out;
+                   for (const auto& kv : ev->tla_str) ev->load.tla_str.push_back(split_kv(kv, "--tla-str"));
+                   for (const auto& kv : ev->ext_str) ev->load.ext_str.push_back(split_kv(kv, "--ext-str"));
+                   ev->load.sets.push_back("task=" + task.dump());
+                   if (given("--threads")) ev->load.sets.push_back("threads=" + std::to_string(ev->threads));
+                   RunFlags flags;
+                   return run_plan(load_plan_or_run(ev->target, ev->load), flags);
                  }});
 
   out.push_back(add_generate_command(app));

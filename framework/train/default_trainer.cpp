@@ -13,6 +13,7 @@
 #include "framework/run/run_dir.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/data_loader.h"
+#include "framework/train/evaluation.h"
 #include "framework/train/loss_metrics.h"
 #include "framework/train/progress.h"
 #include "framework/train/trainer_state.h"
@@ -210,25 +211,12 @@ int DefaultTrainer::train(BuildContext& ctx) {
 
   auto evaluate = [&]() -> Json {
     if (!eval_data) return Json::object();
-    LoaderOptions elo = lo;
-    elo.shuffle = false;
-    elo.even_shards = false;  // the ranks together evaluate every sample once
-    elo.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
-    elo.name = "eval";
-    DataLoader eval_loader(eval_data, collator, elo);
-    eval_loader.start_epoch(0);
-    LossAccumulator acc;
-    torch::NoGradGuard no_grad;
-    model->module().eval();
-    int64_t n = 0;
-    while (auto batch = eval_loader.next()) {
-      acc.add(model->loss_terms(*batch));
-      if (o_.eval_batches > 0 && ++n >= o_.eval_batches) break;
-    }
-    model->module().train();
-    if (!all_reduce_totals(*comm, acc))
-      spdlog::warn("eval metrics are rank 0's only: some rank had no eval batch");
-    return acc.metrics("eval/");
+    EvaluationOptions eo;
+    eo.loader = lo;
+    eo.loader.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
+    eo.loader.name = "eval";
+    eo.max_batches = o_.eval_batches;
+    return evaluate_model(*model, eval_data, collator, eo, *comm).metrics;
   };
 
   // best_metric improved at this step: write a checkpoint for it. Eval metrics are reduced over

@@ -69,6 +69,29 @@ for k in ("loss", "audio_loss", "text_loss"):
     assert abs(got[k] - final["eval/" + k]) < 1e-4 * max(1.0, abs(got[k])), (k, got[k], final["eval/" + k])
 print(f"merged export eval loss {got['loss']:.5f} = run {final['eval/loss']:.5f}")
 PY
+# 1c. evaluate: the run's newest checkpoint, and the recipe's model with the final adapter loaded,
+#     give the run's final eval metrics (same code, same batches: equal to the last digit).
+"$run" evaluate "$work/a" --threads 1 --out "$work/eval-run.json" > "$work/evaluate.log" 2>&1 || {
+  cat "$work/evaluate.log"; exit 1; }
+grep -q "evaluated .*checkpoint-12 on eval_data: 6 samples in 2 batches (0 skipped)" "$work/evaluate.log"
+"$run" evaluate "$recipe" "${common[@]}" --adapter "$work/a/final" --out "$work/eval-adapter.json" \
+  > "$work/evaluate-adapter.log" 2>&1 || { cat "$work/evaluate-adapter.log"; exit 1; }
+"$run" evaluate "$work/a" --threads 1 --data train_data --max-batches 2 --batch-size 2 \
+  --out "$work/eval-train.json" > /dev/null 2>&1
+/usr/bin/python3 - "$work/a/metrics.jsonl" "$work"/eval-run.json "$work"/eval-adapter.json "$work"/eval-train.json <<'PY'
+import json, sys
+final = [json.loads(l) for l in open(sys.argv[1]) if "eval/loss" in l][-1]
+for path in sys.argv[2:4]:
+    got = json.load(open(path))
+    keys = [k for k in final if k.startswith("eval/")]
+    assert sorted(k for k in got if k.startswith("eval/")) == sorted(keys), (got, keys)
+    for k in keys:
+        assert abs(got[k] - final[k]) <= 1e-9 * max(1.0, abs(final[k])), (path, k, got[k], final[k])
+train = json.load(open(sys.argv[4]))
+assert train["data"] == "train_data" and train["batches"] == 2 and train["batch_size"] == 2, train
+assert abs(train["eval/loss"] - final["eval/loss"]) > 1e-6, "train and eval sets gave the same loss"
+print(f"evaluate: eval/loss {final['eval/loss']:.6f} from the checkpoint and from the adapter")
+PY
 "$run" export "$work/a" --out "$work/a-adapter" --adapter-only > /dev/null 2>&1
 cmp "$work/a-adapter/adapter_model.safetensors" "$work/a/final/adapter_model.safetensors"
 cmp "$work/a-adapter/adapter_config.json" "$work/a/final/adapter_config.json"

@@ -10,6 +10,14 @@ cmake -S "$src/tests/plugins/example_plugin" -B "$work/plugin" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
 cmake --build "$work/plugin" > "$work/build.log"
 run="$work/prefix/bin/higgs-run"
+# The installed higgs-run imports the installed recipes/lib (a file only the installed copy has).
+shared=$work/prefix/share/higgs-train/recipes
+[[ -f $shared/lib/higgs.libsonnet && -f $shared/higgs_v2/zero_shot_lora.yaml ]]
+printf "{ where: 'installed' }\n" > "$shared/lib/install_marker.libsonnet"
+printf "local m = import 'install_marker.libsonnet';\nlocal h = import 'lib/higgs.libsonnet';\n{ description: m.where, output_dir: '%s', collator: h.collator }\n" \
+  "$work/out" > "$work/imports.jsonnet"
+"$run" print-config "$work/imports.jsonnet" > "$work/imports.log"
+grep -q '"installed"' "$work/imports.log" && grep -q 'round_to' "$work/imports.log"
 so="$work/plugin/libexample_plugin.so"
 "$run" --plugin "$so" list task | grep -q "example_greeting"
 "$run" --plugin "$so" describe task/example_greeting | grep -q "repeat (integer, default 1, min 1)"

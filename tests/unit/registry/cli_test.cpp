@@ -48,7 +48,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"callback", {"early_stopping", "listen_samples", "metrics_csv"}},
       {"scorer", {"command"}},
       {"trainer", {"default"}},
-      {"task", {"data_check", "export", "generate", "pretokenize", "train"}},
+      {"task", {"data_check", "evaluate", "export", "generate", "pretokenize", "train"}},
   };
   for (const auto& [kind, names] : expected) CHECK_MESSAGE(listed(kind) == names, kind);
   std::set<std::string> kinds;

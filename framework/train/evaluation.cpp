@@ -1,0 +1,54 @@
+#include "framework/train/evaluation.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include <spdlog/spdlog.h>
+
+#include "framework/distributed/data_parallel.h"
+#include "framework/train/loss_metrics.h"
+
+namespace higgs {
+
+EvaluationResult evaluate_model(Model& model, std::shared_ptr<const Dataset> data,
+                                std::shared_ptr<const Collator> collator,
+                                const EvaluationOptions& opts, Communicator& comm) {
+  LoaderOptions lo = opts.loader;
+  lo.shuffle = false;
+  lo.even_shards = false;
+  DataLoader loader(std::move(data), std::move(collator), lo);
+  loader.start_epoch(0);
+  LossAccumulator acc;
+  EvaluationResult r;
+  torch::NoGradGuard no_grad;
+  const bool was_training = model.module().is_training();
+  model.module().eval();
+  struct Restore {  // training mode and autocast come back even when a batch throws
+    Model& m;
+    bool training, bf16;
+    ~Restore() {
+      if (bf16) {
+        at::autocast::set_cpu_enabled(false);
+        at::autocast::clear_cache();
+      }
+      if (training) m.module().train();
+    }
+  } restore{model, was_training, opts.bf16};
+  if (opts.bf16) {
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  }
+  while (auto batch = loader.next()) {
+    acc.add(model.loss_terms(*batch));
+    ++r.batches;
+    r.samples += static_cast<int64_t>(batch->size());
+    if (opts.max_batches > 0 && r.batches >= opts.max_batches) break;
+  }
+  if (!all_reduce_totals(comm, acc))
+    spdlog::warn("{} metrics are rank 0's only: some rank had no batch", lo.name);
+  r.metrics = acc.metrics(opts.prefix);
+  r.skipped = loader.stats().skipped;
+  return r;
+}
+
+}  // namespace higgs
