@@ -13,6 +13,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
+#include "framework/train/default_trainer.h"
 #include "framework/run/task.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpoint.h"
@@ -110,6 +111,8 @@ class ExportTask : public Task {
 
     fs::create_directories(o_.out);
     if (o_.adapter_only) {
+      const std::string warning = adapter_coverage_warning(trainable_outside_adapters(*model, adapters));
+      if (!warning.empty()) spdlog::warn("{}", warning);
       for (size_t i = 0; i < adapters.size(); ++i)
         adapters[i]->save(o_.out + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
       spdlog::info("exported the adapter of {} to {} (PEFT layout)", ckpt, o_.out);

@@ -104,6 +104,33 @@ ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> trainable_outside_adapters(Model& model,
+                                                    const std::vector<std::shared_ptr<Adapter>>& adapters) {
+  std::set<const void*> saved;
+  for (const auto& a : adapters)
+    for (const auto& p : a->parameters()) saved.insert(p.tensor.unsafeGetTensorImpl());
+  std::vector<std::string> out;
+  for (const auto& item : model.module().named_parameters(true))
+    if (item.value().requires_grad() && !saved.count(item.value().unsafeGetTensorImpl()))
+      out.push_back(item.key());
+  return out;
+}
+
+std::string adapter_coverage_warning(const std::vector<std::string>& outside) {
+  if (outside.empty()) return "";
+  std::string list;
+  for (size_t i = 0; i < outside.size() && i < 4; ++i) list += (i ? ", " : "") + outside[i];
+  if (outside.size() > 4) list += ", ...";
+  return std::to_string(outside.size()) + " trainable tensor(s) are not part of any adapter (" + list +
+         "): the adapter-only final/ (and export --adapter-only) will not hold them. Every "
+         "checkpoint-STEP/trainable.pt and the merged `higgs-run export RUN --out DIR` do. To ship them "
+         "with the adapter, list their modules in the LoRA adapter's modules_to_save.";
+}
+
+namespace {
+
 void log_parameter_summary(Model& model) {
   std::map<std::string, std::pair<int64_t, int64_t>> groups;  // prefix -> (trainable, total)
   int64_t trainable = 0, total = 0;
@@ -141,6 +168,10 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto params = std::make_shared<ParameterList>(collect_trainable(*model, adapters));
   if (params->empty()) throw RecipeError("nothing to train: every parameter is frozen (check freezing and adapters)");
   log_parameter_summary(*model);
+  if (!adapters.empty() && main_rank) {
+    const std::string warning = adapter_coverage_warning(trainable_outside_adapters(*model, adapters));
+    if (!warning.empty()) spdlog::warn("{}", warning);
+  }
   ctx.put("trainable_parameters", params);
   auto optimizer = ctx.get<Optimizer>("optimizer");
   auto scheduler = ctx.get_optional<Scheduler>("scheduler");

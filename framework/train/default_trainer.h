@@ -48,6 +48,13 @@ class DefaultTrainer : public Trainer {
   Options o_;
 };
 
+/// Trainable parameters of the model that no adapter saves (neither adapter weights nor its
+/// modules_to_save): an adapter-only save (final/, export --adapter-only) leaves them out.
+std::vector<std::string> trainable_outside_adapters(Model& model,
+                                                    const std::vector<std::shared_ptr<Adapter>>& adapters);
+/// The warning for those parameters ("" when there are none), naming a few and what to do.
+std::string adapter_coverage_warning(const std::vector<std::string>& outside);
+
 /// Recipe keys that may change when a run is resumed without being listed explicitly.
 const std::vector<std::string>& default_resume_changeable_keys();
 /// The keys whose values differ between two resolved recipes and are not allowed to change.

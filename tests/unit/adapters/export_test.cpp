@@ -15,6 +15,7 @@
 #include "framework/tensor_io/safetensors.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/default_trainer.h"
 #include "framework/util/fs.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
@@ -212,3 +213,30 @@ TEST_CASE("lora modules_to_save: trained in full, conflicts and unknown names ar
                     doctest::Contains("modules_to_save entry \"audio_lm_haed\" matches no module"));
   fs::remove_all(dir);
 }
+
+namespace higgs::export_test {
+
+TEST_CASE("trainable parameters outside the adapter are found and named in the warning") {
+  auto dir = higgs_test::temp_dir("lora_outside");
+  higgs_test::write_json(dir / "config.json", higgs_test::tiny_config_json());
+  auto m = tiny(dir);
+  auto lora = std::make_shared<LoraAdapter>(lora_options());
+  lora->attach(m);
+  std::vector<std::shared_ptr<Adapter>> adapters{lora};
+  // LoRA weights and modules_to_save are the adapter's own: nothing is left out.
+  CHECK(trainable_outside_adapters(m, adapters).empty());
+  CHECK(adapter_coverage_warning({}).empty());
+  // Training layer 1's audio gate projection in full next to LoRA (freeze_pattern freeze:false).
+  for (auto& p : m.module().named_parameters(true))
+    if (p.key().rfind("layers.1.audio_mlp.gate_proj.", 0) == 0) p.value().requires_grad_(true);
+  const auto outside = trainable_outside_adapters(m, adapters);
+  CHECK(outside == std::vector<std::string>{"layers.1.audio_mlp.gate_proj.weight"});
+  const std::string w = adapter_coverage_warning(outside);
+  CHECK(w.find("1 trainable tensor(s) are not part of any adapter (layers.1.audio_mlp.gate_proj.weight)") == 0);
+  CHECK(w.find("modules_to_save") != std::string::npos);
+  // Without any adapter every trainable parameter is "outside".
+  CHECK(trainable_outside_adapters(m, {}).size() > outside.size());
+  fs::remove_all(dir);
+}
+
+}  // namespace higgs::export_test
