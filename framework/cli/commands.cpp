@@ -159,9 +159,17 @@ int print_config(const RecipePlan& plan, bool minimal) {
     return 0;
   }
   // Only what differs from defaults, each value with where it came from.
+  auto at_default = [&](std::string p) {  // the path or an enclosing option has its default value
+    while (true) {
+      if (plan.at_default.count(p)) return true;
+      auto cut = p.find_last_of(".[");
+      if (cut == std::string::npos) return false;
+      p = p.substr(0, cut);
+    }
+  };
   for (const auto& [path, value] : flatten(plan.resolved)) {
     Provenance p = plan.config.provenance(path);
-    if (p.origin == Origin::kDefault) continue;
+    if (p.origin == Origin::kDefault || at_default(path)) continue;
     std::cout << path << ": " << value.dump() << "    # " << origin_name(p.origin);
     if (!p.detail.empty()) std::cout << " (" << p.detail << ")";
     std::cout << "\n";

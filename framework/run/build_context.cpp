@@ -85,10 +85,19 @@ void plan_component(const Json& node, const std::string& path, const std::string
   writer.finish();
   cn.resolved = Json::object();
   cn.resolved["type"] = type;
+  if (!default_type.empty() && type == default_type) plan.at_default.insert(join_path(path, "type"));
+  if (node.is_object() && !node.contains("type"))
+    plan.config.mark(join_path(path, "type"), {Origin::kDefault, entry->name});
+  OptionWriter defaults;  // the options of a component built from nothing
+  BoundComponent fresh = entry->make_bound();
+  fresh.visit(defaults);
+  defaults.finish();
   for (auto it = writer.out.begin(); it != writer.out.end(); ++it) {
     cn.resolved[it.key()] = it.value();
     if (!node.is_object() || !node.contains(it.key()))
       plan.config.mark(join_path(path, it.key()), {Origin::kDefault, entry->name});
+    if (defaults.out.contains(it.key()) && defaults.out[it.key()] == it.value())
+      plan.at_default.insert(join_path(path, it.key()));
   }
   plan.components[path] = std::move(cn);
 }
@@ -112,8 +121,15 @@ RecipePlan plan_recipe(Config config) {
   RecipeSettings::bind(settings_writer, plan.settings);
   settings_writer.finish();
   plan.resolved = settings_writer.out;
-  for (auto it = settings_writer.out.begin(); it != settings_writer.out.end(); ++it)
+  OptionWriter settings_defaults;
+  RecipeSettings default_settings;
+  RecipeSettings::bind(settings_defaults, default_settings);
+  settings_defaults.finish();
+  for (auto it = settings_writer.out.begin(); it != settings_writer.out.end(); ++it) {
     if (!root.contains(it.key())) plan.config.mark(it.key(), {Origin::kDefault, "recipe"});
+    if (settings_defaults.out.contains(it.key()) && settings_defaults.out[it.key()] == it.value())
+      plan.at_default.insert(it.key());
+  }
 
   for (const auto& rk : recipe_keys()) {
     if (!root.contains(rk.key) || root[rk.key].is_null()) {

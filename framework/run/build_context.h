@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,9 @@ struct RecipePlan {
   std::map<std::string, ComponentNode> components;      // by path
   std::map<std::string, std::vector<std::string>> lists;  // "callbacks" -> paths
   Json resolved;                                          // whole recipe, defaults filled
+  // Option paths ("trainer.batch_size", "task.type") whose value equals the option's default,
+  // whether the recipe gave it or not: what `print-config --minimal` leaves out.
+  std::set<std::string> at_default;
 };
 
 /// Reads and checks every key of a recipe; throws RecipeError listing all problems.

@@ -96,13 +96,18 @@ TEST_CASE("describe, version, usage errors and exit codes") {
 
 TEST_CASE("print-config shows provenance, diff compares recipes") {
   higgs::test::TempDir dir("print-config");
-  higgs::test::write_text(dir.file("a.yaml"), "seed: 3\ntrainer:\n  max_steps: 5\n");
+  // threads and batch_size are given at their default values; trainer's type is implied.
+  higgs::test::write_text(dir.file("a.yaml"), "seed: 3\nthreads: 0\ntrainer:\n  max_steps: 5\n  batch_size: 8\n");
   higgs::test::write_text(dir.file("b.jsonnet"), "{ seed: 4, trainer: { max_steps: 5, batch_size: 2 } }\n");
   auto p = run_higgs("print-config " + dir.file("a.yaml") + " --minimal --set trainer.log_every=3");
   REQUIRE(p.exit_code == 0);
   CHECK(p.output.find("seed: 3    # recipe (" + dir.file("a.yaml") + ")") != std::string::npos);
   CHECK(p.output.find("trainer.log_every: 3    # override (--set trainer.log_every=3)") != std::string::npos);
-  CHECK(p.output.find("batch_size") == std::string::npos);  // defaults are not shown
+  CHECK(p.output.find("trainer.max_steps: 5    # recipe") != std::string::npos);
+  CHECK(p.output.find("batch_size") == std::string::npos);  // defaults are not shown,
+  CHECK(p.output.find("threads") == std::string::npos);     // even when the recipe repeats them
+  CHECK(p.output.find("trainer.type") == std::string::npos);
+  CHECK(p.output.find("task") == std::string::npos);
   auto full = run_higgs("print-config " + dir.file("a.yaml"));
   CHECK(full.output.find("\"batch_size\": 8") != std::string::npos);
   auto diff = run_higgs("diff " + dir.file("a.yaml") + " " + dir.file("b.jsonnet"));
