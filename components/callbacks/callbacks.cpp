@@ -36,10 +36,17 @@ EarlyStopping::EarlyStopping(const Options& o) : o_(o) {
     throw std::invalid_argument("callback early_stopping: patience must be >= 1");
 }
 
+void EarlyStopping::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
+                               Diagnostics& diags) {
+  const Json& root = plan.config.root();
+  const bool has_eval = root.contains("eval_data") && !root["eval_data"].is_null();
+  if (o.monitor.rfind("eval/", 0) == 0 && !has_eval)
+    diags.error(join_path(path, "monitor"),
+                "early_stopping monitors \"" + o.monitor +
+                    "\" but the recipe has no eval_data: add eval_data (and trainer.eval_every)");
+}
+
 EarlyStopping::EarlyStopping(const Options& o, BuildContext& ctx) : EarlyStopping(o) {
-  if (o_.monitor.rfind("eval/", 0) == 0 && !ctx.has("eval_data"))
-    throw RecipeError("callback early_stopping monitors \"" + o_.monitor +
-                      "\" but the recipe has no eval_data: add eval_data (and trainer.eval_every)");
   auto it = ctx.plan().components.find("trainer");
   if (it != ctx.plan().components.end() && it->second.resolved.value("eval_every", int64_t{1}) == 0)
     spdlog::warn(

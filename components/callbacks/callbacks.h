@@ -14,6 +14,11 @@
 #include "framework/train/hooks.h"
 
 namespace higgs {
+struct RecipePlan;
+class Diagnostics;
+}  // namespace higgs
+
+namespace higgs {
 
 class Binder;
 
@@ -29,6 +34,9 @@ class EarlyStopping : public Callback {
     std::string mode = "min";
   };
   static void bind(Binder& b, Options& o);
+  /// An eval/ monitor without eval_data is a recipe error.
+  static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
+                         Diagnostics& diags);
   EarlyStopping(const Options& o, BuildContext& ctx);
   explicit EarlyStopping(const Options& o);
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,11 +24,26 @@ const std::vector<std::string>& component_kinds();
 /// One-line description of a kind.
 std::string kind_description(const std::string& kind);
 
+struct RecipePlan;
+class Diagnostics;
+
 /// A component whose options are bound to a fresh Options object.
 struct BoundComponent {
   std::function<void(Binder&)> visit;                         // visits the Options fields
   std::function<std::shared_ptr<void>(BuildContext&)> build;  // constructs it (maybe heavy)
+  /// Checks that need the rest of the recipe, reported with the option errors (nothing loaded).
+  /// Set when the class has `static void check_plan(const Options&, const RecipePlan&,
+  /// const std::string& path, Diagnostics&)`.
+  std::function<void(const RecipePlan&, const std::string&, Diagnostics&)> check;
 };
+
+template <class T, class = void>
+struct has_check_plan : std::false_type {};
+template <class T>
+struct has_check_plan<T, std::void_t<decltype(T::check_plan(
+                             std::declval<const typename T::Options&>(), std::declval<const RecipePlan&>(),
+                             std::declval<const std::string&>(), std::declval<Diagnostics&>()))>>
+    : std::true_type {};
 
 /// How to make one registered component.
 struct RegistryEntry {
@@ -75,6 +91,10 @@ bool register_component(const char* name, const char* description, const char* f
       std::shared_ptr<Base> obj = std::make_shared<T>(*opts, ctx);
       return std::static_pointer_cast<void>(obj);
     };
+    if constexpr (has_check_plan<T>::value)
+      b.check = [opts](const RecipePlan& plan, const std::string& path, Diagnostics& diags) {
+        T::check_plan(*opts, plan, path, diags);
+      };
     return b;
   };
   return registry(Base::kKind).add(std::move(e));

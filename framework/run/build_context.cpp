@@ -156,6 +156,9 @@ RecipePlan plan_recipe(Config config) {
       plan_component(node, rk.key, rk.kind, rk.default_type, plan, diags);
     }
   }
+  // Checks across components (e.g. a callback that needs eval_data), reported with the rest.
+  for (const auto& [path, cn] : plan.components)
+    if (cn.bound.check) cn.bound.check(plan, path, diags);
   diags.throw_if_any(plan.config.source());
 
   for (const auto& rk : recipe_keys()) {
