@@ -167,31 +167,4 @@ Example ChatMLDataset::get(size_t index) const {
   return ex;
 }
 
-namespace {
-
-class ZeroShotVoiceCloningDataset : public ChatMLDataset {
- public:
-  struct Options : ChatMLDatasetOptions {};
-  static void bind(Binder& b, Options& o) {
-    ChatMLDatasetOptions::bind_common(b, o);
-    b.opt("system_prompt", o.system_prompt,
-          "System message; null builds it from `scene` as generation.py does, \"\" = none.");
-    b.opt("scene", o.scene, "Scene description for the system message (e.g. a quiet room).");
-  }
-  ZeroShotVoiceCloningDataset(const Options& o, BuildContext& ctx) : ChatMLDataset(o, ctx, true) {}
-};
-
-class PlainChatMLDataset : public ChatMLDataset {
- public:
-  struct Options : ChatMLDatasetOptions {};
-  static void bind(Binder& b, Options& o) { ChatMLDatasetOptions::bind_common(b, o); }
-  PlainChatMLDataset(const Options& o, BuildContext& ctx) : ChatMLDataset(o, ctx, false) {}
-};
-
-}  // namespace
-
-HIGGS_REGISTER(Dataset, ZeroShotVoiceCloningDataset, "zero_shot_voice_cloning",
-               "Voice-cloning ChatML (inference or compact layout), reference never trained.");
-HIGGS_REGISTER(Dataset, PlainChatMLDataset, "chatml", "ChatML samples used as written (start_index honoured).");
-
 }  // namespace higgs
