@@ -11,6 +11,8 @@
 #include "framework/train/hooks.h"
 #include "framework/util/fs.h"
 
+#include <spdlog/spdlog.h>
+
 namespace higgs::generation {
 
 namespace fs = std::filesystem;
@@ -78,6 +80,31 @@ std::shared_ptr<Adapter> load_lora_adapter(const std::string& dir, Model& model)
   adapter->attach(model);
   adapter->load(dir);
   return adapter;
+}
+
+void TrainedWeights::bind(Binder& b, TrainedWeights& o) {
+  b.opt("checkpoint", o.checkpoint,
+        "Run directory (its newest checkpoint-STEP) or checkpoint directory whose trainable "
+        "weights replace the model's; \"\" = the model as the recipe builds it.");
+  b.opt("adapter", o.adapter, "A LoRA adapter directory in PEFT layout to attach and load.");
+}
+
+std::string TrainedWeights::load(Model& model, std::vector<std::shared_ptr<Adapter>>& adapters) const {
+  for (auto& a : adapters) a->attach(model);
+  std::string loaded = "the model as the recipe builds it";
+  if (!checkpoint.empty()) {
+    const std::string dir = resolve_checkpoint_dir(checkpoint);
+    const int64_t n = load_checkpoint_trainables(dir, model, adapters);
+    spdlog::info("loaded {} trainable tensors from {}", n, dir);
+    loaded = dir;
+  }
+  if (!adapter.empty()) {
+    if (!adapters.empty()) adapters.front()->load(adapter);
+    else adapters.push_back(load_lora_adapter(adapter, model));
+    spdlog::info("loaded adapter {}", adapter);
+    loaded += " + adapter " + adapter;
+  }
+  return loaded;
 }
 
 }  // namespace higgs::generation

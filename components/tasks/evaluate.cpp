@@ -14,6 +14,7 @@
 #include "components/generation/run_weights.h"
 #include "framework/config/diagnostics.h"
 #include "framework/distributed/communicator.h"
+#include "framework/distributed/data_parallel.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
 #include "framework/train/evaluation.h"
@@ -26,8 +27,7 @@ namespace {
 class EvaluateTask : public Task {
  public:
   struct Options {
-    std::string checkpoint;
-    std::string adapter;
+    generation::TrainedWeights weights;
     std::string data = "eval_data";
     int64_t batch_size = 0;
     int64_t max_batches = 0;
@@ -36,10 +36,7 @@ class EvaluateTask : public Task {
     std::string out;
   };
   static void bind(Binder& b, Options& o) {
-    b.opt("checkpoint", o.checkpoint,
-          "Run directory (its newest checkpoint-STEP) or checkpoint directory whose trainable "
-          "weights replace the model's; \"\" = the model as the recipe builds it.");
-    b.opt("adapter", o.adapter, "A LoRA adapter directory in PEFT layout to attach and load.");
+    generation::TrainedWeights::bind(b, o.weights);
     b.choice("data", o.data, {"eval_data", "train_data"}, "The recipe's dataset to evaluate on.");
     b.opt("batch_size", o.batch_size,
           "Samples per batch; 0 uses trainer.eval_batch_size, else trainer.batch_size, else 8.")
@@ -57,20 +54,7 @@ class EvaluateTask : public Task {
     if (!comm) comm = local_communicator();
     auto model = ctx.get<Model>("model");
     auto adapters = ctx.get_list<Adapter>("adapters");
-    for (auto& a : adapters) a->attach(*model);
-    std::string loaded = "the model as the recipe builds it";
-    if (!o_.checkpoint.empty()) {
-      const std::string dir = generation::resolve_checkpoint_dir(o_.checkpoint);
-      const int64_t n = generation::load_checkpoint_trainables(dir, *model, adapters);
-      spdlog::info("loaded {} trainable tensors from {}", n, dir);
-      loaded = dir;
-    }
-    if (!o_.adapter.empty()) {
-      if (!adapters.empty()) adapters.front()->load(o_.adapter);
-      else adapters.push_back(generation::load_lora_adapter(o_.adapter, *model));
-      spdlog::info("loaded adapter {}", o_.adapter);
-      loaded += " + adapter " + o_.adapter;
-    }
+    const std::string loaded = o_.weights.load(*model, adapters);
 
     EvaluationOptions eo;
     eo.loader.batch_size = batch_size(ctx);
@@ -84,7 +68,9 @@ class EvaluateTask : public Task {
     auto data = ctx.get<Dataset>(o_.data);
     auto collator = ctx.get<Collator>("collator");
     EvaluationResult r = evaluate_model(*model, data, collator, eo, *comm);
-    if (r.batches == 0)
+    // Over every rank: a rank left without samples (fewer samples than ranks) is not an error.
+    const double all_batches = all_reduce_values(*comm, {double(r.batches)}, ReduceOp::Sum)[0];
+    if (all_batches == 0)
       throw RecipeError(o_.data + ": no sample could be evaluated (" + std::to_string(data->size()) +
                         " samples, " + std::to_string(r.skipped) + " skipped)");
     if (!ctx.placement.is_main()) return 0;

@@ -37,8 +37,7 @@ using generation::GenerationJob;
 class GenerateTask : public Task {
  public:
   struct Options {
-    std::string checkpoint;
-    std::string adapter;
+    generation::TrainedWeights weights;
     std::vector<std::string> ref_audio, ref_text;
     generation::PromptOptions prompt;
     std::vector<std::string> text;
@@ -48,10 +47,7 @@ class GenerateTask : public Task {
     generation::DecodeOptions decode;
   };
   static void bind(Binder& b, Options& o) {
-    b.opt("checkpoint", o.checkpoint,
-          "Run directory (its newest checkpoint-STEP) or checkpoint directory whose trainable "
-          "weights replace the model's; \"\" = the model as the recipe builds it.");
-    b.opt("adapter", o.adapter, "A LoRA adapter directory in PEFT layout to attach and load.");
+    generation::TrainedWeights::bind(b, o.weights);
     b.opt("ref_audio", o.ref_audio, "Reference audio file(s) of the voice to clone.");
     b.opt("ref_text", o.ref_text, "Transcript of each reference audio file.");
     generation::PromptOptions::bind(b, o.prompt);
@@ -75,20 +71,7 @@ class GenerateTask : public Task {
     auto* higgs = dynamic_cast<HiggsAudioModel*>(model.get());
     if (!higgs) throw RecipeError("task generate: the recipe's model must be \"higgs_audio\"");
     auto adapters = ctx.get_list<Adapter>("adapters");
-    for (auto& a : adapters) a->attach(*model);
-    if (!o_.checkpoint.empty()) {
-      const std::string dir = generation::resolve_checkpoint_dir(o_.checkpoint);
-      const int64_t n = generation::load_checkpoint_trainables(dir, *model, adapters);
-      spdlog::info("loaded {} trainable tensors from {}", n, dir);
-    }
-    if (!o_.adapter.empty()) {
-      if (!adapters.empty()) {
-        adapters.front()->load(o_.adapter);
-      } else {
-        adapters.push_back(generation::load_lora_adapter(o_.adapter, *model));
-      }
-      spdlog::info("loaded adapter {}", o_.adapter);
-    }
+    o_.weights.load(*model, adapters);
     auto text_tok = ctx.get<TextTokenizer>("text_tokenizer");
     auto audio_tok = ctx.get<AudioTokenizer>("audio_tokenizer");
     generation::VoiceCloneGenerator gen(higgs->net(), *text_tok, audio_tok.get(),

@@ -99,5 +99,23 @@ recs = [json.loads(l) for l in open(run + "/metrics.jsonl")]
 assert len([r for r in recs if "train/loss" in r]) == 4, recs
 assert json.load(open(run + "/checkpoint-4/trainer_state.json"))["world_size"] == 2
 PY
+  # evaluate under torchrun splits the eval samples over the ranks: the same metrics as one
+  # process, and as the run's own final evaluation (also reduced over 2 ranks).
+  port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" "${workaround[@]}" --no_python "$run" \
+    evaluate "$work/run" --threads 1 --out "$work/eval2.json" > "$work/evaluate2.log" 2>&1 || { cat "$work/evaluate2.log"; exit 1; }
+  grep -q "on 2 process(es)" "$work/evaluate2.log" || { cat "$work/evaluate2.log"; exit 1; }
+  "$run" evaluate "$work/run" --threads 1 --out "$work/eval1.json" > "$work/evaluate1.log" 2>&1 || { cat "$work/evaluate1.log"; exit 1; }
+  $py - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+one, two = json.load(open(w + "/eval1.json")), json.load(open(w + "/eval2.json"))
+final = [json.loads(l) for l in open(w + "/run/metrics.jsonl") if "eval/loss" in l][-1]
+assert one["world_size"] == 1 and two["world_size"] == 2, (one, two)
+for k in (k for k in final if k.startswith("eval/")):
+    for got in (one[k], two[k]):
+        assert abs(got - final[k]) <= 1e-6 * max(1.0, abs(final[k])), (k, one[k], two[k], final[k])
+print(f"evaluate: eval/loss {one['eval/loss']:.6f} on 1 process = {two['eval/loss']:.6f} on 2")
+PY
   echo "torchrun launch passed"
 fi
