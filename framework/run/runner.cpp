@@ -54,14 +54,16 @@ RecipePlan load_plan(const RecipeArgs& args, bool check_task) {
   return plan;
 }
 
-RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load) {
+RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load, bool check_task) {
+  std::string recipe = path;
   if (fs::is_directory(path)) {
-    std::string resolved = (fs::path(path) / "recipe.resolved.json").string();
-    if (!fs::exists(resolved))
+    recipe = (fs::path(path) / "recipe.resolved.json").string();
+    if (!fs::exists(recipe))
       throw RecipeError(path + ": a directory without recipe.resolved.json is not a run directory");
-    return plan_recipe(load_recipe(resolved, load));
   }
-  return plan_recipe(load_recipe(path, load));
+  RecipePlan plan = plan_recipe(load_recipe(recipe, load));
+  if (check_task) check_task_keys(plan);  // before anything is loaded, as for `higgs-run RECIPE`
+  return plan;
 }
 
 int run_plan(const RecipePlan& plan, const RunFlags& flags) {
