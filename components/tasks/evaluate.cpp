@@ -9,6 +9,8 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <initializer_list>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include "components/generation/run_weights.h"
@@ -30,7 +32,7 @@ class EvaluateTask : public Task {
     generation::TrainedWeights weights;
     std::string data = "eval_data";
     int64_t batch_size = 0;
-    int64_t max_batches = 0;
+    std::optional<int64_t> max_batches;
     std::string precision = "fp32";
     int64_t num_workers = 2;
     std::string out;
@@ -41,7 +43,9 @@ class EvaluateTask : public Task {
     b.opt("batch_size", o.batch_size,
           "Samples per batch; 0 uses trainer.eval_batch_size, else trainer.batch_size, else 8.")
         .min(0);
-    b.opt("max_batches", o.max_batches, "Batches to evaluate; 0 means all.").min(0);
+    b.opt("max_batches", o.max_batches,
+          "Batches to evaluate; 0 means all; null uses trainer.eval_batches (as the run evaluated).")
+        .min(0);
     b.choice("precision", o.precision, {"fp32", "bf16"}, "fp32, or bf16 autocast.");
     b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.").min(0);
     b.opt("out", o.out, "Write the metrics (and counts) to this JSON file; \"\" prints only.");
@@ -57,27 +61,31 @@ class EvaluateTask : public Task {
     const std::string loaded = o_.weights.load(*model, adapters);
 
     EvaluationOptions eo;
-    eo.loader.batch_size = batch_size(ctx);
+    eo.loader.batch_size =
+        o_.batch_size > 0 ? o_.batch_size : trainer_int(ctx, {"eval_batch_size", "batch_size"}, 8);
     eo.loader.num_workers = o_.num_workers;
     eo.loader.seed = ctx.settings().seed;
     eo.loader.rank = ctx.placement.rank;
     eo.loader.world_size = ctx.placement.world_size;
     eo.loader.name = o_.data;
-    eo.max_batches = o_.max_batches;
+    eo.max_batches = o_.max_batches ? *o_.max_batches : trainer_int(ctx, {"eval_batches"}, 0);
     eo.bf16 = o_.precision == "bf16";
     auto data = ctx.get<Dataset>(o_.data);
     auto collator = ctx.get<Collator>("collator");
     EvaluationResult r = evaluate_model(*model, data, collator, eo, *comm);
-    // Over every rank: a rank left without samples (fewer samples than ranks) is not an error.
-    const double all_batches = all_reduce_values(*comm, {double(r.batches)}, ReduceOp::Sum)[0];
-    if (all_batches == 0)
+    // Counts over every rank: a rank left without samples (fewer samples than ranks) is fine.
+    const auto totals = all_reduce_values(
+        *comm, {double(r.batches), double(r.samples), double(r.skipped)}, ReduceOp::Sum);
+    const auto batches = static_cast<int64_t>(totals[0]), samples = static_cast<int64_t>(totals[1]),
+               skipped = static_cast<int64_t>(totals[2]);
+    if (batches == 0)
       throw RecipeError(o_.data + ": no sample could be evaluated (" + std::to_string(data->size()) +
-                        " samples, " + std::to_string(r.skipped) + " skipped)");
+                        " samples, " + std::to_string(skipped) + " skipped)");
     if (!ctx.placement.is_main()) return 0;
 
     std::printf("evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
-                loaded.c_str(), o_.data.c_str(), (long long)r.samples, (long long)r.batches,
-                (long long)r.skipped, comm->world_size());
+                loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches,
+                (long long)skipped, comm->world_size());
     for (auto it = r.metrics.begin(); it != r.metrics.end(); ++it)
       std::printf("  %-28s %.6f\n", it.key().c_str(), it.value().get<double>());
     std::fflush(stdout);
@@ -86,7 +94,9 @@ class EvaluateTask : public Task {
       rep["weights"] = loaded;
       rep["data"] = o_.data;
       rep["batch_size"] = eo.loader.batch_size;
-      rep["batches"] = r.batches;  // rank 0's
+      rep["batches"] = batches;  // over every rank
+      rep["samples"] = samples;
+      rep["skipped"] = skipped;
       rep["world_size"] = comm->world_size();
       write_file_atomic(o_.out, rep.dump(2) + "\n");
       std::printf("metrics written to %s\n", o_.out.c_str());
@@ -95,14 +105,16 @@ class EvaluateTask : public Task {
   }
 
  private:
-  int64_t batch_size(BuildContext& ctx) const {
-    if (o_.batch_size > 0) return o_.batch_size;
-    const Json& trainer = ctx.plan().resolved.contains("trainer") ? ctx.plan().resolved["trainer"] : Json();
-    for (const char* key : {"eval_batch_size", "batch_size"})
-      if (trainer.is_object() && trainer.contains(key) && trainer[key].is_number_integer() &&
-          trainer[key].get<int64_t>() > 0)
-        return trainer[key].get<int64_t>();
-    return 8;
+  // The first positive integer among the recipe's trainer.KEYS, else `fallback`.
+  static int64_t trainer_int(BuildContext& ctx, std::initializer_list<const char*> keys, int64_t fallback) {
+    const Json& root = ctx.plan().resolved;
+    if (!root.contains("trainer") || !root["trainer"].is_object()) return fallback;
+    for (const char* key : keys) {
+      const Json& t = root["trainer"];
+      if (t.contains(key) && t[key].is_number_integer() && t[key].get<int64_t>() > 0)
+        return t[key].get<int64_t>();
+    }
+    return fallback;
   }
   Options o_;
 };

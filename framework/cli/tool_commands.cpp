@@ -226,7 +226,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   evc->add_option("--data", ev->data, "eval_data (default) or train_data")
       ->check(CLI::IsMember({"eval_data", "train_data"}));
   evc->add_option("--batch-size", ev->batch_size, "Samples per batch (default: the trainer's)");
-  evc->add_option("--max-batches", ev->max_batches, "Batches to evaluate; 0 = all");
+  evc->add_option("--max-batches", ev->max_batches, "Batches to evaluate; 0 = all (default: trainer.eval_batches)");
   evc->add_option("--precision", ev->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
   evc->add_option("--out", ev->out, "Write the metrics to this JSON file");
   evc->add_option("--threads", ev->threads, "CPU threads (default: the recipe's)");

@@ -227,20 +227,18 @@ std::vector<std::string> default_import_dirs() {
     while (std::getline(ss, d, ':'))
       if (!d.empty()) dirs.push_back(d);
   }
-  auto add_recipes = [&](const fs::path& root) {
-    std::error_code ec;
-    if (!fs::is_directory(root, ec)) return;
-    dirs.push_back(root.string());
-    dirs.push_back((root / "lib").string());
-  };
-  // An installed higgs-run (PREFIX/bin) finds the recipes `cmake --install` put in
-  // PREFIX/share/higgs-train/recipes; a build tree's finds the source tree's.
+  // An installed higgs-run (PREFIX/bin) uses the recipes `cmake --install` put in
+  // PREFIX/share/higgs-train/recipes; a build tree's uses the source tree's.
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) add_recipes(exe.parent_path().parent_path() / "share" / "higgs-train" / "recipes");
+  fs::path shipped = ec ? fs::path() : exe.parent_path().parent_path() / "share" / "higgs-train" / "recipes";
 #ifdef HIGGS_RECIPES_DIR
-  add_recipes(HIGGS_RECIPES_DIR);
+  if (shipped.empty() || !fs::is_directory(shipped, ec)) shipped = HIGGS_RECIPES_DIR;
 #endif
+  if (!shipped.empty() && fs::is_directory(shipped, ec)) {
+    dirs.push_back(shipped.string());
+    dirs.push_back((shipped / "lib").string());
+  }
   return dirs;
 }
 

@@ -44,6 +44,11 @@ struct has_check_plan<T, std::void_t<decltype(T::check_plan(
                              std::declval<const typename T::Options&>(), std::declval<const RecipePlan&>(),
                              std::declval<const std::string&>(), std::declval<Diagnostics&>()))>>
     : std::true_type {};
+/// Any accessible member named check_plan, to refuse one of the wrong shape at compile time.
+template <class T, class = void>
+struct has_any_check_plan : std::false_type {};
+template <class T>
+struct has_any_check_plan<T, std::void_t<decltype(&T::check_plan)>> : std::true_type {};
 
 /// How to make one registered component.
 struct RegistryEntry {
@@ -78,6 +83,9 @@ void set_registration_origin_override(const std::string& origin);
 
 template <class Base, class T>
 bool register_component(const char* name, const char* description, const char* file) {
+  static_assert(!has_any_check_plan<T>::value || has_check_plan<T>::value,
+                "check_plan must be `static void check_plan(const Options&, const RecipePlan&, "
+                "const std::string& path, Diagnostics&)`");
   RegistryEntry e;
   e.kind = Base::kKind;
   e.name = name;

@@ -156,20 +156,23 @@ RecipePlan plan_recipe(Config config) {
       plan_component(node, rk.key, rk.kind, rk.default_type, plan, diags);
     }
   }
-  // Checks across components (e.g. a callback that needs eval_data), reported with the rest.
-  for (const auto& [path, cn] : plan.components)
-    if (cn.bound.check) cn.bound.check(plan, path, diags);
-  diags.throw_if_any(plan.config.source());
-
+  // The resolved recipe (components that could be read), then checks across components (e.g. a
+  // callback that needs eval_data) that may read it, reported with every other error.
   for (const auto& rk : recipe_keys()) {
     if (rk.is_list) {
       Json arr = Json::array();
-      for (const auto& p : plan.lists[rk.key]) arr.push_back(plan.components[p].resolved);
+      for (const auto& p : plan.lists[rk.key]) {
+        auto it = plan.components.find(p);
+        if (it != plan.components.end()) arr.push_back(it->second.resolved);
+      }
       if (root.contains(rk.key)) plan.resolved[rk.key] = arr;
     } else if (plan.components.count(rk.key)) {
-      plan.resolved[rk.key] = plan.components[rk.key].resolved;
+      plan.resolved[rk.key] = plan.components.at(rk.key).resolved;
     }
   }
+  for (const auto& [path, cn] : plan.components)
+    if (cn.bound.check) cn.bound.check(plan, path, diags);
+  diags.throw_if_any(plan.config.source());
   return plan;
 }
 

@@ -1,6 +1,5 @@
 #include "framework/train/default_trainer.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <atomic>
@@ -19,6 +18,7 @@
 #include "framework/train/trainer_state.h"
 #include "framework/util/fs.h"
 #include "framework/util/glob.h"
+#include "framework/util/torch_compat.h"
 
 namespace fs = std::filesystem;
 
@@ -334,6 +334,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto old_term = std::signal(SIGTERM, on_signal);
   g_signal = 0;
   bool bf16 = o_.precision == "bf16";
+  const at::DeviceType device_type = params->front().tensor.device().type();  // autocast's device
   Progress progress(total_steps, state.step, main_rank, o_.progress_bar);
   for (auto& cb : callbacks) cb->on_train_begin(state);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)", total_steps,
@@ -371,11 +372,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
     for (const auto& b : window) {
       std::vector<LossTerm> terms;
       {
-        at::autocast::set_cpu_enabled(bf16);
-        if (bf16) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        compat::Bf16Autocast autocast(device_type, bf16);
         terms = model->loss_terms(b);
-        at::autocast::set_cpu_enabled(false);
-        if (bf16) at::autocast::clear_cache();
       }
       at::Tensor loss = window_loss(terms, counts);
       loss.backward();

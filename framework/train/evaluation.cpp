@@ -1,12 +1,12 @@
 #include "framework/train/evaluation.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <spdlog/spdlog.h>
 
 #include "framework/distributed/data_parallel.h"
 #include "framework/train/loss_metrics.h"
+#include "framework/util/torch_compat.h"
 
 namespace higgs {
 
@@ -23,21 +23,19 @@ EvaluationResult evaluate_model(Model& model, std::shared_ptr<const Dataset> dat
   torch::NoGradGuard no_grad;
   const bool was_training = model.module().is_training();
   model.module().eval();
-  struct Restore {  // training mode and autocast come back even when a batch throws
+  struct RestoreMode {  // training mode comes back even when a batch throws
     Model& m;
-    bool training, bf16;
-    ~Restore() {
-      if (bf16) {
-        at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-      }
+    bool training;
+    ~RestoreMode() {
       if (training) m.module().train();
     }
-  } restore{model, was_training, opts.bf16};
-  if (opts.bf16) {
-    at::autocast::set_cpu_enabled(true);
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  } restore{model, was_training};
+  at::DeviceType device = at::kCPU;
+  for (const auto& p : model.module().parameters()) {
+    device = p.device().type();
+    break;
   }
+  compat::Bf16Autocast autocast(device, opts.bf16);
   while (auto batch = loader.next()) {
     acc.add(model.loss_terms(*batch));
     ++r.batches;

@@ -78,6 +78,11 @@ grep -q "evaluated .*checkpoint-12 on eval_data: 6 samples in 2 batches (0 skipp
   > "$work/evaluate-adapter.log" 2>&1 || { cat "$work/evaluate-adapter.log"; exit 1; }
 "$run" evaluate "$work/a" --threads 1 --data train_data --max-batches 2 --batch-size 2 \
   --out "$work/eval-train.json" > /dev/null 2>&1
+# The run's trainer.eval_batches is the default number of batches (as the run evaluated).
+"$run" evaluate "$work/a" --threads 1 --set trainer.eval_batches=1 \
+  --out "$work/eval-one-batch.json" > /dev/null 2>&1
+/usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['batches']==1 and r['samples']==4, r" \
+  "$work/eval-one-batch.json"
 /usr/bin/python3 - "$work/a/metrics.jsonl" "$work"/eval-run.json "$work"/eval-adapter.json "$work"/eval-train.json <<'PY'
 import json, sys
 final = [json.loads(l) for l in open(sys.argv[1]) if "eval/loss" in l][-1]

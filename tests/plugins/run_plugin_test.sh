@@ -13,11 +13,13 @@ run="$work/prefix/bin/higgs-run"
 # The installed higgs-run imports the installed recipes/lib (a file only the installed copy has).
 shared=$work/prefix/share/higgs-train/recipes
 [[ -f $shared/lib/higgs.libsonnet && -f $shared/higgs_v2/zero_shot_lora.yaml ]]
+# The installed copy wins over the source tree's (this one has round_to 16; the source's has 8).
 printf "{ where: 'installed' }\n" > "$shared/lib/install_marker.libsonnet"
+printf "{ collator:: { type: 'higgs_audio', round_to: 16 } }\n" > "$shared/lib/higgs.libsonnet"
 printf "local m = import 'install_marker.libsonnet';\nlocal h = import 'lib/higgs.libsonnet';\n{ description: m.where, output_dir: '%s', collator: h.collator }\n" \
   "$work/out" > "$work/imports.jsonnet"
 "$run" print-config "$work/imports.jsonnet" > "$work/imports.log"
-grep -q '"installed"' "$work/imports.log" && grep -q 'round_to' "$work/imports.log"
+grep -q '"installed"' "$work/imports.log" && grep -q '"round_to": 16' "$work/imports.log"
 so="$work/plugin/libexample_plugin.so"
 "$run" --plugin "$so" list task | grep -q "example_greeting"
 "$run" --plugin "$so" describe task/example_greeting | grep -q "repeat (integer, default 1, min 1)"
