@@ -8,6 +8,7 @@
 #include "framework/train/data_loader.h"
 #include "framework/train/default_trainer.h"
 #include "framework/train/loss_metrics.h"
+#include "framework/util/torch_compat.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/train/trainer_doubles.h"
 
@@ -202,4 +203,61 @@ TEST_CASE("checkpoint store writes atomically, lists complete ones and prunes") 
   CHECK(fs::exists(dir.file("checkpoint-3")));
   store.remove_partial();
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-4.tmp")));
+}
+
+TEST_CASE("bf16 autocast guard: on inside, previous state back after, also on an exception") {
+  auto lin = torch::nn::Linear(4, 2);
+  auto x = torch::randn({3, 4});
+  REQUIRE_FALSE(at::autocast::is_cpu_enabled());
+  {
+    higgs::compat::Bf16Autocast off(at::kCPU, false);  // disabled: nothing changes
+    CHECK_FALSE(at::autocast::is_cpu_enabled());
+    CHECK((lin->forward(x).scalar_type() == at::kFloat));
+  }
+  {
+    higgs::compat::Bf16Autocast on(at::kCPU, true);
+    CHECK(at::autocast::is_cpu_enabled());
+    CHECK((lin->forward(x).scalar_type() == at::kBFloat16));
+  }
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK((lin->forward(x).scalar_type() == at::kFloat));
+  try {
+    higgs::compat::Bf16Autocast on(at::kCPU, true);
+    throw std::runtime_error("forward failed");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  // Nested in an enclosing autocast region: the region stays on after the guard ends.
+  at::autocast::set_cpu_enabled(true);
+  {
+    higgs::compat::Bf16Autocast on(at::kCPU, true);
+    CHECK((at::autocast::get_autocast_cpu_dtype() == at::kBFloat16));
+  }
+  const bool still_on = at::autocast::is_cpu_enabled();
+  at::autocast::set_cpu_enabled(false);
+  CHECK(still_on);
+}
+
+TEST_CASE("trainer precision bf16: forward in bf16, fp32 weights, close to the fp32 run") {
+  higgs::test::TempDir dir("trainer-bf16");
+  Json a = base_recipe(dir.file("fp32"));
+  Json b = a;
+  b["output_dir"] = dir.file("bf16");
+  b["trainer"]["precision"] = "bf16";
+  REQUIRE(run_json(a) == 0);
+  REQUIRE(run_json(b) == 0);
+  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  const at::Tensor wa = final_weight(dir.file("fp32")), wb = final_weight(dir.file("bf16"));
+  CHECK((wb.scalar_type() == at::kFloat));
+  CHECK_FALSE(torch::equal(wa, wb));                  // the bf16 forward changed the numbers...
+  CHECK(torch::allclose(wa, wb, 0.0, 5e-2));          // ...by bf16 rounding only
+  auto losses = [](const std::string& out) {
+    std::vector<double> v;
+    for (const auto& r : read_jsonl(out + "/metrics.jsonl"))
+      if (r.contains("train/loss")) v.push_back(r["train/loss"].get<double>());
+    return v;
+  };
+  const auto la = losses(dir.file("fp32")), lb = losses(dir.file("bf16"));
+  REQUIRE(la.size() == lb.size());
+  for (size_t i = 0; i < la.size(); ++i) CHECK(lb[i] == doctest::Approx(la[i]).epsilon(0.05));
 }
