@@ -1,5 +1,7 @@
 #include "framework/cli/commands.h"
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -16,6 +18,30 @@ std::pair<std::string, std::string> split_kv(const std::string& s, const std::st
   if (eq == std::string::npos || eq == 0)
     throw RecipeError(flag + " " + s + ": expected NAME=VALUE");
   return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+void RecipeLoadFlags::add_to(CLI::App* cmd) {
+  cmd->add_option("--set", sets, "Override a recipe key: a.b.c=VALUE (VALUE as JSON, else string)");
+  cmd->add_option("--ext-str", ext_str, "Jsonnet external variable NAME=STRING");
+  cmd->add_option("--ext-code", ext_code, "Jsonnet external variable NAME=CODE");
+  cmd->add_option("--tla-str", tla_str, "Jsonnet top-level argument NAME=STRING");
+  cmd->add_option("--tla-code", tla_code, "Jsonnet top-level argument NAME=CODE");
+  cmd->add_option("--jpath,-J", jpath, "Extra Jsonnet import directory");
+  cmd->add_option("--output-dir", output_dir, "Run directory (overrides output_dir)");
+  cmd->add_option("--threads", threads, "CPU threads (default: recipe threads, 0 = all cores)");
+}
+
+LoadOptions RecipeLoadFlags::load_options() const {
+  LoadOptions load;
+  load.sets = sets;
+  load.jpath = jpath;
+  for (const auto& s : ext_str) load.ext_str.push_back(split_kv(s, "--ext-str"));
+  for (const auto& s : ext_code) load.ext_code.push_back(split_kv(s, "--ext-code"));
+  for (const auto& s : tla_str) load.tla_str.push_back(split_kv(s, "--tla-str"));
+  for (const auto& s : tla_code) load.tla_code.push_back(split_kv(s, "--tla-code"));
+  if (!output_dir.empty()) load.sets.push_back("output_dir=" + Json(output_dir).dump());
+  if (threads >= 0) load.sets.push_back("threads=" + std::to_string(threads));
+  return load;
 }
 
 int list_components(const std::string& kind) {

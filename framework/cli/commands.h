@@ -3,10 +3,27 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "framework/run/build_context.h"
 
+namespace CLI {
+class App;
+}
+
 namespace higgs::cli {
+
+/// The recipe-loading flags of every command that reads a recipe (run, validate, generate,
+/// evaluate, ...): --set, --ext-str/--ext-code, --tla-str/--tla-code, -J, --output-dir, --threads.
+struct RecipeLoadFlags {
+  std::vector<std::string> sets, jpath, ext_str, ext_code, tla_str, tla_code;
+  std::string output_dir;
+  int64_t threads = -1;  // -1: the recipe's
+  void add_to(CLI::App* cmd);
+  /// The load options they give (--output-dir and --threads as overrides after the --set ones);
+  /// a NAME=VALUE without '=' is a RecipeError naming its flag.
+  LoadOptions load_options() const;
+};
 
 /// Splits a NAME=VALUE argument of `flag` (--tla-str, --ext-code, ...); throws RecipeError
 /// naming the flag when there is no '=' or no name.

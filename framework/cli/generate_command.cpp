@@ -13,11 +13,12 @@ namespace higgs::cli {
 namespace {
 struct GenerateArgs {
   std::string target, checkpoint, adapter, text_file, jobs, out, scene, system_prompt;
-  std::vector<std::string> ref_audio, ref_text, text, sets, tla_str, ext_str;
+  std::vector<std::string> ref_audio, ref_text, text;
   double temperature = 0, top_p = 0;
   int64_t top_k = 0, ras_window = 0, ras_max_repeat = 0, seed = 0, max_frames = 0,
-          max_text_tokens = 0, chunk_words = 0, threads = 0;
+          max_text_tokens = 0, chunk_words = 0;
   bool ref_in_system = false, force_audio = false, no_cache = false, no_normalize = false;
+  RecipeLoadFlags recipe;
 };
 
 }  // namespace
@@ -58,10 +59,7 @@ ToolCommand add_generate_command(CLI::App& app) {
   g->add_flag("--no-cache", a->no_cache, "Decode without the KV cache (slow; for comparison)");
   g->add_flag("--no-normalize", a->no_normalize,
               "Keep texts as given (no generation.py normalisation)");
-  g->add_option("--threads", a->threads, "CPU threads (default: the recipe's)");
-  g->add_option("--set", a->sets, "Override a recipe key: a.b.c=VALUE");
-  g->add_option("--tla-str", a->tla_str, "Jsonnet top-level argument NAME=STRING");
-  g->add_option("--ext-str", a->ext_str, "Jsonnet external variable NAME=STRING");
+  a->recipe.add_to(g);
 
   auto run = [a, g]() -> int {
     namespace fs = std::filesystem;
@@ -99,12 +97,8 @@ ToolCommand add_generate_command(CLI::App& app) {
     if (a->no_cache) task["use_cache"] = false;
     if (a->no_normalize) task["normalize_text"] = false;
 
-    LoadOptions load;
-    for (const auto& s : a->tla_str) load.tla_str.push_back(split_kv(s, "--tla-str"));
-    for (const auto& s : a->ext_str) load.ext_str.push_back(split_kv(s, "--ext-str"));
-    load.sets = a->sets;
+    LoadOptions load = a->recipe.load_options();
     load.sets.push_back("task=" + task.dump());
-    if (given("--threads")) load.sets.push_back("threads=" + std::to_string(a->threads));
     RecipePlan plan = load_plan_or_run(a->target, load);
     RunFlags flags;
     return run_plan(plan, flags);

@@ -18,38 +18,17 @@ namespace {
 
 using higgs::RecipeArgs;
 
-struct RecipeFlags {
-  std::vector<std::string> ext_str, ext_code, tla_str, tla_code;
-  std::string output_dir;
-  int64_t threads = -1;
-};
+using higgs::cli::RecipeLoadFlags;
 
 // Adds the flags every recipe command takes.
-void add_recipe_flags(CLI::App* cmd, RecipeArgs& args, RecipeFlags& rf, bool run_flags) {
+void add_recipe_flags(CLI::App* cmd, RecipeArgs& args, RecipeLoadFlags& rf, bool run_flags) {
   cmd->add_option("recipe", args.recipe, "Recipe file (.jsonnet, .json, .yaml)")->required();
-  cmd->add_option("--set", args.load.sets, "Override a recipe key: a.b.c=VALUE (VALUE as JSON, else string)");
-  cmd->add_option("--ext-str", rf.ext_str, "Jsonnet external variable NAME=STRING");
-  cmd->add_option("--ext-code", rf.ext_code, "Jsonnet external variable NAME=CODE");
-  cmd->add_option("--tla-str", rf.tla_str, "Jsonnet top-level argument NAME=STRING");
-  cmd->add_option("--tla-code", rf.tla_code, "Jsonnet top-level argument NAME=CODE");
-  cmd->add_option("--jpath,-J", args.load.jpath, "Extra Jsonnet import directory");
-  cmd->add_option("--output-dir", rf.output_dir, "Run directory (overrides output_dir)");
-  cmd->add_option("--threads", rf.threads, "CPU threads (default: recipe threads, 0 = all cores)");
+  rf.add_to(cmd);
   if (run_flags) {
     cmd->add_option("--resume", args.flags.resume, "Continue a run: auto (newest checkpoint) or a checkpoint directory");
     cmd->add_flag("--force", args.flags.force, "Write into a non-empty output directory");
     cmd->add_flag("--dry-run", args.flags.dry_run, "Build every component, train nothing");
   }
-}
-
-void finish_recipe_args(RecipeArgs& args, const RecipeFlags& rf) {
-  for (const auto& s : rf.ext_str) args.load.ext_str.push_back(higgs::cli::split_kv(s, "--ext-str"));
-  for (const auto& s : rf.ext_code) args.load.ext_code.push_back(higgs::cli::split_kv(s, "--ext-code"));
-  for (const auto& s : rf.tla_str) args.load.tla_str.push_back(higgs::cli::split_kv(s, "--tla-str"));
-  for (const auto& s : rf.tla_code) args.load.tla_code.push_back(higgs::cli::split_kv(s, "--tla-code"));
-  if (!rf.output_dir.empty())
-    args.load.sets.push_back("output_dir=" + higgs::Json(rf.output_dir).dump());
-  if (rf.threads >= 0) args.load.sets.push_back("threads=" + std::to_string(rf.threads));
 }
 
 int report_registry_errors() {
@@ -72,7 +51,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   RecipeArgs args;
-  RecipeFlags rf;
+  RecipeLoadFlags rf;
   bool minimal = false;
   std::string kind, spec, schema_out, diff_a, diff_b;
 
@@ -156,10 +135,10 @@ int main(int argc, char** argv) {
       auto b = higgs::load_plan_or_run(diff_b, load, /*check_task=*/false);
       return higgs::cli::diff_plans(a, b, diff_a, diff_b);
     }
+    args.load = rf.load_options();
     for (const auto& [sc, task] : task_aliases)
       if (sc->parsed())  // first, so that --set task.OPTION=... still applies
         args.load.sets.insert(args.load.sets.begin(), "task={\"type\": \"" + task + "\"}");
-    finish_recipe_args(args, rf);
     auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed() && !dump->parsed());
     if (validate->parsed()) {
       std::cout << args.recipe << ": OK (" << plan.components.size() << " components)\n";

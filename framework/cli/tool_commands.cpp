@@ -211,9 +211,8 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   // evaluate: a run (newest checkpoint), one checkpoint or a recipe's model on its eval data.
   struct EvaluateArgs {
     std::string target, checkpoint, adapter, data, out, precision;
-    int64_t batch_size = 0, max_batches = 0, threads = 0;
-    std::vector<std::string> tla_str, ext_str;
-    LoadOptions load;
+    int64_t batch_size = 0, max_batches = 0;
+    RecipeLoadFlags recipe;
   };
   auto ev = std::make_shared<EvaluateArgs>();
   auto* evc = app.add_subcommand(
@@ -229,10 +228,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   evc->add_option("--max-batches", ev->max_batches, "Batches to evaluate; 0 = all (default: trainer.eval_batches)");
   evc->add_option("--precision", ev->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
   evc->add_option("--out", ev->out, "Write the metrics to this JSON file");
-  evc->add_option("--threads", ev->threads, "CPU threads (default: the recipe's)");
-  evc->add_option("--set", ev->load.sets, "Override a recipe key: a.b.c=VALUE");
-  evc->add_option("--tla-str", ev->tla_str, "Jsonnet top-level argument NAME=STRING");
-  evc->add_option("--ext-str", ev->ext_str, "Jsonnet external variable NAME=STRING");
+  ev->recipe.add_to(evc);
   out.push_back({evc, [ev, evc] {
                    namespace fs = std::filesystem;
                    auto given = [&](const char* flag) { return evc->count(flag) > 0; };
@@ -245,12 +241,10 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    if (given("--max-batches")) task["max_batches"] = ev->max_batches;
                    if (given("--precision")) task["precision"] = ev->precision;
                    if (given("--out")) task["out"] = ev->out;
-                   for (const auto& kv : ev->tla_str) ev->load.tla_str.push_back(split_kv(kv, "--tla-str"));
-                   for (const auto& kv : ev->ext_str) ev->load.ext_str.push_back(split_kv(kv, "--ext-str"));
-                   ev->load.sets.push_back("task=" + task.dump());
-                   if (given("--threads")) ev->load.sets.push_back("threads=" + std::to_string(ev->threads));
+                   LoadOptions load = ev->recipe.load_options();
+                   load.sets.push_back("task=" + task.dump());
                    RunFlags flags;
-                   return run_plan(load_plan_or_run(ev->target, ev->load), flags);
+                   return run_plan(load_plan_or_run(ev->target, load), flags);
                  }});
 
   out.push_back(add_generate_command(app));
