@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <filesystem>
-#include <set>
 
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
@@ -108,20 +107,12 @@ class ExportTask : public Task {
           "export: the run has no adapter to export alone; drop adapter_only to "
           "write the full model");
     for (auto& a : adapters) a->attach(*model);
-    const std::vector<std::string> restored = restore_trained_weights(*model, ckpt);
+    const ParameterList restored = restore_trained_weights(*model, ckpt);
 
     fs::create_directories(o_.out);
     if (o_.adapter_only) {
       // Tensors the run trained (in the checkpoint) that the adapter file will not hold.
-      std::set<const void*> in_adapter;
-      for (const auto& a : adapters)
-        for (const auto& p : a->parameters()) in_adapter.insert(p.tensor.unsafeGetTensorImpl());
-      const auto named = model->module().named_parameters(true);
-      std::vector<std::string> outside;
-      for (const auto& name : restored)
-        if (const auto* p = named.find(name); p && !in_adapter.count(p->unsafeGetTensorImpl()))
-          outside.push_back(name);
-      const std::string warning = adapter_coverage_warning(outside);
+      const std::string warning = adapter_coverage_warning(outside_adapters(restored, adapters));
       if (!warning.empty()) spdlog::warn("{}", warning);
       for (size_t i = 0; i < adapters.size(); ++i)
         adapters[i]->save(o_.out + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
@@ -156,13 +147,14 @@ class ExportTask : public Task {
  private:
   // Copies the checkpoint's trainable tensors (LoRA weights, modules trained in full) into the
   // model; every saved name must be a parameter of the model with the same shape.
-  // Returns the names restored.
-  static std::vector<std::string> restore_trained_weights(Model& model, const std::string& ckpt) {
+  // Returns the parameters restored.
+  static ParameterList restore_trained_weights(Model& model, const std::string& ckpt) {
     const std::string path = (fs::path(ckpt) / "trainable.pt").string();
     TensorMap saved = load_tensor_map(path);
     auto params = model.module().named_parameters(true);
     torch::NoGradGuard no_grad;
     std::vector<std::string> unknown;
+    ParameterList restored;
     for (const auto& [name, t] : saved) {
       auto* p = params.find(name);
       if (!p) {
@@ -173,6 +165,7 @@ class ExportTask : public Task {
         throw std::runtime_error(path + ": " + name + " has shape " + c10::str(t.sizes()) +
                                  ", the model has " + c10::str(p->sizes()));
       p->copy_(t);
+      restored.push_back({name, *p});
     }
     if (!unknown.empty()) {
       std::string list;
@@ -183,9 +176,7 @@ class ExportTask : public Task {
                                list + "); export with the run's own recipe");
     }
     spdlog::info("export: restored {} trained tensors from {}", saved.size(), path);
-    std::vector<std::string> names;
-    for (const auto& [name, t] : saved) names.push_back(name);
-    return names;
+    return restored;
   }
 
   // The released layout keeps the text tokenizer beside the weights: copy its files from the base

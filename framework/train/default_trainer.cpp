@@ -106,15 +106,14 @@ ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<
 
 }  // namespace
 
-std::vector<std::string> trainable_outside_adapters(Model& model,
-                                                    const std::vector<std::shared_ptr<Adapter>>& adapters) {
+std::vector<std::string> outside_adapters(const ParameterList& trained,
+                                          const std::vector<std::shared_ptr<Adapter>>& adapters) {
   std::set<const void*> saved;
   for (const auto& a : adapters)
     for (const auto& p : a->parameters()) saved.insert(p.tensor.unsafeGetTensorImpl());
   std::vector<std::string> out;
-  for (const auto& item : model.module().named_parameters(true))
-    if (item.value().requires_grad() && !saved.count(item.value().unsafeGetTensorImpl()))
-      out.push_back(item.key());
+  for (const auto& p : trained)
+    if (!saved.count(p.tensor.unsafeGetTensorImpl())) out.push_back(p.name);
   return out;
 }
 
@@ -169,7 +168,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   if (params->empty()) throw RecipeError("nothing to train: every parameter is frozen (check freezing and adapters)");
   log_parameter_summary(*model);
   if (!adapters.empty() && main_rank) {
-    const std::string warning = adapter_coverage_warning(trainable_outside_adapters(*model, adapters));
+    const std::string warning = adapter_coverage_warning(outside_adapters(*params, adapters));
     if (!warning.empty()) spdlog::warn("{}", warning);
   }
   ctx.put("trainable_parameters", params);

@@ -48,10 +48,10 @@ class DefaultTrainer : public Trainer {
   Options o_;
 };
 
-/// Trainable parameters of the model that no adapter saves (neither adapter weights nor its
+/// The names of `trained` that no adapter saves (neither adapter weights nor its
 /// modules_to_save): an adapter-only save (final/, export --adapter-only) leaves them out.
-std::vector<std::string> trainable_outside_adapters(Model& model,
-                                                    const std::vector<std::shared_ptr<Adapter>>& adapters);
+std::vector<std::string> outside_adapters(const ParameterList& trained,
+                                          const std::vector<std::shared_ptr<Adapter>>& adapters);
 /// The warning for those parameters ("" when there are none), naming a few and what to do.
 std::string adapter_coverage_warning(const std::vector<std::string>& outside);
 

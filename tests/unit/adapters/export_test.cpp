@@ -223,6 +223,12 @@ TEST_CASE("trainable parameters outside the adapter are found and named in the w
   auto lora = std::make_shared<LoraAdapter>(lora_options());
   lora->attach(m);
   std::vector<std::shared_ptr<Adapter>> adapters{lora};
+  auto trainable_outside_adapters = [](Model& model, const std::vector<std::shared_ptr<Adapter>>& a) {
+    ParameterList trained;
+    for (const auto& p : model.module().named_parameters(true))
+      if (p.value().requires_grad()) trained.push_back({p.key(), p.value()});
+    return outside_adapters(trained, a);
+  };
   // LoRA weights and modules_to_save are the adapter's own: nothing is left out.
   CHECK(trainable_outside_adapters(m, adapters).empty());
   CHECK(adapter_coverage_warning({}).empty());
