@@ -1,5 +1,7 @@
-# Every third-party package higgs-train uses (all from Debian 12: see scripts/setup.sh).
-find_package(Torch REQUIRED)
+# Every third-party package higgs-train uses: LibTorch from PyPI's torch wheel in the project venv
+# (or any LibTorch >= 2.4 named by Torch_DIR / CMAKE_PREFIX_PATH), the rest from Debian 12
+# (scripts/setup.sh installs both).
+include(HiggsTorch)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)

@@ -1,54 +1,63 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package higgs-train needs to build, test and run its demo. Idempotent; run as root.
+# Sets up everything higgs-train needs to build, test and run its demo. Idempotent.
+#  1. Debian 12 packages (as root, through sudo when needed): compilers, the libraries higgs-run
+#     links besides LibTorch, and the tools the demo and the tests use.
+#  2. The project venv .venv/ with the pinned packages of scripts/requirements.txt. Its torch wheel
+#     (2.11.0+cu130) carries the whole C++ LibTorch that CMake builds against (found through
+#     torch.utils.cmake_prefix_path); the other packages are test peers and demo helpers.
+# Environment: HIGGS_BASE_PYTHON (the interpreter that makes the venv; default: python3 on PATH),
+# HIGGS_VENV (default: .venv), HIGGS_SKIP_APT=1 (packages already there, no root).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libgloo-dev libopenblas0-openmp
+  build-essential cmake ninja-build ccache pkg-config git clang
+  libgloo-dev
   libyaml-cpp-dev libjsonnet-dev jsonnet libsentencepiece-dev sentencepiece
   libsndfile1-dev libsoxr-dev libspdlog-dev doctest-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
   espeak-ng sox libsox-fmt-all
-  python3-torch python3-numpy python3-soundfile python3-sentencepiece python3-jsonschema python3-yaml python3-torchaudio
-  clang
+  python3 python3-venv
 )
-missing=()
-SUDO=""
-[[ $(id -u) -eq 0 ]] || SUDO="sudo"
-# node + npm run the JavaScript tokenizer peer in tests; keep an existing install (e.g. NodeSource).
-command -v node >/dev/null || PKGS+=(nodejs)
-command -v npm >/dev/null || PKGS+=(npm)
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq "${missing[@]}"
-else
-  echo "setup: all ${#PKGS[@]} packages already installed"
+if [[ -z ${HIGGS_SKIP_APT:-} ]]; then
+  missing=()
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${missing[@]}"
+  else
+    echo "setup: all ${#PKGS[@]} Debian packages already installed"
+  fi
 fi
 
-# Debian 12's torchrun (torch 1.13 on Python 3.11) parses its own default `--redirects 0 --tee 0`
-# to None and crashes before starting any worker: on 3.11 iterating an IntFlag no longer yields
-# the members 0 (NONE) and 3 (ALL), which Std.from_str looks for. Replace that lookup with
-# Std(int(v)) (what it means, and what later torch does); the original is kept as api.py.orig.
-# Set HIGGS_NO_TORCHRUN_FIX=1 to leave the system's torch alone (then pass --redirects 1 --tee 1).
-api=/usr/lib/python3/dist-packages/torch/distributed/elastic/multiprocessing/api.py
-if [[ -z ${HIGGS_NO_TORCHRUN_FIX:-} && -f $api ]] && grep -q '^            for s in Std:$' "$api"; then
-  $SUDO cp -n "$api" "$api.orig"
-  $SUDO /usr/bin/python3 - "$api" <<'PY'
-import sys
-path = sys.argv[1]
-src = open(path).read()
-old = """            v = int(v)
-            for s in Std:
-                if s == v:
-                    return s
-"""
-new = """            v = int(v)
-            return Std(v)  # patched by higgs-train scripts/setup.sh: Python 3.11 IntFlag iteration
-"""
-if old in src:
-    open(path, "w").write(src.replace(old, new, 1))
-    print(f"setup: patched torchrun for Python 3.11 ({path}; original in {path}.orig)")
-PY
+# The venv. Its interpreter: python3 on PATH when it can make venvs, else Debian's.
+venv=${HIGGS_VENV:-.venv}
+req=scripts/requirements.txt
+if [[ ! -x $venv/bin/python ]]; then
+  base=${HIGGS_BASE_PYTHON:-}
+  if [[ -z $base ]]; then
+    for c in python3 /usr/bin/python3; do
+      if command -v "$c" >/dev/null && "$c" -c 'import venv, ensurepip' 2>/dev/null; then base=$c; break; fi
+    done
+  fi
+  [[ -n $base ]] || { echo "setup: no python3 with the venv module (apt-get install python3-venv)" >&2; exit 1; }
+  echo "setup: making $venv with $("$base" --version 2>&1) ($(command -v "$base"))"
+  "$base" -m venv "$venv"
 fi
+stamp=$(sha256sum "$req" | cut -d' ' -f1)
+if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$stamp" ]]; then
+  t0=$(date +%s)
+  # The torch wheel and its CUDA libraries are about 3 GB: downloaded once per machine.
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "$stamp" > "$venv/.requirements.sha256"
+  echo "setup: installed $req into $venv in $(( $(date +%s) - t0 )) s"
+else
+  echo "setup: $venv is up to date with $req"
+fi
+"$venv/bin/python" - <<'PY'
+import torch
+print(f"setup: torch {torch.__version__} (CUDA {torch.version.cuda}) in {torch.utils.cmake_prefix_path}")
+PY

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up on Debian 12 and runs the test suite through ctest.
+# Sets everything up on Debian 12 (packages, and the project venv whose torch wheel carries
+# LibTorch) and runs the test suite through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

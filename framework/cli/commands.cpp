@@ -29,6 +29,8 @@ void RecipeLoadFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--jpath,-J", jpath, "Extra Jsonnet import directory");
   cmd->add_option("--output-dir", output_dir, "Run directory (overrides output_dir)");
   cmd->add_option("--threads", threads, "CPU threads (default: recipe threads, 0 = all cores)");
+  cmd->add_option("--device", device, "Where to run: cpu, cuda or auto (overrides device)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
 }
 
 LoadOptions RecipeLoadFlags::load_options() const {
@@ -41,6 +43,7 @@ LoadOptions RecipeLoadFlags::load_options() const {
   for (const auto& s : tla_code) load.tla_code.push_back(split_kv(s, "--tla-code"));
   if (!output_dir.empty()) load.sets.push_back("output_dir=" + Json(output_dir).dump());
   if (threads >= 0) load.sets.push_back("threads=" + std::to_string(threads));
+  if (!device.empty()) load.sets.push_back("device=" + Json(device).dump());
   return load;
 }
 

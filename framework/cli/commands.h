@@ -14,13 +14,15 @@ class App;
 namespace higgs::cli {
 
 /// The recipe-loading flags of every command that reads a recipe (run, validate, generate,
-/// evaluate, ...): --set, --ext-str/--ext-code, --tla-str/--tla-code, -J, --output-dir, --threads.
+/// evaluate, ...): --set, --ext-str/--ext-code, --tla-str/--tla-code, -J, --output-dir, --threads,
+/// --device.
 struct RecipeLoadFlags {
   std::vector<std::string> sets, jpath, ext_str, ext_code, tla_str, tla_code;
-  std::string output_dir;
+  std::string output_dir, device;
   int64_t threads = -1;  // -1: the recipe's
   void add_to(CLI::App* cmd);
-  /// The load options they give (--output-dir and --threads as overrides after the --set ones);
+  /// The load options they give (--output-dir, --threads and --device as overrides after the
+  /// --set ones);
   /// a NAME=VALUE without '=' is a RecipeError naming its flag.
   LoadOptions load_options() const;
 };

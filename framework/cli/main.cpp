@@ -8,10 +8,12 @@
 
 #include "components/tasks/dump_batch.h"
 #include "framework/cli/commands.h"
+#include "framework/cli/info_command.h"
 #include "framework/cli/tool_commands.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
 #include "framework/run/runner.h"
+#include "framework/util/build_info.h"
 #include "framework/util/logging.h"
 
 namespace {
@@ -88,6 +90,10 @@ int main(int argc, char** argv) {
   auto* schema = app.add_subcommand("schema", "Write JSON Schemas of recipes and components");
   schema->add_option("--out", schema_out, "Directory to write (default: print the recipe schema)");
   auto* version = app.add_subcommand("version", "Print the version");
+  bool info_json = false;
+  auto* info = app.add_subcommand("info", "This build and machine: version, LibTorch, CUDA devices, cuDNN, backends, threads");
+  info->add_flag("--json", info_json, "Print JSON");
+  app.set_version_flag("--version", [] { return "higgs-run " + higgs::version_string(); });
   auto tools = higgs::cli::add_tool_commands(app);
 
   // `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`.
@@ -124,6 +130,7 @@ int main(int argc, char** argv) {
       std::cout << "higgs-run " << higgs::version_string() << "\n";
       return 0;
     }
+    if (info->parsed()) return higgs::cli::print_info(info_json, std::cout);
     for (const auto& t : tools)
       if (t.app->parsed()) return t.run();
     if (list->parsed()) return higgs::cli::list_components(kind);

@@ -74,8 +74,7 @@ c10d::ReduceOp to_c10d(ReduceOp op) {
   }
 }
 
-/// Any c10d process group (ProcessGroupGloo, ProcessGroupNCCL: a ProcessGroup in 1.13, a Backend
-/// in 2.x; both have the same collective calls).
+/// Any c10d backend (ProcessGroupGloo, ProcessGroupNCCL); both have the same collective calls.
 template <class PG>
 class C10dCommunicator : public Communicator {
   using WorkPtr = decltype(std::declval<PG&>().allreduce(
@@ -168,7 +167,9 @@ DistributedConfig distributed_config_from_environment() {
                                 std::to_string(c.world_size));
   if (const char* a = env("MASTER_ADDR")) {
     c.master_addr = a;
-  } else if (c.world_size > 1) {
+  } else if (c.world_size == 1) {
+    c.master_addr = "127.0.0.1";  // a one-process group (HIGGS_DIST_BACKEND set) is local
+  } else {
     const char* nodes = env("SLURM_NNODES") ? env("SLURM_NNODES") : env("SLURM_JOB_NUM_NODES");
     if (nodes && std::string(nodes) == "1")
       c.master_addr = "127.0.0.1";  // one Slurm node: rank 0 is on this machine
@@ -205,7 +206,7 @@ DistributedConfig distributed_config_from_environment() {
 
 std::shared_ptr<Communicator> init_communicator(const DistributedConfig& cfg,
                                                 const std::string& device) {
-  if (cfg.world_size <= 1) return local_communicator();
+  if (cfg.world_size <= 1 && cfg.backend.empty()) return local_communicator();
   std::string backend = cfg.backend;
   if (backend.empty()) {
     bool cuda = device.rfind("cuda", 0) == 0 || (device == "auto" && at::hasCUDA());
@@ -239,6 +240,10 @@ std::shared_ptr<Communicator> init_communicator(const DistributedConfig& cfg,
                   cfg.agent_store ? "torchrun agent" : (so.isServer ? "server" : "client"), backend);
 #ifdef USE_C10D_NCCL
     if (backend == "nccl") {
+      if (!at::hasCUDA() || c10::cuda::device_count() <= cfg.local_rank)
+        throw std::runtime_error("NCCL needs CUDA device " + std::to_string(cfg.local_rank) +
+                                 " (LOCAL_RANK) but " + std::to_string(c10::cuda::device_count()) +
+                                 " are visible; use HIGGS_DIST_BACKEND=gloo for CPU training");
       c10::cuda::set_device(static_cast<c10::DeviceIndex>(cfg.local_rank));
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = cfg.timeout;

@@ -40,8 +40,7 @@ class Communicator {
   virtual std::string backend() const = 0;
   /// Device the collectives run on (CPU for Gloo, this rank's GPU for NCCL).
   virtual at::Device device() const = 0;
-  /// Reduces each tensor in place on every rank. Shapes and dtypes must agree across ranks;
-  /// Gloo cannot reduce bf16 (callers reduce fp32 copies).
+  /// Reduces each tensor in place on every rank. Shapes and dtypes must agree across ranks.
   virtual void all_reduce(std::vector<at::Tensor>& tensors, ReduceOp op = ReduceOp::Sum) = 0;
   /// Copies `root`'s tensors into every rank's tensors, in place.
   virtual void broadcast(std::vector<at::Tensor>& tensors, int root = 0) = 0;
@@ -58,8 +57,10 @@ class Communicator {
 std::shared_ptr<Communicator> local_communicator();
 
 /// Joins the process group of `cfg` (a TCPStore rendezvous, then Gloo or NCCL). world_size 1
-/// gives the local communicator without touching the network. `device` is the recipe's device
-/// ("cpu", "cuda", "auto"): NCCL is chosen for CUDA when this build has it.
+/// gives the local communicator without touching the network, unless a backend is named
+/// (HIGGS_DIST_BACKEND): then a real one-process group is made, which is how a single machine
+/// checks its NCCL or Gloo set-up. `device` is the recipe's device ("cpu", "cuda", "auto"): NCCL
+/// is chosen for CUDA when this build has it; NCCL runs on cuda:LOCAL_RANK.
 std::shared_ptr<Communicator> init_communicator(const DistributedConfig& cfg,
                                                 const std::string& device = "cpu");
 

@@ -10,29 +10,22 @@
 #include <spdlog/version.h>
 
 #include "framework/distributed/communicator.h"
+#include "framework/util/build_info.h"
 #include "framework/util/fs.h"
 #include "framework/util/logging.h"
 
 namespace fs = std::filesystem;
 
-#ifndef HIGGS_VERSION
-#define HIGGS_VERSION "0.0.0"
-#endif
-#ifndef HIGGS_GIT_REVISION
-#define HIGGS_GIT_REVISION "unknown"
-#endif
 
 namespace higgs {
-
-std::string version_string() {
-  return std::string(HIGGS_VERSION) + " (git " + HIGGS_GIT_REVISION + ")";
-}
 
 Json run_metadata(const BuildContext& ctx) {
   Json meta = Json::object();
   meta["argv"] = ctx.flags().argv;
-  meta["version"] = HIGGS_VERSION;
-  meta["git_revision"] = HIGGS_GIT_REVISION;
+  const Json build = build_info();
+  meta["version"] = build["version"];
+  meta["git_revision"] = build["git_revision"];
+  meta["build"] = build;  // LibTorch, CUDA and its devices, backends, threads
   meta["libraries"] = {{"libtorch", TORCH_VERSION},
                        {"spdlog", std::to_string(SPDLOG_VER_MAJOR) + "." +
                                       std::to_string(SPDLOG_VER_MINOR) + "." +

@@ -25,7 +25,4 @@ class RunDirectory {
 /// Metadata of this process and build (argv, version, git revision, library versions, host).
 Json run_metadata(const BuildContext& ctx);
 
-/// Version string of this build ("0.1.0 (git abc123)").
-std::string version_string();
-
 }  // namespace higgs

@@ -85,7 +85,11 @@ std::optional<Batch> DataLoader::produce(int64_t batch_index) {
     stats_.skipped += skipped;
   }
   if (examples.empty()) return std::nullopt;
-  return collator_->collate(examples);
+  Batch batch = collator_->collate(examples);
+  if (opts_.pin_memory)
+    for (auto& [name, t] : batch.tensors)
+      if (t.defined() && t.is_cpu() && !t.is_pinned()) t = t.pin_memory();
+  return batch;
 }
 
 void DataLoader::worker_loop() {

@@ -27,6 +27,9 @@ struct LoaderOptions {
   // tail that does not divide is dropped; false (evaluation): rank r gets samples r, r + world,
   // ..., so the ranks together cover every sample once.
   bool even_shards = true;
+  // Batches in page-locked host memory (made by the workers), so that copying them to a CUDA
+  // device can overlap compute (non_blocking). Needs a CUDA device: the trainer sets it for one.
+  bool pin_memory = false;
   std::string name = "train";  // for messages
 };
 

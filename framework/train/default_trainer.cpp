@@ -18,7 +18,8 @@
 #include "framework/train/trainer_state.h"
 #include "framework/util/fs.h"
 #include "framework/util/glob.h"
-#include "framework/util/torch_compat.h"
+#include "framework/util/autocast.h"
+#include "framework/util/device.h"
 
 namespace fs = std::filesystem;
 
@@ -153,6 +154,18 @@ void log_parameter_summary(Model& model) {
     spdlog::debug("  {:<48} {:>12} trainable of {:>12}", k, v.first, v.second);
 }
 
+// Memory figures of the log window: the CUDA caching allocator's peaks since the last log (then
+// a new window starts) and the process's peak resident set, in GiB.
+void add_memory_metrics(Json& m, const at::Device& device) {
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  if (auto mem = device_memory(device)) {
+    m["memory/peak_allocated_gib"] = double(mem->peak_allocated) / kGiB;
+    m["memory/peak_reserved_gib"] = double(mem->peak_reserved) / kGiB;
+    reset_peak_memory(device);
+  }
+  m["memory/host_peak_rss_gib"] = double(host_peak_rss_bytes()) / kGiB;
+}
+
 }  // namespace
 
 int DefaultTrainer::train(BuildContext& ctx) {
@@ -179,7 +192,10 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto train_data = ctx.get<Dataset>("train_data");
   auto eval_data = ctx.get_optional<Dataset>("eval_data");
 
+  // The device training runs on: the trainable parameters' (autocast, RNG state, memory figures).
+  const at::Device device = params->front().tensor.device();
   LoaderOptions lo;
+  lo.pin_memory = device.is_cuda();  // page-locked batches: the copies to the GPU are asynchronous
   lo.batch_size = o_.batch_size;
   lo.shuffle = o_.shuffle;
   lo.seed = ctx.settings().seed;
@@ -221,7 +237,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
                                    o_.batch_size, o_.allow_world_size_change, *ckpt);
       load_trainable_state(*params, load_tensor_map((fs::path(*ckpt) / "trainable.pt").string()), *ckpt);
       optimizer->load_state(load_tensor_map((fs::path(*ckpt) / "optimizer.pt").string()));
-      set_rng_state(load_tensor_map((fs::path(*ckpt) / "rng.pt").string()).at("cpu"));
+      set_rng_states(load_tensor_map((fs::path(*ckpt) / "rng.pt").string()), device, *ckpt);
       for (size_t i = 0; i < callbacks.size() && i < prog.callbacks.size(); ++i)
         callbacks[i]->load_state(prog.callbacks[i]);
       spdlog::info("resumed from {} at step {} (epoch {}, batch {})", *ckpt, prog.step, prog.epoch,
@@ -264,7 +280,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     std::string path = store.write(state.step, [&](const std::string& dir) {
       save_tensor_map(dir + "/trainable.pt", trainable_state(*params));
       save_tensor_map(dir + "/optimizer.pt", optimizer->state());
-      save_tensor_map(dir + "/rng.pt", {{"cpu", rng_state()}});
+      save_tensor_map(dir + "/rng.pt", rng_states(device));
       for (size_t i = 0; i < adapters.size(); ++i)
         adapters[i]->save(dir + (i == 0 ? "/adapter" : "/adapter_" + std::to_string(i)));
       write_file_atomic(dir + "/recipe.resolved.json", ctx.plan().resolved.dump(2) + "\n");
@@ -333,7 +349,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto old_term = std::signal(SIGTERM, on_signal);
   g_signal = 0;
   bool bf16 = o_.precision == "bf16";
-  const at::DeviceType device_type = params->front().tensor.device().type();  // autocast's device
+  const at::DeviceType device_type = device.type();  // autocast's device
   Progress progress(total_steps, state.step, main_rank, o_.progress_bar);
   for (auto& cb : callbacks) cb->on_train_begin(state);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)", total_steps,
@@ -371,7 +387,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     for (const auto& b : window) {
       std::vector<LossTerm> terms;
       {
-        compat::Bf16Autocast autocast(device_type, bf16);
+        Bf16Autocast autocast(device_type, bf16);
         terms = model->loss_terms(b);
       }
       at::Tensor loss = window_loss(terms, counts);
@@ -415,6 +431,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
       m["lr"] = optimizer->base_lr() * scale;
       m["grad_norm"] = grad_norm_sum / double(window_steps);
       m["steps_per_second"] = progress.steps_per_second();
+      add_memory_metrics(m, device);
       if (metrics) metrics->write(m);
       char line[256];
       std::snprintf(line, sizeof(line), "step %lld/%lld loss %.4f lr %.3g grad_norm %.3f",
@@ -423,6 +440,10 @@ int DefaultTrainer::train(BuildContext& ctx) {
       std::string text = line;
       for (const char* g : {"train/text_loss", "train/audio_loss"})
         if (m.contains(g)) text += std::string(" ") + (g + 6) + " " + c10::str(m[g].get<double>());
+      if (m.contains("memory/peak_allocated_gib")) {
+        std::snprintf(line, sizeof(line), " mem %.2f GiB", m["memory/peak_allocated_gib"].get<double>());
+        text += line;
+      }
       progress.log(text);
       state.metrics = m;
       train_acc.clear();

@@ -6,7 +6,7 @@
 
 #include "framework/distributed/data_parallel.h"
 #include "framework/train/loss_metrics.h"
-#include "framework/util/torch_compat.h"
+#include "framework/util/autocast.h"
 
 namespace higgs {
 
@@ -35,7 +35,7 @@ EvaluationResult evaluate_model(Model& model, std::shared_ptr<const Dataset> dat
     device = p.device().type();
     break;
   }
-  compat::Bf16Autocast autocast(device, opts.bf16);
+  Bf16Autocast autocast(device, opts.bf16);
   while (auto batch = loader.next()) {
     acc.add(model.loss_terms(*batch));
     ++r.batches;

@@ -1,6 +1,7 @@
 #include "framework/train/trainer_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <ATen/core/Generator.h>
 #include <torch/torch.h>
 
@@ -60,16 +61,39 @@ void load_trainable_state(const ParameterList& params, const TensorMap& saved,
                              " (was it written by a run with other adapters or freezing?)");
 }
 
-at::Tensor rng_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
+namespace {
+
+at::Tensor state_of(at::Generator gen) {
   std::lock_guard<std::mutex> lock(gen.mutex());
   return gen.get_state();
 }
 
-void set_rng_state(const at::Tensor& state) {
-  auto gen = at::detail::getDefaultCPUGenerator();
+void set_state_of(at::Generator gen, const at::Tensor& state) {
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
+}
+
+}  // namespace
+
+TensorMap rng_states(const at::Device& device) {
+  TensorMap out{{"cpu", state_of(at::detail::getDefaultCPUGenerator())}};
+  if (device.is_cuda()) out["cuda"] = state_of(at::globalContext().defaultGenerator(device));
+  return out;
+}
+
+void set_rng_states(const TensorMap& states, const at::Device& device, const std::string& source) {
+  auto cpu = states.find("cpu");
+  if (cpu == states.end())
+    throw std::runtime_error(source + "/rng.pt has no \"cpu\" generator state");
+  set_state_of(at::detail::getDefaultCPUGenerator(), cpu->second);
+  auto cuda = states.find("cuda");
+  if (device.is_cuda() && cuda != states.end()) {
+    set_state_of(at::globalContext().defaultGenerator(device), cuda->second);
+  } else if (device.is_cuda() || cuda != states.end()) {
+    spdlog::warn("{}: the checkpoint was written on {} and is resumed on {}: CUDA random draws "
+                 "(dropout) will not repeat the interrupted run's", source,
+                 cuda != states.end() ? "CUDA" : "the CPU", device.str());
+  }
 }
 
 }  // namespace higgs

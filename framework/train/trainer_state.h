@@ -27,8 +27,11 @@ TensorMap trainable_state(const ParameterList& params);
 void load_trainable_state(const ParameterList& params, const TensorMap& saved,
                           const std::string& source);
 
-/// The default CPU generator state, and setting it back (dropout, random init after resume).
-at::Tensor rng_state();
-void set_rng_state(const at::Tensor& state);
+/// The states of the generators training draws from (dropout, random init after resume): "cpu",
+/// and "cuda" for the default generator of `device` when it is a CUDA device.
+TensorMap rng_states(const at::Device& device);
+/// Sets them back from a checkpoint's rng.pt; a "cuda" state is restored only on a CUDA device
+/// (a run resumed on another kind of device keeps exact CPU draws, and says so).
+void set_rng_states(const TensorMap& states, const at::Device& device, const std::string& source);
 
 }  // namespace higgs

@@ -14,15 +14,15 @@ src=$(cd "$1" && pwd) build=$(cd "$2" && pwd) mode=${3:-check}
 run=$build/higgs-run
 W=$build/test_tmp/bad-inputs
 demo=$build/test_tmp/bad-inputs-demo-assets
-py=/usr/bin/python3
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}  # the project venv's (ctest passes HIGGS_PYTHON)
 rm -rf "$W" && mkdir -p "$W"
 doc=$src/docs/troubleshooting.md
 
 if [[ ! -f $demo/model/config.json ]]; then
-  $py "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 1 --per-speaker 4 --eval-per-speaker 1 > /dev/null || exit 1
+  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 1 --per-speaker 4 --eval-per-speaker 1 > /dev/null || exit 1
   "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null || exit 1
   mkdir -p "$demo/model"
-  $py "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
+  "$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
     "$demo/data/special_tokens.json" "$(wc -l < "$demo/data/spm.vocab")" 256 "$demo/model/config.json" > /dev/null || exit 1
 fi
 recipe=$src/recipes/demo/tiny_zero_shot.jsonnet
@@ -33,7 +33,7 @@ good=$(head -n 1 "$demo/data/train.jsonl")
 mkdata() {  # mkdata NAME AUDIO_URL: one sample whose target audio is AUDIO_URL, then good ones
   local name=$1 url=$2
   mkdir -p "$W/$name"
-  echo "$good" | $py -c "
+  echo "$good" | "$py" -c "
 import json, sys
 s = json.loads(sys.stdin.read())
 for m in s['messages']:
@@ -60,7 +60,7 @@ mkdir -p "$W/nonempty" && echo x > "$W/nonempty/notes.txt"
 mkdir -p "$W/model_noweights" "$W/model_badheader" "$W/model_truncated"
 for d in model_noweights model_badheader model_truncated; do cp "$demo/model/config.json" "$W/$d/"; done
 printf '\xff\xff\xff\xff\xff\xff\xff\x7f{"w":' > "$W/model_badheader/model.safetensors"
-$py - "$W/model_truncated/model.safetensors" <<'PY'
+"$py" - "$W/model_truncated/model.safetensors" <<'PY'
 import json, struct, sys
 h = json.dumps({"model.w": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}).encode()
 open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + b"\0" * 100)
@@ -144,7 +144,7 @@ if [[ $mode == --update ]]; then
   if [[ -z $current ]]; then
     printf '\n%s\n' "$table" >> "$doc"
   else
-    $py - "$doc" "$begin" "$end" "$table" <<'PY'
+    "$py" - "$doc" "$begin" "$end" "$table" <<'PY'
 import sys
 path, begin, end, table = sys.argv[1:]
 text = open(path).read()

@@ -5,17 +5,19 @@
 # collated batch written as safetensors holds one tensor per field with the expected shapes.
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-data-check
 rm -rf "$work" && mkdir -p "$work/audio"
 cd "$work"
 
 # Tokenizers and model config as the demo makes them (one speaker is enough for the sentencepiece model).
-/usr/bin/python3 "$src/recipes/demo/make_demo_data.py" assets/data --speakers 1 --per-speaker 3 > /dev/null
+"$py" "$src/recipes/demo/make_demo_data.py" assets/data --speakers 1 --per-speaker 3 > /dev/null
 "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out assets/audio_tokenizer \
   --seed 3 > /dev/null
 mkdir -p assets/model
-/usr/bin/python3 "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
+"$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
   assets/data/special_tokens.json "$(wc -l < assets/data/spm.vocab)" 256 assets/model/config.json > /dev/null
 
 # Real speech in four formats and rates.
@@ -26,7 +28,7 @@ sox speech.wav -r 48000 audio/mono48k.mp3
 sox speech.wav -r 24000 audio/mono24k.ogg
 head -c 4000 /dev/urandom > audio/corrupt.wav
 : > audio/empty.wav
-/usr/bin/python3 - <<'PY'
+"$py" - <<'PY'
 import json
 def sample(ref, tgt):
     return {"messages": [
@@ -70,7 +72,7 @@ grep -q "text tokens + audio frames: min" strict.log || fail "token statistics"
 "$run" dump-batch "$recipe" "${common[@]}" --set eval_data=null --set train_data.max_bad_fraction=0.5 \
   --set trainer.batch_size=2 --split train --index 0 --out batch.safetensors > dump.log 2>&1 ||
   { cat dump.log; fail "dump-batch"; }
-/usr/bin/python3 - batch.safetensors <<'PY'
+"$py" - batch.safetensors <<'PY'
 import json, struct, sys
 raw = open(sys.argv[1], "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]

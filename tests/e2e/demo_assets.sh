@@ -6,6 +6,8 @@
 #   demo_assets.sh SRC BUILD
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 demo=$build/test_tmp/demo-assets
 mkdir -p "$build/test_tmp"
 exec 9> "$demo.lock"
@@ -13,11 +15,11 @@ flock 9
 if [[ ! -f $demo/model/config.json ]]; then
   tmp=$demo.tmp
   rm -rf "$tmp" "$demo"
-  /usr/bin/python3 "$src/recipes/demo/make_demo_data.py" "$tmp/data" --speakers 3 --per-speaker 6 > /dev/null
+  "$py" "$src/recipes/demo/make_demo_data.py" "$tmp/data" --speakers 3 --per-speaker 6 > /dev/null
   "$build/higgs-run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" \
     --out "$tmp/audio_tokenizer" --seed 3 > /dev/null
   mkdir -p "$tmp/model"
-  /usr/bin/python3 "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
+  "$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
     "$tmp/data/special_tokens.json" "$(wc -l < "$tmp/data/spm.vocab")" 256 "$tmp/model/config.json" > /dev/null
   mv "$tmp" "$demo"
 fi

@@ -7,6 +7,8 @@
 # with --resume auto ends bit-identical to an uninterrupted run.
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-demo
 mkdir -p "$work" && rm -rf "$work"/*
@@ -21,7 +23,7 @@ for f in recipe.resolved.json recipe.overrides.json meta.json train.log metrics.
          checkpoint-12/adapter/adapter_config.json final/adapter_config.json final/adapter_model.safetensors; do
   [[ -e $work/a/$f ]] || { echo "missing $f"; exit 1; }
 done
-/usr/bin/python3 - "$work/a/metrics.jsonl" <<'PY'
+"$py" - "$work/a/metrics.jsonl" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 train = [r for r in recs if "train/audio_loss" in r]
@@ -35,7 +37,7 @@ PY
 grep -q "audio code cache" "$work/a.log"
 ! grep -q "inference alignment" "$work/a.log"   # the demo recipe matches its model's config
 # The adapter is PEFT's: LoRA on every projection, embeddings and heads as modules_to_save.
-/usr/bin/python3 - "$work/a/final" <<'PY'
+"$py" - "$work/a/final" <<'PY'
 import json, struct, sys
 d = sys.argv[1]
 cfg = json.load(open(f"{d}/adapter_config.json"))
@@ -61,7 +63,7 @@ PY
 "$run" dump-batch "$recipe" "${common[@]}" --split eval --set trainer.batch_size=1000 \
   --out "$work/eval-batch.safetensors" > /dev/null 2>&1   # every eval sample in one batch
 "$run" model-loss --model "$work/a-merged" --batch "$work/eval-batch.safetensors" > "$work/merged-loss.json"
-/usr/bin/python3 - "$work/a/metrics.jsonl" "$work/merged-loss.json" <<'PY'
+"$py" - "$work/a/metrics.jsonl" "$work/merged-loss.json" <<'PY'
 import json, sys
 final = [json.loads(l) for l in open(sys.argv[1]) if "eval/loss" in l][-1]
 got = json.load(open(sys.argv[2]))
@@ -81,9 +83,9 @@ grep -q "evaluated .*checkpoint-12 on eval_data: 6 samples in 2 batches (0 skipp
 # The run's trainer.eval_batches is the default number of batches (as the run evaluated).
 "$run" evaluate "$work/a" --threads 1 --set trainer.eval_batches=1 \
   --out "$work/eval-one-batch.json" > /dev/null 2>&1
-/usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['batches']==1 and r['samples']==4, r" \
+"$py" -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['batches']==1 and r['samples']==4, r" \
   "$work/eval-one-batch.json"
-/usr/bin/python3 - "$work/a/metrics.jsonl" "$work"/eval-run.json "$work"/eval-adapter.json "$work"/eval-train.json <<'PY'
+"$py" - "$work/a/metrics.jsonl" "$work"/eval-run.json "$work"/eval-adapter.json "$work"/eval-train.json <<'PY'
 import json, sys
 final = [json.loads(l) for l in open(sys.argv[1]) if "eval/loss" in l][-1]
 for path in sys.argv[2:4]:

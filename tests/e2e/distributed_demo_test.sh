@@ -7,30 +7,31 @@
 set -euo pipefail
 src=$1 build=$2 mode=${3:-equivalence}
 run="$build/higgs-run"
-py=/usr/bin/python3
+# The project venv's Python (its torchrun is the LibTorch build's); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 work=$build/test_tmp/e2e-dist-$mode
 demo=$build/test_tmp/dist-demo-assets   # kept between runs; separate from e2e_demo_pipeline's
 if [[ $mode == torchrun ]]; then
-  if [[ -x /usr/bin/torchrun ]]; then torchrun=(/usr/bin/torchrun)
-  elif $py -c 'import torch.distributed.run' 2>/dev/null; then torchrun=($py -m torch.distributed.run)
-  else echo "SKIPPED: torchrun not found (install python3-torch)"; exit 77; fi
+  # torchrun comes with the venv's torch wheel (scripts/setup.sh).
+  if "$py" -c 'import torch.distributed.run' 2>/dev/null; then torchrun=("$py" -m torch.distributed.run)
+  else echo "SKIPPED: torchrun not found in $py (run scripts/setup.sh)"; exit 77; fi
 fi
 mkdir -p "$work" && rm -rf "${work:?}"/*
 # Both tests make the assets when missing; a lock keeps them from doing it at the same time.
 exec 9> "$build/test_tmp/dist-demo-assets.lock"
 flock 9
 if [[ ! -f $demo/model/config.json ]]; then
-  $py "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 2 --per-speaker 8 --eval-per-speaker 1 > /dev/null
+  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 2 --per-speaker 8 --eval-per-speaker 1 > /dev/null
   "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null
   mkdir -p "$demo/model"
-  $py "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
+  "$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \
     "$demo/data/special_tokens.json" "$(wc -l < "$demo/data/spm.vocab")" 256 "$demo/model/config.json" > /dev/null
 fi
 flock -u 9
 recipe="$src/recipes/demo/tiny_zero_shot.jsonnet"
 common=(--tla-str demo_dir="$demo" --threads 1 --set trainer.progress_bar=false --set trainer.log_every=1
         --set trainer.eval_every=0 --set trainer.num_workers=1 --set trainer.shuffle=true)
-port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 if [[ $mode == equivalence ]]; then
   steps=(--set trainer.max_steps=3 --set trainer.save_every=0)
@@ -44,7 +45,7 @@ if [[ $mode == equivalence ]]; then
   done
   for p in "${pids[@]}"; do wait "$p" || { cat "$work"/rank*.log; exit 1; }; done
   grep -q "data parallel: 2 processes (gloo)" "$work/rank0.log"
-  $py - "$src/tests/python" "$work/one" "$work/two" <<'PY'
+  "$py" - "$src/tests/python" "$work/one" "$work/two" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import numpy as np
@@ -69,17 +70,8 @@ assert meta["world_size"] == 2 and meta["distributed_backend"] == "gloo", meta
 PY
   echo "distributed equivalence passed"
 else
-  # Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0 --tee 0` parse to None
-  # (Std.from_str) and it crashes before starting a worker. scripts/setup.sh patches that; on a
-  # machine set up without it (HIGGS_NO_TORCHRUN_FIX=1), 1 (stdout) parses and changes nothing
-  # for higgs-run, which logs to stderr. See docs/distributed.md.
-  workaround=()
-  if $py -c 'import sys; from torch.distributed.elastic.multiprocessing.api import Std; sys.exit(Std.from_str("0") is not None)' 2>/dev/null; then
-    echo "note: this torchrun cannot parse its own defaults (run scripts/setup.sh); adding --redirects 1 --tee 1"
-    workaround=(--redirects 1 --tee 1)
-  fi
   # What a user types (plus a free port and fewer steps).
-  ( cd "$work" && OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" "${workaround[@]}" --no_python "$run" "$recipe" \
+  ( cd "$work" && OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" --no_python "$run" "$recipe" \
       "${common[@]}" --set trainer.max_steps=4 --set trainer.save_every=2 --output-dir "$work/run" > "$work/torchrun.log" 2>&1 ) \
     || { cat "$work/torchrun.log"; exit 1; }
   # Exactly one run directory, written by rank 0: nothing else appeared in the working directory.
@@ -90,7 +82,7 @@ else
   done
   [[ $(grep -c "info step [0-9]*/4 loss" "$work/torchrun.log") -eq 4 ]] || { cat "$work/torchrun.log"; exit 1; }
   grep -q "data parallel: 2 processes (gloo)" "$work/torchrun.log"
-  $py - "$work/run" <<'PY'
+  "$py" - "$work/run" <<'PY'
 import json, sys
 run = sys.argv[1]
 meta = json.load(open(run + "/meta.json"))
@@ -101,12 +93,12 @@ assert json.load(open(run + "/checkpoint-4/trainer_state.json"))["world_size"] =
 PY
   # evaluate under torchrun splits the eval samples over the ranks: the same metrics as one
   # process, and as the run's own final evaluation (also reduced over 2 ranks).
-  port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" "${workaround[@]}" --no_python "$run" \
+  port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  OMP_NUM_THREADS=1 "${torchrun[@]}" --nproc_per_node=2 --master_port="$port" --no_python "$run" \
     evaluate "$work/run" --threads 1 --out "$work/eval2.json" > "$work/evaluate2.log" 2>&1 || { cat "$work/evaluate2.log"; exit 1; }
   grep -q "on 2 process(es)" "$work/evaluate2.log" || { cat "$work/evaluate2.log"; exit 1; }
   "$run" evaluate "$work/run" --threads 1 --out "$work/eval1.json" > "$work/evaluate1.log" 2>&1 || { cat "$work/evaluate1.log"; exit 1; }
-  $py - "$work" <<'PY'
+  "$py" - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
 one, two = json.load(open(w + "/eval1.json")), json.load(open(w + "/eval2.json"))

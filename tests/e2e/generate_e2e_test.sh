@@ -5,12 +5,14 @@
 # from the recipe itself (no run directory) and a JSONL of jobs.
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-generate
 mkdir -p "$work" && rm -rf "${work:?}"/*
 demo=$(bash "$src/tests/e2e/demo_assets.sh" "$src" "$build")   # shared, made once under a lock
 # A reference clip and its transcript from the demo data (speaker 0's reference turn).
-read -r ref ref_text < <(/usr/bin/python3 - "$demo/data/train.jsonl" <<'PY'
+read -r ref ref_text < <("$py" - "$demo/data/train.jsonl" <<'PY'
 import json, os, sys
 s = json.loads(open(sys.argv[1]).readline())
 print(os.path.join(os.path.dirname(sys.argv[1]), s["messages"][2]["content"]["audio_url"]), s["messages"][1]["content"])
@@ -48,11 +50,11 @@ if [[ $rc == 1 ]]; then
   grep -Eq "out.wav: NO AUDIO, nothing written \((text_end|max_text_tokens)\)" "$work/gen.log"
   grep -q "1 without audio" "$work/gen.log"
   [[ ! -e $work/out.wav && ! -e $work/out.codes.safetensors ]]
-  /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert not r['audio_written'] and r['frames']==0, r" "$work/out.json"
+  "$py" -c "import json,sys; r=json.load(open(sys.argv[1])); assert not r['audio_written'] and r['frames']==0, r" "$work/out.json"
 else
   [[ $rc == 0 ]] || { echo "generate exited with $rc"; exit 1; }
   grep -Eq "out.wav: .* s \(.* frames\), (stopped by itself \(audio_eos\)|did NOT stop by itself \(max_frames\))" "$work/gen.log"
-  /usr/bin/python3 - "$work" <<'PY'
+  "$py" - "$work" <<'PY'
 import json, sys, wave
 w = sys.argv[1]
 with wave.open(f"{w}/out.wav") as f:
@@ -75,7 +77,7 @@ fi
   --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 > "$work/forced.log" 2>&1 || {
   cat "$work/forced.log"; exit 1; }
 cat "$work/forced.log"
-/usr/bin/python3 - "$work" <<'PY'
+"$py" - "$work" <<'PY'
 import json, sys, wave
 w = sys.argv[1]
 rep = json.load(open(f"{w}/forced.json"))
@@ -96,7 +98,7 @@ with wave.open(req["wav"]) as f:
     n = f.getnframes()
 print(json.dumps({"samples": n, "text_chars": len(req["text"]), "refs": len(req["ref_audio"])}))
 PY
-scorers="[{\"type\":\"command\",\"command\":[\"/usr/bin/python3\",\"$work/scorer.py\"]}]"
+scorers="[{\"type\":\"command\",\"command\":[\"$py\",\"$work/scorer.py\"]}]"
 "$run" generate "$recipe" --tla-str demo_dir="$demo" --ref-audio "$ref" --ref-text "$ref_text" \
   --jobs "$work/jobs.jsonl" --out "$work/jobs" --max-frames 30 --temperature 0 --force-audio --threads 1 \
   --set "scorers=$scorers" > "$work/jobs.log" 2>&1 || { cat "$work/jobs.log"; exit 1; }
@@ -104,7 +106,7 @@ cat "$work/jobs.log"
 [[ -f $work/jobs/a.wav && -f $work/jobs/b.wav && -f $work/jobs/a.json ]]
 grep -q "2 sample(s): " "$work/jobs.log"
 grep -Eq "2 sample\(s\): .*; refs 1 \(2\), samples [0-9.e+]+ \(2\), text_chars 12 \(2\)" "$work/jobs.log"
-/usr/bin/python3 - "$work/jobs" <<'PY'
+"$py" - "$work/jobs" <<'PY'
 import json, sys, wave
 for name, text in (("a", "One two three."), ("b", "Four five.")):
     rep = json.load(open(f"{sys.argv[1]}/{name}.json"))

@@ -6,18 +6,20 @@
 #   4. a corrupt entry is detected, re-encoded, and the codes equal the first run's.
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 run="$build/higgs-run"
 work=$build/test_tmp/e2e-pretokenize
 demo=$work/assets
 rm -rf "$work" && mkdir -p "$work"
-/usr/bin/python3 "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 > /dev/null
+"$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 > /dev/null
 "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" \
   --seed 3 > /dev/null
 recipe="$src/recipes/demo/tiny_zero_shot.jsonnet"
 common=(--tla-str demo_dir="$demo" --threads 2 --set task.progress_bar=false)
 cache=$demo/data/.higgs_code_cache
 # Distinct audio files of both splits (the reference clip of a speaker is shared by its samples).
-files=$(/usr/bin/python3 - "$demo/data" <<'PY'
+files=$("$py" - "$demo/data" <<'PY'
 import json, sys
 paths = set()
 for split in ("train", "eval"):

@@ -3,6 +3,8 @@
 # against schemas/recipe.schema.json with python3-jsonschema (an independent validator).
 set -euo pipefail
 src=$1 build=$2
+# The project venv's Python (the tests' peers and helpers); ctest passes HIGGS_PYTHON.
+py=${HIGGS_PYTHON:-$src/.venv/bin/python}
 run="$build/higgs-run"
 mapfile -t recipes < <(cd "$src" && find recipes -path recipes/lib -prune -o \
   \( -name '*.jsonnet' -o -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -print | sort \
@@ -11,7 +13,7 @@ mapfile -t recipes < <(cd "$src" && find recipes -path recipes/lib -prune -o \
 for r in "${recipes[@]}"; do
   "$run" validate "$src/$r" > /dev/null || { echo "FAILED: higgs-run validate $r"; "$run" validate "$src/$r"; exit 1; }
 done
-/usr/bin/python3 - "$src" "${recipes[@]}" <<'PY'
+"$py" - "$src" "${recipes[@]}" <<'PY'
 import json, subprocess, sys
 import jsonschema, yaml
 src, recipes = sys.argv[1], sys.argv[2:]

@@ -10,6 +10,7 @@
 
 #include "framework/registry/registry.h"
 #include "framework/run/build_context.h"
+#include "framework/util/device.h"
 
 namespace higgs {
 namespace higgs_audio {
@@ -66,10 +67,11 @@ TensorMap read_checkpoint_tensors(const std::string& path) {
 
 namespace {
 
-std::string resolve_device(const std::string& d, const BuildContext& ctx) {
-  std::string dev = d.empty() ? ctx.settings().device : d;
-  if (dev == "auto") dev = torch::cuda::is_available() ? "cuda" : "cpu";
-  return dev;
+// A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
+std::string tokenizer_device(const std::string& d, const BuildContext& ctx) {
+  return higgs::resolve_device(d.empty() ? ctx.settings().device : d, ctx.placement.local_rank,
+                               "audio_tokenizer.device")
+      .str();
 }
 
 }  // namespace
@@ -83,7 +85,7 @@ void HiggsAudioTokenizer::bind(Binder& b, Options& o) {
 
 HiggsAudioTokenizer::HiggsAudioTokenizer(const Options& o, BuildContext& ctx) {
   higgs_audio::RunOptions run;
-  run.device = resolve_device(o.device, ctx);
+  run.device = tokenizer_device(o.device, ctx);
   run.dtype = o.dtype;
   std::string identity;
   model_ = higgs_audio::load_higgs_audio_tokenizer(

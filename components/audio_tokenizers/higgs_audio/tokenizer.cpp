@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "framework/util/device.h"
+
 namespace higgs::higgs_audio {
 namespace {
 
@@ -18,12 +20,7 @@ at::ScalarType parse_dtype(const std::string& s) {
 }
 
 at::Device parse_device(const std::string& s) {
-  try {
-    return at::Device(s);
-  } catch (const std::exception&) {
-    throw std::invalid_argument("audio tokenizer device \"" + s +
-                                "\" is not a device (use \"cpu\", \"cuda\" or \"cuda:N\")");
-  }
+  return resolve_device(s, local_rank_from_environment(), "audio tokenizer device");
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "framework/util/torch_compat.h"
+#include "framework/util/autocast.h"
 
 namespace higgs::higgs_audio {
 
@@ -46,7 +46,7 @@ torch::Tensor WhisperAttentionImpl::forward(const torch::Tensor& x, const torch:
     auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
     out = torch::matmul(torch::dropout(probs, dropout, true), v);
   } else {
-    out = compat::scaled_dot_product_attention(q, k, v, key_mask);
+    out = at::scaled_dot_product_attention(q, k, v, key_mask);
   }
   return out_proj(out.transpose(1, 2).reshape({n, t, heads * head_dim}));
 }
@@ -103,7 +103,7 @@ torch::Tensor AudioTowerImpl::forward(const torch::Tensor& features,
     throw std::invalid_argument(m.str());
   }
   const int64_t n = features.size(0);
-  auto x = torch::gelu(conv1(features.to(w.device(), w.scalar_type())));
+  auto x = torch::gelu(conv1(features.to(w.device(), w.scalar_type(), /*non_blocking=*/true)));
   x = torch::gelu(conv2(x)).permute({0, 2, 1});  // (N, T, d), T = max_source_positions
   const int64_t t = x.size(1);
   x = torch::dropout(x + embed_positions->weight, cfg_.dropout, is_training());

@@ -1,13 +1,16 @@
 // Activation checkpointing for one decoder layer: LibTorch's C++ frontend has no
 // torch.utils.checkpoint, so a custom autograd Function keeps only the layer input and re-runs the
 // layer in backward. The base layers draw no random numbers, but an attached adapter may (LoRA
-// dropout), so the CPU generator's state is saved in forward and replayed for the recompute.
-#include <ATen/CPUGeneratorImpl.h>
+// dropout), so the generators the layer draws from (the CPU one and, for CUDA inputs, the input
+// device's) are saved in forward and replayed for the recompute; and the recompute runs under the
+// autocast state of the forward (bf16 training), as torch.utils.checkpoint does.
+#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include <mutex>
 
 #include "components/models/higgs_audio/model.h"
+#include "framework/util/autocast.h"
 
 namespace higgs::higgs_audio {
 namespace {
@@ -15,16 +18,39 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// The generators a layer on `device` draws from: the CPU's, plus the CUDA device's.
+std::vector<at::Generator> generators_for(const at::Device& device) {
+  std::vector<at::Generator> out{at::detail::getDefaultCPUGenerator()};
+  if (device.is_cuda()) out.push_back(at::globalContext().defaultGenerator(device));
+  return out;
+}
+
+std::vector<at::Tensor> rng_states(std::vector<at::Generator>& gens) {
+  std::vector<at::Tensor> out;
+  for (auto& g : gens) {
+    std::lock_guard<std::mutex> lock(g.mutex());
+    out.push_back(g.get_state());
+  }
+  return out;
+}
+
+void set_rng_states(std::vector<at::Generator>& gens, const std::vector<at::Tensor>& states) {
+  for (size_t i = 0; i < gens.size(); ++i) {
+    std::lock_guard<std::mutex> lock(gens[i].mutex());
+    gens[i].set_state(states[i]);
+  }
+}
+
 struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerFn> {
   // `params` are passed only so that autograd routes their gradients through this node.
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::TensorList params,
                                DecoderLayerImpl* layer, const LayerInputs* in) {
     ctx->save_for_backward({x});
-    {
-      auto gen = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      ctx->saved_data["rng"] = gen.get_state();
-    }
+    auto gens = generators_for(x.device());
+    ctx->saved_data["rng"] = rng_states(gens);
+    const auto autocast = AutocastState::of(x.device().type());
+    ctx->saved_data["autocast"] = autocast.enabled;
+    ctx->saved_data["autocast_dtype"] = static_cast<int64_t>(autocast.dtype);
     // The layer and the shared inputs outlive backward: the model owns the layer, and the shared
     // inputs are copied (tensor handles only) into the context.
     ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);
@@ -60,18 +86,19 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
 
     torch::AutoGradMode enable(true);
     auto xd = x.detach().requires_grad_(true);
-    auto gen = at::detail::getDefaultCPUGenerator();
-    at::Tensor current;
-    {
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      current = gen.get_state();
-      gen.set_state(ctx->saved_data["rng"].toTensor());
+    auto gens = generators_for(x.device());
+    const auto current = rng_states(gens);
+    set_rng_states(gens, ctx->saved_data["rng"].toTensorVector());
+    torch::Tensor y;
+    try {
+      AutocastScope autocast(x.device().type(), ctx->saved_data["autocast"].toBool(),
+                             static_cast<at::ScalarType>(ctx->saved_data["autocast_dtype"].toInt()));
+      y = layer->forward(xd, in);
+    } catch (...) {
+      set_rng_states(gens, current);
+      throw;
     }
-    auto y = layer->forward(xd, in);
-    {
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(current);
-    }
+    set_rng_states(gens, current);
     std::vector<torch::Tensor> wrt{xd};
     std::vector<int64_t> slot{0};
     auto params = layer->parameters();

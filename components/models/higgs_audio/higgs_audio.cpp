@@ -11,6 +11,7 @@
 #include "components/models/higgs_audio/model.h"
 #include "components/models/higgs_audio/weights_io.h"
 #include "framework/registry/registry.h"
+#include "framework/util/device.h"
 #include "framework/run/build_context.h"
 
 namespace higgs {
@@ -42,18 +43,19 @@ void HiggsAudioModel::bind(Binder& b, Options& o) {
 
 namespace {
 
-torch::Device resolve_device(const std::string& opt, const std::string& recipe_device) {
-  std::string d = opt == "inherit" ? recipe_device : opt;
-  if (d == "auto") d = torch::cuda::is_available() ? "cuda" : "cpu";
-  if (d == "cuda" && !torch::cuda::is_available())
-    throw std::runtime_error("model.device is \"cuda\" but this build or machine has no CUDA");
-  return d == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+std::string device_spec(const std::string& opt, const std::string& recipe_device) {
+  return opt == "inherit" ? recipe_device : opt;
 }
 
 }  // namespace
 
 HiggsAudioModel::HiggsAudioModel(const Options& o, BuildContext& ctx)
-    : HiggsAudioModel(o, ctx.settings().device, ctx.settings().seed) {
+    // A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
+    : HiggsAudioModel(o,
+                      resolve_device(device_spec(o.device, ctx.settings().device),
+                                     ctx.placement.local_rank, "model.device")
+                          .str(),
+                      ctx.settings().seed) {
   // The collator and the demo read token ids and codebook layout from here.
   ctx.put<HiggsAudioConfig>("higgs_audio_config", cfg_);
   ctx.put<Json>("model_config", std::make_shared<Json>(cfg_->to_json()));
@@ -73,7 +75,7 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
                              cfg_path + " has audio_num_codebooks " + std::to_string(k));
   const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
-  net_->to(resolve_device(o.device, recipe_device));
+  net_->to(resolve_device(device_spec(o.device, recipe_device), 0, "model.device"));
   const bool whisper = !o.audio_tower_init.empty();
   if (whisper && cfg_->skip_audio_tower)
     throw std::runtime_error("model.audio_tower_init is set but " + cfg_path +

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "framework/util/torch_compat.h"
+#include "framework/util/autocast.h"
 
 namespace higgs::higgs_audio {
 
@@ -111,7 +111,7 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::T
                                           const torch::Tensor& sin, const torch::Tensor& mask) {
   const int64_t bsz = x.size(0), len = x.size(1);
   auto [q, k, v] = project(x, cos, sin);
-  auto out = compat::scaled_dot_product_attention(q, repeat_kv(k, num_heads),
+  auto out = at::scaled_dot_product_attention(q, repeat_kv(k, num_heads),
                                                   repeat_kv(v, num_heads), mask);
   return o_proj(out.transpose(1, 2).reshape({bsz, len, num_heads * head_dim}));
 }

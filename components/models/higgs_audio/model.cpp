@@ -120,10 +120,12 @@ ForwardOutput HiggsAudioModelImpl::forward(const Batch& batch, const ForwardOpti
   out.merge = plan(batch);
   const MergePlan& p = out.merge;
 
-  auto text = embed_tokens(batch.at("input_ids").to(dev));
+  // non_blocking: the data loader pins batches for a CUDA model, so these copies run async.
+  auto to_dev = [&](const char* name) { return batch.at(name).to(dev, /*non_blocking=*/true); };
+  auto text = embed_tokens(to_dev("input_ids"));
   torch::Tensor audio_in, audio_out;
-  if (p.audio_in_dst.numel() > 0) audio_in = embed_audio_ids(batch.at("audio_in_ids").to(dev));
-  if (p.audio_out_dst.numel() > 0) audio_out = embed_audio_ids(batch.at("audio_out_ids").to(dev));
+  if (p.audio_in_dst.numel() > 0) audio_in = embed_audio_ids(to_dev("audio_in_ids"));
+  if (p.audio_out_dst.numel() > 0) audio_out = embed_audio_ids(to_dev("audio_out_ids"));
   torch::Tensor features;  // projected tower output (N, frames, H)
   if (p.audio_feature_dst.numel() > 0) {
     const auto& f = batch.at("audio_features");

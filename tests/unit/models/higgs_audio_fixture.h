@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>

@@ -12,6 +12,7 @@
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/loss.h"
 #include "framework/registry/registry.h"
+#include "framework/util/autocast.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
 using namespace higgs_test;
@@ -288,6 +289,39 @@ TEST_CASE("higgs_audio: gradient checkpointing gives the same gradients") {
       CHECK(max_abs_diff(kv.second, grads[1].at(kv.first)) < 1e-7);
     }
   }
+}
+
+TEST_CASE("higgs_audio: gradient checkpointing under bf16 autocast recomputes in bf16") {
+  // The recompute in backward runs outside the trainer's autocast region; it must re-enter the
+  // forward's autocast state, or it computes another (fp32) function than the one that ran.
+  std::map<std::string, torch::Tensor> grads[2];
+  double losses[2];
+  for (int ckpt = 0; ckpt < 2; ++ckpt) {
+    auto m = tiny_model(5);
+    m->train();
+    m->gradient_checkpointing = ckpt == 1;
+    torch::Tensor total = torch::zeros({});
+    {
+      higgs::Bf16Autocast autocast(at::kCPU, true);
+      auto terms = higgs::higgs_audio::compute_loss_terms(*m, two_sample_batch(), {});
+      for (const auto& t : terms) total = total + t.sum * t.weight / std::max<int64_t>(t.count, 1);
+    }
+    REQUIRE_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
+    total.backward();
+    losses[ckpt] = total.item<double>();
+    for (const auto& p : m->named_parameters())
+      if (p.value().grad().defined()) grads[ckpt][p.key()] = p.value().grad().clone();
+  }
+  CHECK(losses[0] == losses[1]);
+  REQUIRE(grads[0].size() == grads[1].size());
+  double largest = 0.0;
+  for (const auto& kv : grads[0]) {
+    INFO(kv.first);
+    CHECK((grads[1].at(kv.first).scalar_type() == torch::kFloat));
+    CHECK(max_abs_diff(kv.second, grads[1].at(kv.first)) < 1e-7);
+    largest = std::max(largest, kv.second.abs().max().item<double>());
+  }
+  CHECK(largest > 1e-3);  // gradients really flowed
 }
 
 TEST_CASE("higgs_audio component: registered, random init, loss terms, save and reload") {

@@ -8,7 +8,7 @@
 #include "framework/train/data_loader.h"
 #include "framework/train/default_trainer.h"
 #include "framework/train/loss_metrics.h"
-#include "framework/util/torch_compat.h"
+#include "framework/util/autocast.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/train/trainer_doubles.h"
 
@@ -208,33 +208,33 @@ TEST_CASE("checkpoint store writes atomically, lists complete ones and prunes") 
 TEST_CASE("bf16 autocast guard: on inside, previous state back after, also on an exception") {
   auto lin = torch::nn::Linear(4, 2);
   auto x = torch::randn({3, 4});
-  REQUIRE_FALSE(at::autocast::is_cpu_enabled());
+  REQUIRE_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
   {
-    higgs::compat::Bf16Autocast off(at::kCPU, false);  // disabled: nothing changes
-    CHECK_FALSE(at::autocast::is_cpu_enabled());
+    higgs::Bf16Autocast off(at::kCPU, false);  // disabled: nothing changes
+    CHECK_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
     CHECK((lin->forward(x).scalar_type() == at::kFloat));
   }
   {
-    higgs::compat::Bf16Autocast on(at::kCPU, true);
-    CHECK(at::autocast::is_cpu_enabled());
+    higgs::Bf16Autocast on(at::kCPU, true);
+    CHECK(at::autocast::is_autocast_enabled(at::kCPU));
     CHECK((lin->forward(x).scalar_type() == at::kBFloat16));
   }
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
   CHECK((lin->forward(x).scalar_type() == at::kFloat));
   try {
-    higgs::compat::Bf16Autocast on(at::kCPU, true);
+    higgs::Bf16Autocast on(at::kCPU, true);
     throw std::runtime_error("forward failed");
   } catch (const std::runtime_error&) {
   }
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
   // Nested in an enclosing autocast region: the region stays on after the guard ends.
-  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_enabled(at::kCPU, true);
   {
-    higgs::compat::Bf16Autocast on(at::kCPU, true);
-    CHECK((at::autocast::get_autocast_cpu_dtype() == at::kBFloat16));
+    higgs::Bf16Autocast on(at::kCPU, true);
+    CHECK((at::autocast::get_autocast_dtype(at::kCPU) == at::kBFloat16));
   }
-  const bool still_on = at::autocast::is_cpu_enabled();
-  at::autocast::set_cpu_enabled(false);
+  const bool still_on = at::autocast::is_autocast_enabled(at::kCPU);
+  at::autocast::set_autocast_enabled(at::kCPU, false);
   CHECK(still_on);
 }
 
@@ -246,7 +246,7 @@ TEST_CASE("trainer precision bf16: forward in bf16, fp32 weights, close to the f
   b["trainer"]["precision"] = "bf16";
   REQUIRE(run_json(a) == 0);
   REQUIRE(run_json(b) == 0);
-  CHECK_FALSE(at::autocast::is_cpu_enabled());
+  CHECK_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
   const at::Tensor wa = final_weight(dir.file("fp32")), wb = final_weight(dir.file("bf16"));
   CHECK((wb.scalar_type() == at::kFloat));
   CHECK_FALSE(torch::equal(wa, wb));                  // the bf16 forward changed the numbers...
