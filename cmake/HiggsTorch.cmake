@@ -39,6 +39,8 @@ if(Torch_VERSION VERSION_LESS HIGGS_MIN_TORCH_VERSION)
           "${Torch_VERSION} at ${Torch_DIR}. Run scripts/setup.sh (pip torch in .venv/) or set "
           "Torch_DIR to a newer LibTorch.")
 endif()
+# Where libtorch*.so live: installed binaries keep it in their RUNPATH.
+get_filename_component(HIGGS_TORCH_LIBDIR "${TORCH_LIBRARY}" DIRECTORY)
 if(TARGET torch_cuda)
   set(HIGGS_WITH_CUDA ON)
 else()

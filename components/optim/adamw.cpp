@@ -83,9 +83,10 @@ void AdamW::step(double lr_scale) {
         m.exp_avg_sq = at::zeros_like(p, at::MemoryFormat::Preserve);
       }
       m.step += 1;
-      // The same sequence of operations as torch.optim.adamw._single_tensor_adamw.
+      // The same sequence of operations as torch.optim.adam._single_tensor_adam (torch 2.x: the
+      // first moment by lerp_, which rounds differently from mul_ + add_).
       p.mul_(1 - lr * wd);
-      m.exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+      m.exp_avg.lerp_(grad, 1 - beta1);
       m.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
       const double step = static_cast<double>(m.step);
       const double bias_correction1 = 1 - std::pow(beta1, step);

@@ -1,7 +1,5 @@
 #include "components/text/llama3_bpe.h"
 
-#include "framework/util/fs.h"
-
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,8 +9,10 @@
 #include "components/text/added_tokens.h"
 #include "components/text/byte_level_bpe.h"
 #include "components/text/regex_split.h"
+#include "components/text/tiktoken_bpe.h"
 #include "components/text/utf8.h"
 #include "framework/run/build_context.h"
+#include "framework/util/fs.h"
 
 namespace higgs {
 
@@ -22,14 +22,45 @@ using nlohmann::json;
 // The pre-tokenizer regex of GPT-2, used by ByteLevel when its use_regex is true.
 static const char* kGpt2Pattern =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+// Meta's Llama-3 pre-tokenizer (tiktoken's pat_str in Meta's tokenizer.py; the Split regex of the
+// Llama-3 tokenizer.json), for tokenizer.model files, which do not carry it.
+static const char* kLlama3Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|)"
+    R"( ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
-std::string resolve_tokenizer_json(const std::string& path) {
+std::string resolve_llama3_tokenizer_file(const std::string& path) {
   fs::path p(path);
-  if (fs::is_directory(p)) p /= "tokenizer.json";
+  if (fs::is_directory(p)) {
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "original/tokenizer.model"})
+      if (fs::is_regular_file(p / name)) return (p / name).string();
+    throw std::runtime_error("llama3_bpe: tokenizer file not found: " + p.string() +
+                             " holds no tokenizer.json, tokenizer.model or "
+                             "original/tokenizer.model");
+  }
   if (!fs::is_regular_file(p))
     throw std::runtime_error("llama3_bpe: tokenizer file not found: " + p.string() +
-                             " (give a tokenizer.json or a directory that contains one)");
+                             " (give a tokenizer.json, a tiktoken tokenizer.model, or a directory "
+                             "that contains one)");
   return p.string();
+}
+
+const std::vector<std::string>& llama3_special_tokens() {
+  static const std::vector<std::string> tokens = [] {
+    std::vector<std::string> t = {"<|begin_of_text|>",
+                                  "<|end_of_text|>",
+                                  "<|reserved_special_token_0|>",
+                                  "<|reserved_special_token_1|>",
+                                  "<|reserved_special_token_2|>",
+                                  "<|reserved_special_token_3|>",
+                                  "<|start_header_id|>",
+                                  "<|end_header_id|>",
+                                  "<|reserved_special_token_4|>",
+                                  "<|eot_id|>"};
+    for (int i = 5; i <= 250; ++i)
+      t.push_back("<|reserved_special_token_" + std::to_string(i) + "|>");
+    return t;
+  }();
+  return tokens;
 }
 
 namespace {
@@ -45,32 +76,21 @@ bool is_null_or(const json& j, const char* key, const json& ok) {
   return !j.contains(key) || j[key].is_null() || j[key] == ok;
 }
 
-}  // namespace
+// What a tokenizer file defines: the BPE model, the pre-tokenizer regexes, the added tokens.
+struct Loaded {
+  std::unique_ptr<ByteLevelBpe> bpe;
+  std::vector<std::unique_ptr<RegexSplitter>> splitters;
+  std::vector<AddedToken> added;
+};
 
-void Llama3BpeTokenizer::bind(Binder& b, Options& o) {
-  b.req("path", o.path, "tokenizer.json of the checkpoint, or the directory that holds it.");
-}
-
-Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o, BuildContext&)
-    : Llama3BpeTokenizer(o.path) {}
-
-Llama3BpeTokenizer::~Llama3BpeTokenizer() = default;
-
-Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
-  file_ = resolve_tokenizer_json(path);
-  std::ifstream in(file_, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string content = ss.str();
-  if (!in) throw std::runtime_error(file_ + ": cannot read the file");
-  identity_ = fnv1a_hex(content);
+Loaded load_tokenizer_json(const std::string& content, const std::string& f) {
+  Loaded out;
   json root;
   try {
     root = json::parse(content);
   } catch (const json::exception& e) {
-    throw std::runtime_error(file_ + ": not valid JSON: " + e.what());
+    throw std::runtime_error(f + ": not valid JSON: " + e.what());
   }
-  const std::string& f = file_;
 
   if (root.contains("normalizer") && !root["normalizer"].is_null())
     unsupported(f, "normalizer", "type \"" + root["normalizer"].value("type", "?") + "\"");
@@ -98,11 +118,11 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
       bool literal = pat.contains("String");
       std::string text =
           literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
-      splitters_.push_back(std::make_unique<RegexSplitter>(text, literal, f + ": " + field));
+      out.splitters.push_back(std::make_unique<RegexSplitter>(text, literal, f + ": " + field));
     } else if (type == "ByteLevel") {
       if (s.value("add_prefix_space", false)) unsupported(f, field + ".add_prefix_space", "true");
       if (s.value("use_regex", true))
-        splitters_.push_back(
+        out.splitters.push_back(
             std::make_unique<RegexSplitter>(kGpt2Pattern, false, f + ": " + field));
       byte_level = true;
     } else {
@@ -147,7 +167,6 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
     params.merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
   }
 
-  std::vector<AddedToken> added;
   if (root.contains("added_tokens")) {
     for (size_t k = 0; k < root["added_tokens"].size(); ++k) {
       const json& t = root["added_tokens"][k];
@@ -160,9 +179,7 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
       a.rstrip = t.value("rstrip", false);
       a.special = t.value("special", false);
       // normalized only matters with a normalizer, and this reader accepts none.
-      added_ids_.emplace(a.content, a.id);
-      added_content_.emplace(a.id, a.content);
-      added.push_back(std::move(a));
+      out.added.push_back(std::move(a));
     }
   }
   if (model.contains("unk_token") && !model["unk_token"].is_null()) {
@@ -173,10 +190,62 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
       throw std::runtime_error(f + ": model.unk_token \"" + unk + "\" is not in model.vocab");
     params.unk_id = it->get<int64_t>();
   }
-  bpe_ = std::make_unique<ByteLevelBpe>(params);
-  added_ = std::make_unique<AddedTokenSplitter>(added);
+  out.bpe = std::make_unique<ByteLevelBpe>(params);
+  return out;
+}
+
+// A tiktoken file holds only the ranks; the regex and the special tokens are Llama-3's, the
+// special ids following the last rank as in Meta's tokenizer.py.
+Loaded load_tiktoken(const std::string& content, const std::string& f) {
+  Loaded out;
+  const std::vector<std::string> tokens = read_tiktoken_ranks(content, f);
+  out.bpe = std::make_unique<ByteLevelBpe>(tiktoken_bpe_params(tokens, f));
+  out.splitters.push_back(
+      std::make_unique<RegexSplitter>(kLlama3Pattern, false, f + ": the Llama-3 regex"));
+  const auto& specials = llama3_special_tokens();
+  for (size_t i = 0; i < specials.size(); ++i) {
+    AddedToken a;
+    a.id = static_cast<int64_t>(tokens.size() + i);
+    a.content = specials[i];
+    a.special = true;
+    out.added.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+void Llama3BpeTokenizer::bind(Binder& b, Options& o) {
+  b.req("path", o.path, "tokenizer.json of the checkpoint, or the directory that holds it.");
+}
+
+Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o, BuildContext&)
+    : Llama3BpeTokenizer(o.path) {}
+
+Llama3BpeTokenizer::~Llama3BpeTokenizer() = default;
+
+Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
+  file_ = resolve_llama3_tokenizer_file(path);
+  std::ifstream in(file_, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string content = ss.str();
+  if (!in) throw std::runtime_error(file_ + ": cannot read the file");
+  identity_ = fnv1a_hex(content);
+  // A tokenizer.json is a JSON object; anything else is read as a tiktoken file.
+  size_t first = content.find_first_not_of(" \t\r\n");
+  Loaded loaded = first != std::string::npos && content[first] == '{'
+                      ? load_tokenizer_json(content, file_)
+                      : load_tiktoken(content, file_);
+  bpe_ = std::move(loaded.bpe);
+  splitters_ = std::move(loaded.splitters);
+  for (const AddedToken& a : loaded.added) {
+    added_ids_.emplace(a.content, a.id);
+    added_content_.emplace(a.id, a.content);
+  }
+  added_ = std::make_unique<AddedTokenSplitter>(loaded.added);
   vocab_size_ = bpe_->max_id() + 1;
-  for (const auto& a : added) vocab_size_ = std::max(vocab_size_, a.id + 1);
+  for (const auto& a : loaded.added) vocab_size_ = std::max(vocab_size_, a.id + 1);
 }
 
 std::vector<int64_t> Llama3BpeTokenizer::encode(const std::string& text) const {

@@ -1,7 +1,9 @@
 // Registered as text_tokenizer `llama3_bpe`: byte-level BPE read from a Hugging Face
-// tokenizer.json (Llama-3, the Higgs Audio v2 text tokenizer).
+// tokenizer.json (Llama-3, the Higgs Audio v2 text tokenizer) or from Meta's original tiktoken
+// tokenizer.model (with Llama-3's regex and special tokens).
 //
 //   text_tokenizer: { type: "llama3_bpe", path: "/models/higgs-audio-v2-generation-3B-base" }
+//   text_tokenizer: { type: "llama3_bpe", path: "/models/Llama-3-8B/original/tokenizer.model" }
 #pragma once
 
 #include <memory>
@@ -22,12 +24,13 @@ class RegexSplitter;
 class Llama3BpeTokenizer : public TextTokenizer {
  public:
   struct Options {
-    std::string path;  // tokenizer.json, or a directory that holds one
+    std::string path;  // tokenizer.json, tiktoken tokenizer.model, or a directory holding one
   };
   static void bind(Binder& b, Options& o);
   Llama3BpeTokenizer(const Options& o, BuildContext& ctx);
-  /// Loads `path` (a tokenizer.json or a directory holding one); throws naming the file and the
-  /// field when the file uses a feature this reader does not implement.
+  /// Loads `path`: a tokenizer.json, a tiktoken tokenizer.model, or a directory holding one (see
+  /// resolve_llama3_tokenizer_file). Throws naming the file and the field (tokenizer.json) or the
+  /// line (tokenizer.model) when the file is malformed or uses a feature this reader lacks.
   explicit Llama3BpeTokenizer(const std::string& path);
   ~Llama3BpeTokenizer() override;
 
@@ -36,7 +39,7 @@ class Llama3BpeTokenizer : public TextTokenizer {
   std::optional<int64_t> token_to_id(const std::string& token) const override;
   std::string id_to_token(int64_t id) const override;
   int64_t vocab_size() const override { return vocab_size_; }
-  /// FNV-1a 64 of the tokenizer.json bytes, as 16 hex digits.
+  /// FNV-1a 64 of the tokenizer file's bytes, as 16 hex digits.
   std::string identity() const override { return identity_; }
   const std::string& file() const { return file_; }
 
@@ -50,7 +53,14 @@ class Llama3BpeTokenizer : public TextTokenizer {
   int64_t vocab_size_ = 0;
 };
 
-/// Resolves a tokenizer.json path from a file or a directory; throws when there is none.
-std::string resolve_tokenizer_json(const std::string& path);
+/// The tokenizer file of `path`: the file itself, or in a directory the first of tokenizer.json,
+/// tokenizer.model, original/tokenizer.model (Meta's layout); throws when there is none.
+std::string resolve_llama3_tokenizer_file(const std::string& path);
+
+/// Llama-3's 256 special tokens, in id order from the end of the ranks (128000 for Meta's file),
+/// named as in Meta's Llama-3 release: <|begin_of_text|>, <|end_of_text|>,
+/// <|reserved_special_token_0..3|>, <|start_header_id|>, <|end_header_id|>,
+/// <|reserved_special_token_4|>, <|eot_id|>, <|reserved_special_token_5..250|>.
+const std::vector<std::string>& llama3_special_tokens();
 
 }  // namespace higgs

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "framework/tensor_io/torch_pickle.h"
 #include "framework/util/fault.h"
 #include "framework/util/fs.h"
 
@@ -15,20 +16,13 @@ namespace fs = std::filesystem;
 namespace higgs {
 
 void save_tensor_map(const std::string& path, const TensorMap& tensors) {
-  c10::Dict<std::string, at::Tensor> dict;
-  for (const auto& [k, v] : tensors) dict.insert(k, v.detach().cpu().contiguous());
-  std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  const std::vector<char> bytes = tensor_io::torch_pickle_bytes(tensors);
   write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 TensorMap load_tensor_map(const std::string& path) {
-  std::string bytes = read_file(path);
-  c10::IValue v = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
-  if (!v.isGenericDict()) throw std::runtime_error(path + ": not a tensor map");
-  TensorMap out;
-  for (const auto& item : v.toGenericDict())
-    out[item.key().toStringRef()] = item.value().toTensor();
-  return out;
+  const std::string bytes = read_file(path);
+  return tensor_io::read_torch_pickle(std::vector<char>(bytes.begin(), bytes.end()), path);
 }
 
 static std::string step_dir_name(int64_t step) { return "checkpoint-" + std::to_string(step); }

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "framework/util/autocast.h"
+#include "components/models/higgs_audio/layers.h"
 
 namespace higgs::higgs_audio {
 
@@ -46,7 +46,7 @@ torch::Tensor WhisperAttentionImpl::forward(const torch::Tensor& x, const torch:
     auto probs = torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type());
     out = torch::matmul(torch::dropout(probs, dropout, true), v);
   } else {
-    out = at::scaled_dot_product_attention(q, k, v, key_mask);
+    out = attention(q, k, v, key_mask);
   }
   return out_proj(out.transpose(1, 2).reshape({n, t, heads * head_dim}));
 }

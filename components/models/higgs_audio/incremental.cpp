@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "components/models/higgs_audio/model.h"
-#include "framework/util/autocast.h"
 
 namespace higgs::higgs_audio {
 
@@ -19,8 +18,7 @@ torch::Tensor LlamaAttentionImpl::forward_cached(const torch::Tensor& x, const t
   auto [q, k, v] = project(x, cos, sin);
   cache_k = cache_k.defined() ? torch::cat({cache_k, k}, 2) : k;
   cache_v = cache_v.defined() ? torch::cat({cache_v, v}, 2) : v;
-  auto out = at::scaled_dot_product_attention(q, repeat_kv(cache_k, num_heads),
-                                                  repeat_kv(cache_v, num_heads), mask);
+  auto out = attention(q, repeat_kv(cache_k, num_heads), repeat_kv(cache_v, num_heads), mask);
   return o_proj(out.transpose(1, 2).reshape({bsz, len, num_heads * head_dim}));
 }
 

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "framework/util/autocast.h"
 
 namespace higgs::higgs_audio {
 
@@ -84,6 +83,13 @@ torch::Tensor repeat_kv(const torch::Tensor& t, int64_t heads) {
       .reshape({t.size(0), heads, t.size(2), t.size(3)});
 }
 
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& mask) {
+  // An undefined tensor inside the optional is not "no mask" to SDPA: pass nullopt for that.
+  return at::scaled_dot_product_attention(
+      q, k, v, mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt, 0.0, false);
+}
+
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaTextConfig& c)
     : num_heads(c.num_attention_heads),
       num_kv_heads(c.num_key_value_heads),
@@ -111,8 +117,7 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, const torch::T
                                           const torch::Tensor& sin, const torch::Tensor& mask) {
   const int64_t bsz = x.size(0), len = x.size(1);
   auto [q, k, v] = project(x, cos, sin);
-  auto out = at::scaled_dot_product_attention(q, repeat_kv(k, num_heads),
-                                                  repeat_kv(v, num_heads), mask);
+  auto out = attention(q, repeat_kv(k, num_heads), repeat_kv(v, num_heads), mask);
   return o_proj(out.transpose(1, 2).reshape({bsz, len, num_heads * head_dim}));
 }
 

@@ -48,6 +48,11 @@ double mask_lowest(torch::ScalarType dtype);
 /// (transformers' repeat_kv); `t` itself when there is one key head per query head.
 torch::Tensor repeat_kv(const torch::Tensor& t, int64_t heads);
 
+/// softmax(q kᵀ / sqrt(d) + mask) v on ATen's fused kernels, for q (B,H,Lq,D), k/v (B,H,Lk,D) and
+/// an additive mask broadcastable to (B,H,Lq,Lk); an undefined mask is no mask.
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                        const torch::Tensor& mask);
+
 std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_freq,
                                                      const torch::Tensor& position_ids,
                                                      torch::ScalarType dtype);

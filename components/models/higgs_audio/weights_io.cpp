@@ -9,14 +9,13 @@
 #include <vector>
 
 #include "framework/tensor_io/sharded_checkpoint.h"
+#include "framework/tensor_io/torch_pickle.h"
 
 namespace higgs::higgs_audio {
 
 void write_weights_pickle(const std::string& path,
                           const std::map<std::string, at::Tensor>& tensors) {
-  c10::Dict<std::string, at::Tensor> dict;
-  for (const auto& kv : tensors) dict.insert(kv.first, kv.second.detach().cpu().contiguous());
-  std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  const std::vector<char> bytes = tensor_io::torch_pickle_bytes(tensors);
   std::ofstream out(path, std::ios::binary);
   if (!out) throw std::runtime_error(path + ": cannot write weights");
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -27,20 +26,7 @@ std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open weights");
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  c10::IValue v;
-  try {
-    v = torch::pickle_load(bytes);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": not a torch pickle of a dict of tensors: " + e.what());
-  }
-  if (!v.isGenericDict()) throw std::runtime_error(path + ": expected a dict of tensors");
-  std::map<std::string, at::Tensor> out;
-  for (const auto& kv : v.toGenericDict()) {
-    if (!kv.key().isString() || !kv.value().isTensor())
-      throw std::runtime_error(path + ": expected a dict of name -> tensor");
-    out[kv.key().toStringRef()] = kv.value().toTensor();
-  }
-  return out;
+  return tensor_io::read_torch_pickle(bytes, path);
 }
 
 void load_checkpoint_weights(
