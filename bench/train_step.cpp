@@ -29,6 +29,7 @@
 #include "framework/util/device.h"
 
 #include <ATen/DeviceAccelerator.h>
+#include <spdlog/spdlog.h>
 
 using higgs::Json;
 using namespace higgs::higgs_audio;
@@ -188,6 +189,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  spdlog::set_level(spdlog::level::warn);  // stdout is the result (--json)
   if (tokens_per_sample > 0) frames = std::max(1, (tokens_per_sample - 42) / 2);
   at::set_num_threads(threads);
   torch::manual_seed(0);

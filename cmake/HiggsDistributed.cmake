@@ -1,5 +1,6 @@
 # Backends of framework/distributed/communicator.cpp: c10d's Gloo (CPU; needs the Gloo headers,
-# libgloo-dev on Debian) and NCCL (CUDA builds of LibTorch 2.x). c10d's headers are guarded by
+# libgloo-dev on Debian: the wheel ships none) and NCCL (CUDA builds of LibTorch; nccl.h from the
+# wheel's nvidia-nccl package or the CUDA toolkit). c10d's headers are guarded by
 # USE_C10D_GLOO / USE_C10D_NCCL, which LibTorch's CMake config does not export, so they are set
 # here, only on that file. Without a backend, multi-process runs stop with a clear error.
 option(HIGGS_WITH_GLOO "Multi-process training on CPU with c10d Gloo when its headers are found" ON)
@@ -25,7 +26,10 @@ if(HIGGS_WITH_GLOO AND _higgs_c10d_include)
 endif()
 if(HIGGS_WITH_NCCL AND _higgs_c10d_include AND TARGET torch_cuda
    AND EXISTS "${_higgs_c10d_include}/torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp")
-  find_path(HIGGS_NCCL_INCLUDE_DIR nccl.h HINTS ${TORCH_INCLUDE_DIRS} ENV NCCL_HOME ENV CUDA_HOME
+  # The torch wheel's NCCL (nvidia-nccl-cu13, beside torch in site-packages), then the toolkit's.
+  find_path(HIGGS_NCCL_INCLUDE_DIR nccl.h
+            HINTS "${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include" ${TORCH_INCLUDE_DIRS}
+                  ENV NCCL_HOME ENV CUDA_HOME ${CUDAToolkit_ROOT}
             PATH_SUFFIXES include)
   if(HIGGS_NCCL_INCLUDE_DIR)
     list(APPEND _higgs_dist_defs USE_C10D_NCCL)

@@ -49,18 +49,6 @@ endif()
 message(STATUS "higgs-train: LibTorch ${Torch_VERSION} (${Torch_DIR}), CUDA ${HIGGS_WITH_CUDA}, "
                "Python ${HIGGS_PYTHON}")
 
-# LibTorch bundles fmt 12 headers in its include directory, which comes first on the include path;
-# Debian's spdlog is compiled against Debian's fmt 9 (libfmt.so.9). Code that includes spdlog must
-# see the fmt it links, so the system fmt is put in front through a directory holding only a link
-# to it (a system include directory given with -I breaks libstdc++'s #include_next).
-find_path(HIGGS_SYSTEM_FMT_DIR fmt/format.h PATHS /usr/include NO_DEFAULT_PATH)
-if(HIGGS_SYSTEM_FMT_DIR)
-  set(HIGGS_FMT_SHIM "${CMAKE_BINARY_DIR}/system-fmt")
-  file(MAKE_DIRECTORY "${HIGGS_FMT_SHIM}")
-  file(CREATE_LINK "${HIGGS_SYSTEM_FMT_DIR}/fmt" "${HIGGS_FMT_SHIM}/fmt" SYMBOLIC)
-  include_directories(BEFORE "${HIGGS_FMT_SHIM}")
-endif()
-
 # PyPI's LibTorch exports copies of libstdc++'s std::filesystem functions that it links
 # statically (pytorch/pytorch#133437). The dynamic linker binds a symbol to the first library of
 # the lookup order that defines it, and libtorch.so comes before libstdc++.so.6 there, so our

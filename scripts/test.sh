@@ -8,6 +8,9 @@ bash scripts/setup.sh
 cmake -S . -B build -G Ninja -DHIGGS_BUILD_BENCH=OFF
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 900 -j2
+# The CPU half of the GPU check (docs/install.md): device tests against a CPU copy, the trainer on
+# a one-process Gloo group, the demo recipe, bench/train_step with LoRA and checkpointing.
+bash scripts/gpu_check.sh --cpu
 # Each fuzz target briefly (clang, build-fuzz/, only the sources under test; docs/reliability.md):
 # the same 20,000 inputs per target on every machine (fixed seed and count; at most 60 s each).
 FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_RUNS=${FUZZ_RUNS:-20000} bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -31,26 +31,27 @@ std::string joined(const std::vector<std::string>& names) {
   return list;
 }
 
-/// Groups parameter indices into buckets of at most `bucket_numel` elements (a larger tensor
-/// gets a bucket of its own).
+/// Groups parameter indices, in order, into buckets of one dtype and at most `bucket_bytes` (a
+/// larger tensor gets a bucket of its own).
 std::vector<std::vector<size_t>> make_buckets(const ParameterList& params,
                                               const std::vector<size_t>& which,
-                                              int64_t bucket_numel) {
+                                              int64_t bucket_bytes) {
   std::vector<std::vector<size_t>> buckets;
   int64_t filled = 0;
+  at::ScalarType dtype = at::kFloat;
   for (size_t i : which) {
-    int64_t n = params[i].tensor.numel();
-    if (buckets.empty() || (filled > 0 && filled + n > bucket_numel)) {
+    const at::Tensor& t = params[i].tensor;
+    const int64_t n = t.numel() * static_cast<int64_t>(t.element_size());
+    if (buckets.empty() || t.scalar_type() != dtype || (filled > 0 && filled + n > bucket_bytes)) {
       buckets.emplace_back();
       filled = 0;
+      dtype = t.scalar_type();
     }
     buckets.back().push_back(i);
     filled += n;
   }
   return buckets;
 }
-
-int64_t bucket_numel(int64_t bytes) { return std::max<int64_t>(1, bytes / 4); }
 
 }  // namespace
 
@@ -67,17 +68,19 @@ std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> va
 
 namespace {
 
-// Moves the tensors of params[which] through one collective per flat fp32 bucket: `pack(p, slot)`
-// fills the parameter's 1-D slot of the bucket, `collective({flat})` runs on the whole bucket, and
-// `unpack(p, slot)` reads the slot back, viewed in the parameter's shape.
+// Moves the tensors of params[which] through one collective per flat bucket, in the parameters'
+// dtype (bf16 gradients are reduced in bf16, as DDP does; Gloo and NCCL both reduce bf16 in
+// LibTorch 2.x): `pack(p, slot)` fills the parameter's 1-D slot of the bucket,
+// `collective({flat})` runs on the whole bucket, and `unpack(p, slot)` reads the slot back,
+// viewed in the parameter's shape.
 template <class Pack, class Collective, class Unpack>
 void walk_buckets(Communicator& comm, const ParameterList& params, const std::vector<size_t>& which,
                   int64_t bucket_bytes, Pack pack, Collective collective, Unpack unpack) {
-  auto f32 = at::TensorOptions(at::kFloat).device(comm.device());
-  for (const auto& bucket : make_buckets(params, which, bucket_numel(bucket_bytes))) {
+  for (const auto& bucket : make_buckets(params, which, bucket_bytes)) {
     int64_t total = 0;
     for (size_t i : bucket) total += params[i].tensor.numel();
-    at::Tensor flat = at::empty({total}, f32);
+    const auto opts = at::TensorOptions(params[bucket.front()].tensor.scalar_type()).device(comm.device());
+    at::Tensor flat = at::empty({total}, opts);
     int64_t off = 0;
     for (size_t i : bucket) {
       pack(params[i].tensor, flat.narrow(0, off, params[i].tensor.numel()));

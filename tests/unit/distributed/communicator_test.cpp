@@ -145,33 +145,38 @@ TEST_CASE("distributed config from torchrun, plain and Slurm environments") {
   }
 }
 
-TEST_CASE("gradients are summed over ranks in fp32 buckets, in the parameters' dtypes") {
+TEST_CASE("gradients are summed over ranks in buckets of the parameters' dtypes (bf16 in bf16)") {
   if (!have_gloo()) {
     MESSAGE("skipped: this build has no Gloo backend");
     return;
   }
-  // rank r: a (fp32, 5 values) grad (r+1)*[1..5]; b (bf16) grad only on rank 0; c no grad
-  // anywhere; d (fp32, 7 values) grad r - 3. Buckets of 16 bytes: 4 floats, so a and d span
-  // buckets of their own and b shares none.
-  std::vector<at::Tensor> a(2), b(2), c(2), d(2);
+  // rank r: a (fp32, 5 values) grad (r+1)*[1..5]; b (bf16) grad only on rank 0; e (bf16) grad
+  // (r+1)*[0.5, 1.5, -2, 3] on both; c no grad anywhere; d (fp32, 7 values) grad r - 3. Buckets of
+  // 16 bytes: a and d have buckets of their own (20 and 28 bytes), b and e share a bf16 one.
+  std::vector<at::Tensor> a(2), b(2), c(2), d(2), e(2);
   on_two_ranks([&](Communicator& comm) {
     int r = comm.rank();
     auto pa = torch::zeros({5}, torch::requires_grad());
     pa.mutable_grad() = torch::arange(1, 6, torch::kFloat) * (r + 1);
     auto pb = torch::zeros({2, 2}, torch::dtype(torch::kBFloat16).requires_grad(true));
     if (r == 0) pb.mutable_grad() = torch::tensor({0.5, 1.5, -2.0, 3.0}).view({2, 2}).to(torch::kBFloat16);
+    auto pe = torch::zeros({4}, torch::dtype(torch::kBFloat16).requires_grad(true));
+    pe.mutable_grad() = (torch::tensor({0.5, 1.5, -2.0, 3.0}) * (r + 1)).to(torch::kBFloat16);
     auto pc = torch::zeros({3}, torch::requires_grad());
     auto pd = torch::zeros({7}, torch::requires_grad());
     pd.mutable_grad() = torch::full({7}, double(r - 3));
-    ParameterList params{{"a", pa}, {"b", pb}, {"c", pc}, {"d", pd}};
+    ParameterList params{{"a", pa}, {"b", pb}, {"e", pe}, {"c", pc}, {"d", pd}};
     all_reduce_gradients(comm, params, 16);
     a[r] = pa.grad().clone(), b[r] = pb.grad().clone(), c[r] = pc.grad(), d[r] = pd.grad().clone();
+    e[r] = pe.grad().clone();
   });
   for (int r = 0; r < 2; ++r) {
     CHECK(torch::equal(a[r], torch::arange(1, 6, torch::kFloat) * 3));
     REQUIRE(b[r].defined());
     CHECK((b[r].scalar_type() == torch::kBFloat16));
     CHECK(torch::equal(b[r].to(torch::kFloat), torch::tensor({0.5f, 1.5f, -2.0f, 3.0f}).view({2, 2})));
+    CHECK((e[r].scalar_type() == torch::kBFloat16));
+    CHECK(torch::equal(e[r].to(torch::kFloat), torch::tensor({1.5f, 4.5f, -6.0f, 9.0f})));
     CHECK_FALSE(c[r].defined());
     CHECK(torch::equal(d[r], torch::full({7}, -5.0f)));
   }

@@ -264,29 +264,46 @@ TEST_CASE("higgs_audio: audio_mlp sees only audio positions") {
   CHECK(torch::equal(text_only_before.logits, fresh.logits));
 }
 
+namespace {
+
+struct LossAndGrads {
+  double loss = 0.0;
+  std::map<std::string, torch::Tensor> grads;
+};
+
+// One training step of the tiny model on two_sample_batch(), with or without gradient
+// checkpointing, under bf16 autocast when `bf16` (the trainer's region: forward and loss only).
+LossAndGrads one_step(const Json& cfgj, bool checkpointing, bool bf16) {
+  auto m = tiny_model(5, cfgj);
+  m->train();
+  m->gradient_checkpointing = checkpointing;
+  torch::Tensor total = torch::zeros({});
+  {
+    higgs::Bf16Autocast autocast(at::kCPU, bf16);
+    auto terms = higgs::higgs_audio::compute_loss_terms(*m, two_sample_batch(), {});
+    for (const auto& t : terms) total = total + t.sum * t.weight / std::max<int64_t>(t.count, 1);
+  }
+  REQUIRE_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
+  total.backward();
+  LossAndGrads r;
+  r.loss = total.item<double>();
+  for (const auto& p : m->named_parameters())
+    if (p.value().grad().defined()) r.grads[p.key()] = p.value().grad().clone();
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("higgs_audio: gradient checkpointing gives the same gradients") {
   for (const auto& cfgj :
        {tiny_config_json(), tiny_config_json("dual_ffn_fast_forward", Json::array({0}))}) {
-    std::map<std::string, torch::Tensor> grads[2];
-    double losses[2];
-    for (int ckpt = 0; ckpt < 2; ++ckpt) {
-      auto m = tiny_model(5, cfgj);
-      m->train();
-      m->gradient_checkpointing = ckpt == 1;
-      auto terms = higgs::higgs_audio::compute_loss_terms(*m, two_sample_batch(), {});
-      torch::Tensor total = torch::zeros({});
-      for (const auto& t : terms) total = total + t.sum * t.weight / std::max<int64_t>(t.count, 1);
-      total.backward();
-      losses[ckpt] = total.item<double>();
-      for (const auto& p : m->named_parameters())
-        if (p.value().grad().defined()) grads[ckpt][p.key()] = p.value().grad().clone();
-    }
-    CHECK(losses[0] == losses[1]);
-    REQUIRE(grads[0].size() == grads[1].size());
-    CHECK(grads[0].size() == tiny_model(5, cfgj)->named_parameters().size());
-    for (const auto& kv : grads[0]) {
+    const auto plain = one_step(cfgj, false, false), ckpt = one_step(cfgj, true, false);
+    CHECK(plain.loss == ckpt.loss);
+    REQUIRE(plain.grads.size() == ckpt.grads.size());
+    CHECK(plain.grads.size() == tiny_model(5, cfgj)->named_parameters().size());
+    for (const auto& kv : plain.grads) {
       INFO(kv.first);
-      CHECK(max_abs_diff(kv.second, grads[1].at(kv.first)) < 1e-7);
+      CHECK(max_abs_diff(kv.second, ckpt.grads.at(kv.first)) < 1e-7);
     }
   }
 }
@@ -294,31 +311,15 @@ TEST_CASE("higgs_audio: gradient checkpointing gives the same gradients") {
 TEST_CASE("higgs_audio: gradient checkpointing under bf16 autocast recomputes in bf16") {
   // The recompute in backward runs outside the trainer's autocast region; it must re-enter the
   // forward's autocast state, or it computes another (fp32) function than the one that ran.
-  std::map<std::string, torch::Tensor> grads[2];
-  double losses[2];
-  for (int ckpt = 0; ckpt < 2; ++ckpt) {
-    auto m = tiny_model(5);
-    m->train();
-    m->gradient_checkpointing = ckpt == 1;
-    torch::Tensor total = torch::zeros({});
-    {
-      higgs::Bf16Autocast autocast(at::kCPU, true);
-      auto terms = higgs::higgs_audio::compute_loss_terms(*m, two_sample_batch(), {});
-      for (const auto& t : terms) total = total + t.sum * t.weight / std::max<int64_t>(t.count, 1);
-    }
-    REQUIRE_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
-    total.backward();
-    losses[ckpt] = total.item<double>();
-    for (const auto& p : m->named_parameters())
-      if (p.value().grad().defined()) grads[ckpt][p.key()] = p.value().grad().clone();
-  }
-  CHECK(losses[0] == losses[1]);
-  REQUIRE(grads[0].size() == grads[1].size());
+  const auto plain = one_step(tiny_config_json(), false, true);
+  const auto ckpt = one_step(tiny_config_json(), true, true);
+  CHECK(plain.loss == ckpt.loss);
+  REQUIRE(plain.grads.size() == ckpt.grads.size());
   double largest = 0.0;
-  for (const auto& kv : grads[0]) {
+  for (const auto& kv : plain.grads) {
     INFO(kv.first);
-    CHECK((grads[1].at(kv.first).scalar_type() == torch::kFloat));
-    CHECK(max_abs_diff(kv.second, grads[1].at(kv.first)) < 1e-7);
+    CHECK((ckpt.grads.at(kv.first).scalar_type() == torch::kFloat));
+    CHECK(max_abs_diff(kv.second, ckpt.grads.at(kv.first)) < 1e-7);
     largest = std::max(largest, kv.second.abs().max().item<double>());
   }
   CHECK(largest > 1e-3);  // gradients really flowed

@@ -6,6 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include <thread>
+
 #include "framework/registry/registry.h"
 #include "tests/support/test_support.h"
 
@@ -92,6 +97,39 @@ TEST_CASE("describe, version, usage errors and exit codes") {
   auto missing = run_higgs("validate /nonexistent/recipe.jsonnet");
   CHECK(missing.exit_code == 2);
   CHECK(missing.output.find("/nonexistent/recipe.jsonnet: recipe file not found") != std::string::npos);
+}
+
+TEST_CASE("info: version, LibTorch, CUDA, cuDNN, backends and threads as this build has them") {
+  auto r = run_higgs("info --json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  CHECK(j["version"] == "0.1.0");
+  CHECK_FALSE(j["git_revision"].get<std::string>().empty());
+  CHECK(j["libtorch"]["version"] == TORCH_VERSION);  // the LibTorch this test was compiled with
+  CHECK(j["libtorch"]["version"].get<std::string>().rfind("2.", 0) == 0);
+  const bool cuda_build = HIGGS_TEST_WITH_CUDA;
+  CHECK(j["cuda"]["compiled"] == cuda_build);
+  CHECK(j["libtorch"]["cuda_build"] == cuda_build);
+  const auto backends = j["distributed_backends"].get<std::vector<std::string>>();
+  CHECK(std::count(backends.begin(), backends.end(), "nccl") == (cuda_build ? 1 : 0));
+  if (cuda_build) {
+    CHECK(j["cuda"]["runtime_version"].get<std::string>().rfind("13.", 0) == 0);  // cu130 wheel
+    CHECK(j["cuda"]["cudnn_version"].get<std::string>().rfind("9.", 0) == 0);
+  }
+  CHECK(j["cuda"]["available"] == !j["cuda"]["devices"].empty());
+  for (const auto& d : j["cuda"]["devices"]) {
+    CHECK_FALSE(d["name"].get<std::string>().empty());
+    CHECK(d["memory_gib"].get<double>() > 0.0);
+  }
+  CHECK(j["threads"]["hardware"] == std::thread::hardware_concurrency());
+  CHECK(j["threads"]["intra_op"].get<int>() >= 1);
+  // The text form says the same.
+  auto text = run_higgs("info");
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.output.find("LibTorch    " + std::string(TORCH_VERSION)) != std::string::npos);
+  CHECK(text.output.find(cuda_build ? "CUDA        compiled yes" : "CUDA        compiled no") !=
+        std::string::npos);
+  CHECK(run_higgs("--version").output.rfind("higgs-run 0.1.0 (git ", 0) == 0);
 }
 
 TEST_CASE("print-config shows provenance, diff compares recipes") {
