@@ -39,7 +39,8 @@ if [[ $mode == gpu ]]; then
   prefix=$bundle/prefix/usr
   arch=x86_64-linux-gnu
   export PATH=$prefix/bin:$PATH
-  export PKG_CONFIG_PATH=$prefix/lib/$arch/pkgconfig:$prefix/share/pkgconfig
+  # Only the bundle's .pc files: with the sysroot set, a system one would get the wrong prefix.
+  export PKG_CONFIG_LIBDIR=$prefix/lib/$arch/pkgconfig:$prefix/share/pkgconfig
   export PKG_CONFIG_SYSROOT_DIR=$bundle/prefix
   export LD_LIBRARY_PATH=$prefix/lib/$arch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   jobs=${GPU_CHECK_JOBS:-$(nproc)}

@@ -7,7 +7,7 @@
 
 #include "components/audio/audio_io.h"
 #include "components/generation/checks.h"
-#include "framework/train/checkpoint.h"
+#include "framework/tensor_io/safetensors.h"
 #include "framework/util/fs.h"
 
 namespace higgs::generation {
@@ -38,7 +38,7 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
     save_wav(wav_path, samples, sr);
     TensorMap codes{{"codes", r.codes.contiguous()}};
     if (!r.chunks.empty()) codes["delayed"] = r.chunks.back().delayed.contiguous();
-    save_tensor_map(stem_path(wav_path) + ".codes.safetensors", codes);
+    tensor_io::save_safetensors(stem_path(wav_path) + ".codes.safetensors", codes);
   }
 
   Json chunks = Json::array();

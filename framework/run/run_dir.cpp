@@ -10,6 +10,7 @@
 #include <spdlog/version.h>
 
 #include "framework/distributed/communicator.h"
+#include "framework/run/run_dir_guard.h"
 #include "framework/util/build_info.h"
 #include "framework/util/fs.h"
 #include "framework/util/logging.h"
@@ -81,12 +82,19 @@ RunDirectory RunDirectory::prepare_local(const BuildContext& ctx, const std::str
   bool resuming = !ctx.flags().resume.empty();
   if (fs::exists(rd.path_) && !fs::is_directory(rd.path_))
     throw RecipeError("output_dir " + rd.path_ + " exists and is not a directory");
-  if (fs::exists(rd.path_) && !fs::is_empty(rd.path_) && !resuming && !ctx.flags().force)
+  const bool occupied = fs::exists(rd.path_) && !fs::is_empty(rd.path_);
+  if (occupied && !resuming && !ctx.flags().force)
     throw RecipeError("output_dir " + rd.path_ +
                       " is not empty; pass --resume auto to continue that run, --force to "
                       "write into it anyway, or choose another --output-dir");
+  if (occupied && !is_run_directory(rd.path_))
+    throw RecipeError("output_dir " + rd.path_ + " is not empty and is not a higgs-train run " +
+                      "directory (no " + kRunMarkerFile + "): higgs-train never writes into, " +
+                      "prunes or resumes a folder it did not make; choose another --output-dir");
   if (!ctx.placement.is_main()) return rd;
   fs::create_directories(rd.path_);
+  if (!occupied) mark_run_directory(rd.path_);
+  rd.lock_ = std::make_shared<RunDirectoryLock>(rd.path_);  // before anything is written
   if (resuming && fs::exists(rd.file("recipe.resolved.json"))) {
     // Keep the original recipe of the run; a resumed run records its own in meta.
     write_file_atomic(rd.file("recipe.resumed.json"), ctx.plan().resolved.dump(2) + "\n");

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "framework/tensor_io/torch_pickle.h"
+#include "framework/util/dir_commit.h"
 #include "framework/util/fault.h"
 #include "framework/util/fs.h"
 
@@ -29,38 +30,41 @@ static std::string step_dir_name(int64_t step) { return "checkpoint-" + std::to_
 
 std::string CheckpointStore::write(int64_t step,
                                    const std::function<void(const std::string&)>& fill) {
-  std::string final_dir = (fs::path(run_dir_) / step_dir_name(step)).string();
-  std::string tmp = (fs::path(run_dir_) / ("." + step_dir_name(step) + ".tmp")).string();
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    fill(tmp);
-    for (const auto& e : fs::directory_iterator(tmp))
-      if (e.is_regular_file()) fsync_path(e.path().string());
-    fsync_path(tmp);
-    fault_point("checkpoint.before_rename");  // tests: SIGKILL here (docs/reliability.md)
-    // An existing checkpoint of the same step (a resumed run redoing it) is replaced.
-    if (fs::exists(final_dir)) fs::remove_all(final_dir);
-    fs::rename(tmp, final_dir);
-    fsync_path(run_dir_);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-  return final_dir;
+  const std::string dir = (fs::path(run_dir_) / step_dir_name(step)).string();
+  write_directory_atomically(dir, fill, "checkpoint");
+  return dir;
+}
+
+namespace {
+
+bool legacy_complete(const fs::path& dir) {
+  std::error_code ec;
+  return !fs::exists(dir / kManifestFile, ec) && fs::exists(dir / "trainer_state.json", ec);
+}
+
+// checkpoint-N -> N; -1 for any other name.
+int64_t step_of(const std::string& name) {
+  if (name.rfind("checkpoint-", 0) != 0) return -1;
+  const std::string num = name.substr(11);
+  if (num.empty() || num.size() > 18 || !std::all_of(num.begin(), num.end(), ::isdigit)) return -1;
+  return std::stoll(num);
+}
+
+}  // namespace
+
+std::optional<std::string> CheckpointStore::verify(const std::string& dir) {
+  if (legacy_complete(dir)) return std::nullopt;
+  return verify_directory(dir, /*checksums=*/true);
 }
 
 std::vector<std::pair<int64_t, std::string>> CheckpointStore::list() const {
   std::vector<std::pair<int64_t, std::string>> out;
   if (!fs::exists(run_dir_)) return out;
   for (const auto& e : fs::directory_iterator(run_dir_)) {
-    std::string name = e.path().filename().string();
-    if (!e.is_directory() || name.rfind("checkpoint-", 0) != 0) continue;
-    std::string num = name.substr(11);
-    if (num.empty() || !std::all_of(num.begin(), num.end(), ::isdigit)) continue;
-    if (!fs::exists(e.path() / "trainer_state.json")) continue;
-    out.emplace_back(std::stoll(num), e.path().string());
+    const int64_t step = step_of(e.path().filename().string());
+    if (!e.is_directory() || step < 0) continue;
+    if (!legacy_complete(e.path()) && verify_directory(e.path().string(), false)) continue;
+    out.emplace_back(step, e.path().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -72,13 +76,25 @@ std::optional<std::string> CheckpointStore::newest() const {
   return all.back().second;
 }
 
+std::optional<std::string> CheckpointStore::newest_verified(
+    const std::function<void(const std::string&, const std::string&)>& skipped) const {
+  const auto all = list();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    auto problem = verify(it->second);
+    if (!problem) return it->second;
+    if (skipped) skipped(it->second, *problem);
+  }
+  return std::nullopt;
+}
+
 void CheckpointStore::prune(int64_t keep_last, const std::string& protect) {
   if (keep_last <= 0) return;
   auto all = list();
+  const fs::path keep = protect.empty() ? fs::path() : fs::path(run_dir_) / fs::path(protect).filename();
   // Keep the newest `keep_last`, and the protected (best) one wherever it is.
   for (int64_t i = 0; i + keep_last < static_cast<int64_t>(all.size()); ++i) {
-    if (!protect.empty() && fs::exists(protect) && fs::equivalent(all[i].second, protect)) continue;
-    fs::remove_all(all[i].second);
+    if (!keep.empty() && fs::path(all[i].second).filename() == keep.filename()) continue;
+    remove_directory_atomically(all[i].second);
     spdlog::debug("removed old checkpoint {}", all[i].second);
   }
 }
@@ -101,15 +117,26 @@ std::optional<std::string> CheckpointStore::best() const {
   return (fs::path(run_dir_) / fs::read_symlink(link)).string();
 }
 
-void CheckpointStore::remove_partial() const {
+void CheckpointStore::recover() const {
   if (!fs::exists(run_dir_)) return;
+  // The directories some interrupted operation left a .NAME.tmp/.old/.removed copy of.
+  std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(run_dir_)) {
     std::string name = e.path().filename().string();
-    if (name.rfind(".checkpoint-", 0) == 0) {
-      spdlog::warn("removing incomplete checkpoint {} left by an interrupted write", name);
-      fs::remove_all(e.path());
+    for (const char* suffix : {".tmp", ".old", ".removed"}) {
+      const std::string sfx = suffix;
+      if (name.size() > 1 + sfx.size() && name[0] == '.' &&
+          name.compare(name.size() - sfx.size(), sfx.size(), sfx) == 0) {
+        std::string base = name.substr(1, name.size() - 1 - sfx.size());
+        if (step_of(base) >= 0 || base == "final") names.push_back(base);
+      }
     }
   }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names)
+    for (const auto& line : recover_directory((fs::path(run_dir_) / name).string()))
+      spdlog::warn("{}: {}", run_dir_, line);
 }
 
 }  // namespace higgs

@@ -20,6 +20,7 @@
 #include "framework/util/glob.h"
 #include "framework/util/autocast.h"
 #include "framework/util/device.h"
+#include "framework/util/dir_commit.h"
 
 namespace fs = std::filesystem;
 
@@ -213,11 +214,24 @@ int DefaultTrainer::train(BuildContext& ctx) {
 
   CheckpointStore store(run.path());
   TrainerProgress prog;
-  if (main_rank) store.remove_partial();
+  if (main_rank) store.recover();
   if (!ctx.flags().resume.empty()) {
     std::optional<std::string> ckpt;
-    if (ctx.flags().resume == "auto") ckpt = store.newest();
-    else ckpt = ctx.flags().resume;
+    if (ctx.flags().resume == "auto") {
+      // The newest checkpoint whose files match their manifest; a damaged newer one is passed over.
+      ckpt = store.newest_verified([&](const std::string& dir, const std::string& problem) {
+        if (main_rank)
+          spdlog::warn("--resume auto: passing over {}: {}; resuming from an older checkpoint",
+                       dir, problem);
+      });
+    } else {
+      ckpt = ctx.flags().resume;
+      if (fs::exists(fs::path(*ckpt) / kManifestFile))  // else: not a checkpoint (below)
+        if (auto problem = CheckpointStore::verify(*ckpt))
+          throw RecipeError("--resume " + *ckpt + ": the checkpoint is damaged: " + *problem +
+                            "; resume from an older checkpoint-STEP of the run (or --resume auto, "
+                            "which picks the newest complete one)");
+    }
     ckpt = agree_on_checkpoint(*comm, ckpt, run.path(), ctx.flags().resume == "auto");
     if (!ckpt) {
       spdlog::info("--resume auto: no checkpoint in {}, starting from step 0", run.path());
@@ -287,19 +301,21 @@ int DefaultTrainer::train(BuildContext& ctx) {
       write_file_atomic(dir + "/trainer_state.json", prog.to_json().dump(2) + "\n");
     });
     spdlog::info("saved checkpoint {}", path);
-    if (mark_best && fs::path(path) == fs::path(prog.best_checkpoint)) store.set_best(path);
+    if (mark_best && fs::path(path).filename() == fs::path(prog.best_checkpoint).filename())
+      store.set_best(path);
     for (auto& cb : callbacks) cb->on_save(state, path);
     store.prune(o_.keep_last, prog.best_checkpoint);
     if (is_final) {
-      std::string final_dir = run.file("final");
-      fs::remove_all(final_dir);
-      fs::create_directories(final_dir);
-      if (!adapters.empty()) {
-        for (size_t i = 0; i < adapters.size(); ++i)
-          adapters[i]->save(final_dir + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
-      } else {
-        model->save(final_dir);
-      }
+      // Written whole and renamed in: an existing final/ stays until the new one is complete.
+      const std::string final_dir = run.file("final");
+      write_directory_atomically(final_dir, [&](const std::string& dir) {
+        if (!adapters.empty()) {
+          for (size_t i = 0; i < adapters.size(); ++i)
+            adapters[i]->save(dir + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
+        } else {
+          model->save(dir);
+        }
+      }, "final");
       spdlog::info("final {} written to {}", adapters.empty() ? "model" : "adapter", final_dir);
     }
   };
@@ -336,7 +352,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
         prog.has_best = true;
         prog.best_value = v;
         if (o_.save_best) {
-          prog.best_checkpoint = (fs::path(run.path()) / ("checkpoint-" + std::to_string(state.step))).string();
+          // By name: the run directory may be moved between runs.
+          prog.best_checkpoint = "checkpoint-" + std::to_string(state.step);
           best_pending = true;
           spdlog::info("new best {} = {:.6g} at step {}", o_.best_metric, v, state.step);
         }

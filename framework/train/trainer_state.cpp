@@ -1,9 +1,12 @@
 #include "framework/train/trainer_state.h"
 
+#include <filesystem>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/core/Generator.h>
 #include <torch/torch.h>
+#include <spdlog/spdlog.h>
 
 namespace higgs {
 
@@ -29,7 +32,11 @@ TrainerProgress TrainerProgress::from_json(const Json& j) {
     p.has_best = true;
     p.best_value = j["best_value"].get<double>();
   }
+  // A name inside the run directory; runs written before stored an absolute path, which
+  // dangles once the run directory is moved: only its last component is kept.
   p.best_checkpoint = j.value("best_checkpoint", std::string());
+  if (!p.best_checkpoint.empty())
+    p.best_checkpoint = std::filesystem::path(p.best_checkpoint).filename().string();
   p.callbacks = j.value("callbacks", Json::array());
   return p;
 }

@@ -102,6 +102,15 @@ check recipe "not one of the choices" 2 "is not one of" "${R[@]}" "${base[@]}" -
 check recipe "bad --set" 2 "expected KEY=VALUE" "${R[@]}" "${base[@]}" --set optimizer.lr
 check recipe "output dir not empty" 2 "is not empty" "${base[@]}" --output-dir "$W/nonempty"
 check recipe "--resume of a folder that is no checkpoint" 2 "not a complete checkpoint" "${base[@]}" --output-dir "$W/resume" --resume "$W/nonempty" --set trainer.max_steps=1
+check recipe "--resume auto into a folder higgs-train did not make" 2 "is not a higgs-train run directory" "${base[@]}" --output-dir "$W/nonempty" --resume auto --set trainer.max_steps=1
+check recipe "--force into a folder higgs-train did not make" 2 "is not a higgs-train run directory" "${base[@]}" --output-dir "$W/nonempty" --force --set trainer.max_steps=1
+[[ $(ls -A "$W/nonempty") == notes.txt ]] || { echo "FAILED: W/nonempty was written into: $(ls -A "$W/nonempty")"; failures=$((failures + 1)); }
+# A run directory another process trains in (its lock held here by flock(1), its pid in the file).
+mkdir -p "$W/locked" && echo '{}' > "$W/locked/.higgs-run.json" && echo 4242 > "$W/locked/.higgs-run.lock"
+flock "$W/locked/.higgs-run.lock" sleep 60 & holder=$!
+sleep 0.5
+check recipe "a second process on a run directory in use" 2 "is in use by another higgs-run (pid 4242)" "${base[@]}" --output-dir "$W/locked" --resume auto --set trainer.max_steps=1
+kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
 
 check data "missing audio file" 0 "file not found" data-check "${base[@]}" --set train_data.path="$W/missing_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "empty audio file" 0 "empty file (0 bytes)" data-check "${base[@]}" --set train_data.path="$W/empty_audio/train.jsonl" --set train_data.max_bad_fraction=0.5

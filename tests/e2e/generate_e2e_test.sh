@@ -71,6 +71,14 @@ if rep["stop"] == "max_frames":
 print("out.wav:", n, "samples;", rep["stop"])
 PY
   [[ -f $work/out.codes.safetensors ]]
+  # A real safetensors file: Python's reference reader opens it.
+  "$py" - "$work/out.codes.safetensors" <<'PY'
+import sys
+from safetensors.numpy import load_file
+t = load_file(sys.argv[1])
+assert set(t) == {"codes", "delayed"} and t["codes"].shape[0] == t["delayed"].shape[0], {k: v.shape for k, v in t.items()}
+print("out.codes.safetensors:", {k: v.shape for k, v in t.items()})
+PY
 fi
 # With --force-audio the audio always starts, and the WAV holds exactly the decoded frames.
 "$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \

@@ -17,6 +17,7 @@
 
 #include "framework/run/runner.h"
 #include "framework/train/checkpoint.h"
+#include "framework/util/dir_commit.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/train/trainer_doubles.h"
 
@@ -101,13 +102,85 @@ TEST_CASE("SIGKILL during a checkpoint write: the previous checkpoint stays, --r
 
     auto resumed = run_child(dir.file("r.json"), "", "auto");
     REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
-    CHECK(contains(resumed.output, "removing incomplete checkpoint .checkpoint-8.tmp"));
-    CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-4 at step 4"));
+    if (fault == "checkpoint.before_rename@2") {
+      // Every file and the manifest were written: the whole copy is put in place and used.
+      CHECK(contains(resumed.output, "completed the interrupted write of checkpoint-8"));
+      CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-8 at step 8"));
+    } else {
+      CHECK(contains(resumed.output, "removed an incomplete .checkpoint-8.tmp"));
+      CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-4 at step 4"));
+    }
     CHECK_FALSE(fs::exists(run + "/.checkpoint-8.tmp"));
     CHECK(fs::exists(run + "/checkpoint-8/trainer_state.json"));
     // Bit for bit the run that was never interrupted.
     CHECK(torch::equal(final_weight(run), expected));
   }
+}
+
+TEST_CASE("SIGKILL at every step of a checkpoint rewrite, a prune and a final/ rewrite: resumes bit-identical") {
+  higgs::test::TempDir dir("fault-rewrite");
+  REQUIRE(run_in_process(recipe(dir.file("full"), 12)) == 0);
+  const at::Tensor expected = final_weight(dir.file("full"));
+  // The finished run is resumed from checkpoint-8 (as wrappers that always pass --resume do):
+  // checkpoint-12 and final/ exist and are rewritten, and the process dies at one step of that.
+  // The prune case starts fresh with keep_last 2: the first prune (of checkpoint-4) is killed.
+  struct Case {
+    std::string fault;
+    bool rewrite;
+  } cases[] = {{"checkpoint.before_rename", true}, {"checkpoint.old_aside", true},
+               {"checkpoint.new_in", true},        {"final.before_rename", true},
+               {"final.old_aside", true},          {"final.new_in", true},
+               {"dir.removed_aside", false}};
+  for (const auto& c : cases) {
+    CAPTURE(c.fault);
+    const std::string run = dir.file(c.fault);
+    Json r = recipe(run, 12);
+    if (!c.rewrite) r["trainer"]["keep_last"] = 2;
+    higgs::test::write_text(dir.file("r.json"), r.dump());
+    if (c.rewrite) REQUIRE(run_in_process(r) == 0);
+    auto killed = c.rewrite ? run_child(dir.file("r.json"), c.fault, run + "/checkpoint-8")
+                            : run_child(dir.file("r.json"), c.fault);
+    REQUIRE_MESSAGE(killed.exit_code == 128 + SIGKILL, killed.output);
+    // Whatever moment it was: the newest checkpoint on disk is complete, and so is final/ when
+    // the run had one.
+    higgs::CheckpointStore store(run);
+    store.recover();
+    REQUIRE(store.newest().has_value());
+    CHECK_FALSE(higgs::CheckpointStore::verify(*store.newest()).has_value());
+    if (c.rewrite) CHECK_FALSE(higgs::verify_directory(run + "/final", true).has_value());
+
+    auto resumed = run_child(dir.file("r.json"), "", "auto");
+    REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+    CHECK(torch::equal(final_weight(run), expected));  // bit for bit the uninterrupted run
+    CHECK_FALSE(higgs::verify_directory(run + "/final", true).has_value());
+    for (const auto& e : fs::directory_iterator(run))
+      CHECK_MESSAGE(e.path().filename().string().rfind(".checkpoint-", 0) != 0, e.path());
+  }
+}
+
+TEST_CASE("a damaged newest checkpoint: --resume auto passes over it with a warning, naming the file") {
+  higgs::test::TempDir dir("fault-damaged");
+  REQUIRE(run_in_process(recipe(dir.file("full"), 12)) == 0);
+  const at::Tensor expected = final_weight(dir.file("full"));
+  const std::string run = dir.file("run");
+  higgs::test::write_text(dir.file("r.json"), recipe(run, 12).dump());
+  auto killed = run_child(dir.file("r.json"), "checkpoint.before_rename@3");  // before step 12's
+  REQUIRE(killed.exit_code == 128 + SIGKILL);
+  fs::remove_all(run + "/.checkpoint-12.tmp");
+  // Zeroed in place, the size unchanged: only the checksum tells.
+  const std::string opt = run + "/checkpoint-8/optimizer.pt";
+  const auto size = fs::file_size(opt);
+  higgs::test::write_text(opt, std::string(size, '\0'));
+  auto resumed = run_child(dir.file("r.json"), "", "auto");
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(contains(resumed.output, "passing over " + run + "/checkpoint-8: optimizer.pt: the contents changed"));
+  CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-4 at step 4"));
+  CHECK(torch::equal(final_weight(run), expected));
+  // Named explicitly, the damaged checkpoint is refused with the file and what to do.
+  higgs::test::write_text(opt, std::string(size, '\0'));
+  auto explicit_resume = run_child(dir.file("r.json"), "", run + "/checkpoint-8");
+  CHECK(explicit_resume.exit_code == 2);
+  CHECK(contains(explicit_resume.output, "the checkpoint is damaged: optimizer.pt: the contents changed"));
 }
 
 TEST_CASE("a full disk (injected ENOSPC) during a checkpoint write: clear error, no corrupt checkpoint") {
@@ -164,7 +237,8 @@ void fill_disk(const std::string& file, size_t leave) {
 
 TEST_CASE("a real full disk (small tmpfs) during a checkpoint write: clear error, previous checkpoint kept") {
   higgs::test::TempDir dir("fault-tmpfs");
-  SmallTmpfs disk(dir.file("disk"), "size=1m");
+  // 2 MiB: room for the run, and for final/ twice while its rewrite keeps the old copy whole.
+  SmallTmpfs disk(dir.file("disk"), "size=2m");
   if (!disk.ok) {
     MESSAGE("SKIPPED: cannot mount a tmpfs here (" << disk.why
                                                    << "); needs root with CAP_SYS_ADMIN. The "

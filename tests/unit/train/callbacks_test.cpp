@@ -242,7 +242,7 @@ TEST_CASE("best-by-eval checkpoints: written when the metric improves, kept, lin
   CHECK(fs::read_symlink(dir.file("flat/best")).string() == "checkpoint-2");
   auto st =
       higgs::Json::parse(higgs::test::read_text(dir.file("flat/checkpoint-6/trainer_state.json")));
-  CHECK(st["best_checkpoint"] == dir.file("flat/checkpoint-2"));
+  CHECK(st["best_checkpoint"] == "checkpoint-2");  // by name: the run directory may move
   CHECK(higgs::CheckpointStore(dir.file("flat")).best() == dir.file("flat/checkpoint-2"));
 
   // Learning: every evaluation improves, the best moves to the end, older ones are pruned.

@@ -185,26 +185,6 @@ TEST_CASE("resume from a checkpoint reproduces an uninterrupted run bit for bit"
   CHECK(run_json(part, flags) == 0);
 }
 
-TEST_CASE("checkpoint store writes atomically, lists complete ones and prunes") {
-  higgs::test::TempDir dir("ckpt-store");
-  higgs::CheckpointStore store(dir.path());
-  for (int s : {1, 2, 3})
-    store.write(s, [](const std::string& d) { higgs::test::write_text(d + "/trainer_state.json", "{}"); });
-  fs::create_directories(dir.file(".checkpoint-4.tmp"));
-  fs::create_directories(dir.file("checkpoint-9"));  // no trainer_state.json: incomplete
-  CHECK(store.list().size() == 3);
-  CHECK(*store.newest() == dir.file("checkpoint-3"));
-  CHECK_THROWS(store.write(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
-  CHECK_FALSE(fs::exists(dir.file("checkpoint-5")));
-  CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
-  store.prune(1, dir.file("checkpoint-1"));
-  CHECK(fs::exists(dir.file("checkpoint-1")));
-  CHECK_FALSE(fs::exists(dir.file("checkpoint-2")));
-  CHECK(fs::exists(dir.file("checkpoint-3")));
-  store.remove_partial();
-  CHECK_FALSE(fs::exists(dir.file(".checkpoint-4.tmp")));
-}
-
 TEST_CASE("bf16 autocast guard: on inside, previous state back after, also on an exception") {
   auto lin = torch::nn::Linear(4, 2);
   auto x = torch::randn({3, 4});
