@@ -13,6 +13,7 @@ namespace higgs {
 std::string hash_bytes(const void* data, size_t size) { return xxh64_hex(data, size); }
 
 std::string hash_file(const std::string& path) {
+  check_regular_file(path);  // a FIFO or /dev/zero would block or never end
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f && errno == ENOENT)  // e.g. deleted after the run started: the sample is skipped
     throw AudioError(path, "file not found",

@@ -71,25 +71,6 @@ SndfilePtr open_or_throw(const std::string& label, Open&& open) {
                    "the file is probably truncated or corrupt; re-export it");
 }
 
-// Checks the path before libsndfile sees it, so a missing file is not reported as a format error.
-void check_regular_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT)
-      throw AudioError(path, "file not found",
-                       "check the path (relative audio paths are resolved against the data file)");
-    throw AudioError(path, std::string("cannot access file: ") + std::strerror(errno),
-                     "check the file's permissions");
-  }
-  if (!S_ISREG(st.st_mode))
-    throw AudioError(path, "not a regular file", "point to an audio file, not a directory");
-  if (::access(path.c_str(), R_OK) != 0)
-    throw AudioError(path, std::string("cannot read file: ") + std::strerror(errno),
-                     "check the file's permissions");
-  if (st.st_size == 0)
-    throw AudioError(path, "empty file (0 bytes)", "re-export or remove the file");
-}
-
 AudioInfo info_from(const std::string& label, const SF_INFO& sfi) {
   AudioInfo info;
   info.path = label;
@@ -152,7 +133,7 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
     throw AudioError(label,
                      "too long: " + format_seconds(double(frames) / rate) + " > max_seconds " +
                          format_seconds(opt.max_seconds),
-                     "cut the file, or raise max_seconds in the recipe");
+                     "cut the file, or raise the dataset's max_audio_seconds in the recipe");
   };
   if (known_length && too_long(want)) throw_too_long(want);
 
@@ -211,6 +192,22 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
     throw AudioError(label, "no audio samples (0 frames decoded)",
                      "the file is probably truncated or corrupt; re-export or remove it");
   }
+  // Float files can hold NaN/inf or absurd values; encoded, they become code 0 everywhere and the
+  // model trains on silence. Refuse them: the dataset skips the sample, counts it and names it.
+  constexpr float kMaxAbsSample = 64.0f;  // 36 dB above full scale: no real recording
+  for (size_t i = 0; i < out.samples.size(); ++i) {
+    const float v = out.samples[i];
+    if (std::isfinite(v) && std::fabs(v) <= kMaxAbsSample) continue;
+    const std::string at = format_seconds(double(i) / rate);
+    char value[32];
+    std::snprintf(value, sizeof(value), "%g", double(v));
+    throw AudioError(label,
+                     std::isfinite(v) ? "sample value " + std::string(value) + " at " + at +
+                                            " is far outside [-1, 1]"
+                                      : std::string("contains NaN or infinite samples (first at ") +
+                                            at + ")",
+                     "re-export the file (PCM, or float within [-1, 1])");
+  }
   if (opt.target_sample_rate > 0 && opt.target_sample_rate != rate) {
     out.samples = resample(out.samples, rate, opt.target_sample_rate);
     out.sample_rate = opt.target_sample_rate;
@@ -261,6 +258,30 @@ int container_for(const std::string& path, AudioEncoding enc, std::string* err) 
 }
 
 }  // namespace
+
+// Checks the path before libsndfile sees it, so a missing file is not reported as a format error.
+void check_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      throw AudioError(path, "file not found",
+                       "check the path (relative audio paths are resolved against the data file)");
+    throw AudioError(path, std::string("cannot access file: ") + std::strerror(errno),
+                     "check the file's permissions");
+  }
+  // Before anything reads it: a FIFO or a device (/dev/zero) would block or never end.
+  if (!S_ISREG(st.st_mode))
+    throw AudioError(path,
+                     std::string("not a regular file (") +
+                         (S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+                          S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a file") + ")",
+                     "point audio_url to an audio file");
+  if (::access(path.c_str(), R_OK) != 0)
+    throw AudioError(path, std::string("cannot read file: ") + std::strerror(errno),
+                     "check the file's permissions");
+  if (st.st_size == 0)
+    throw AudioError(path, "empty file (0 bytes)", "re-export or remove the file");
+}
 
 AudioError::AudioError(std::string p, std::string r, const std::string& hint)
     : std::runtime_error(p + ": " + r + (hint.empty() ? "" : "; " + hint)),

@@ -54,6 +54,10 @@ struct AudioBuffer {
   }
 };
 
+/// Throws AudioError unless `path` is a readable, non-empty regular file (a directory, FIFO or
+/// device is refused before anything reads it, so it can never block).
+void check_regular_file(const std::string& path);
+
 /// Header of an audio file. Throws AudioError for a missing or unreadable file.
 AudioInfo probe_audio(const std::string& path);
 

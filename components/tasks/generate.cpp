@@ -105,7 +105,13 @@ class GenerateTask : public Task {
  private:
   std::vector<GenerationJob> collect_jobs() const {
     std::vector<GenerationJob> jobs;
-    for (const auto& t : o_.text) jobs.push_back(GenerationJob{"", t, {}, {}, std::nullopt, ""});
+    for (size_t i = 0; i < o_.text.size(); ++i) {
+      const std::string& t = o_.text[i];
+      // An empty text still generates (a short clip of noise): refuse it before anything loads.
+      if (t.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw RecipeError("task.text[" + std::to_string(i) + "] (--text) is empty: give the text to speak");
+      jobs.push_back(GenerationJob{"", t, {}, {}, std::nullopt, ""});
+    }
     if (!o_.text_file.empty()) {
       std::ifstream in(o_.text_file);
       if (!in) throw RecipeError("task.text_file: cannot open " + o_.text_file);

@@ -93,6 +93,25 @@ namespace {
 std::atomic<int> g_signal{0};
 extern "C" void on_signal(int sig) { g_signal = sig; }
 
+// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) end training with a checkpoint
+// while the guard lives; the previous handlers come back when it ends, by an exception too.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_signal = 0;
+    for (int i = 0; i < 3; ++i) old_[i] = std::signal(kSignals[i], on_signal);
+  }
+  ~StopSignals() {
+    for (int i = 0; i < 3; ++i) std::signal(kSignals[i], old_[i]);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+  void (*old_[3])(int) = {};
+};
+
 ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<Adapter>>& adapters) {
   ParameterList out;
   std::set<const void*> seen;
@@ -362,9 +381,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     for (auto& cb : callbacks) cb->on_eval_end(state);
   };
 
-  auto old_int = std::signal(SIGINT, on_signal);
-  auto old_term = std::signal(SIGTERM, on_signal);
-  g_signal = 0;
+  StopSignals stop_signals;
   bool bf16 = o_.precision == "bf16";
   const at::DeviceType device_type = device.type();  // autocast's device
   Progress progress(total_steps, state.step, main_rank, o_.progress_bar);
@@ -373,7 +390,6 @@ int DefaultTrainer::train(BuildContext& ctx) {
                steps_per_epoch, o_.batch_size, o_.grad_accum_steps, lo.world_size);
   if (ctx.flags().dry_run) {
     spdlog::info("--dry-run: every component built; not training");
-    std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
     return 0;
   }
 
@@ -428,7 +444,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
                    state.step + 1, loss_value, norm, prog.bad_steps);
       if (prog.bad_steps >= o_.max_bad_steps)
         throw std::runtime_error("aborting: " + std::to_string(prog.bad_steps) +
-                                 " non-finite steps in a row; lower the learning rate or check the data");
+                                 " non-finite steps in a row; check the data (NaN/inf audio or features), the model's weights "
+                                 "(a checkpoint with NaN/inf) and the learning rate");
       continue;
     }
     prog.bad_steps = 0;
@@ -494,7 +511,6 @@ int DefaultTrainer::train(BuildContext& ctx) {
   }
   auto skipped = loader.stats();
   if (skipped.skipped > 0) spdlog::warn("{} of {} training samples were skipped", skipped.skipped, skipped.seen);
-  std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
   return 0;
 }
 

@@ -47,6 +47,17 @@ mkdata missing_audio "$W/missing_audio/nope.wav"
 mkdata empty_audio "$W/empty_audio/empty.wav" && : > "$W/empty_audio/empty.wav"
 mkdata corrupt_audio "$W/corrupt_audio/noise.wav" && head -c 4000 /dev/urandom > "$W/corrupt_audio/noise.wav"
 mkdata truncated_audio "$W/truncated_audio/cut.wav" && head -c 44 "$(ls "$demo"/data/audio/*.wav | head -1)" > "$W/truncated_audio/cut.wav"
+mkdata nan_audio "$W/nan_audio/nan.wav" && "$py" - "$W/nan_audio/nan.wav" "$W/nan_audio/huge.wav" <<'PY'
+import sys
+import numpy as np, soundfile as sf
+x = np.zeros(16000, dtype=np.float32); x[8000] = np.nan
+sf.write(sys.argv[1], x, 16000, subtype="FLOAT")
+x[8000] = 1e30
+sf.write(sys.argv[2], x, 16000, subtype="FLOAT")
+PY
+mkdata huge_audio "$W/nan_audio/huge.wav"
+mkfifo "$W/fifo.wav"
+mkdata fifo_audio "$W/fifo.wav"
 mkdir -p "$W/bad_json" "$W/bad_type"
 { echo "$good"; echo '{"messages": [{"role": "user", "content": "hi"}'; } > "$W/bad_json/train.jsonl"
 echo '{"messages": [{"role": "user", "content": {"type": "video", "url": "a.mp4"}}]}' > "$W/bad_type/train.jsonl"
@@ -116,6 +127,9 @@ check data "missing audio file" 0 "file not found" data-check "${base[@]}" --set
 check data "empty audio file" 0 "empty file (0 bytes)" data-check "${base[@]}" --set train_data.path="$W/empty_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "corrupt audio (random bytes)" 0 "not a recognised audio format" data-check "${base[@]}" --set train_data.path="$W/corrupt_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "truncated audio (header only)" 0 "skipped W/truncated_audio" data-check "${base[@]}" --set train_data.path="$W/truncated_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
+check data "float audio with NaN" 0 "contains NaN or infinite samples" data-check "${base[@]}" --set train_data.path="$W/nan_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
+check data "float audio with absurd values (1e30)" 0 "is far outside [-1, 1]" data-check "${base[@]}" --set train_data.path="$W/huge_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
+check data "a FIFO as audio (would block)" 0 "not a regular file (a FIFO)" data-check "${base[@]}" --set train_data.path="$W/fifo_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "more bad samples than max_bad_fraction (data-check)" 1 "FAILED" data-check "${base[@]}" --set train_data.path="$W/missing_audio/train.jsonl"
 check data "more bad samples than max_bad_fraction (training)" 1 "max_bad_fraction" "${base[@]}" --output-dir "$W/run_all_bad" --set train_data.path="$W/all_bad/train.jsonl" --set trainer.max_steps=2 --set trainer.batch_size=1 --set eval_data.path="$W/all_bad/train.jsonl" --set trainer.num_workers=0  # no prefetch: the count in the message is exact
 check data "ChatML line that is not JSON" 1 "train.jsonl:2" data-check "${base[@]}" --set train_data.path="$W/bad_json/train.jsonl"
@@ -133,6 +147,7 @@ ref=$(ls "$demo"/data/audio/*.wav | head -1)
 G=(generate "${base[@]}" --text "Hello." --max-frames 10)
 check generation "reference audio missing" 1 "W/noref.wav" "${G[@]}" --ref-audio "$W/noref.wav" --ref-text "Hi." --out "$W/gen1.wav"
 check generation "reference audio without its transcript" 1 "give one --ref-text per --ref-audio" "${G[@]}" --ref-audio "$ref" --out "$W/gen2.wav"
+check generation "an empty --text" 2 "(--text) is empty" generate "${base[@]}" --text "" --ref-audio "$ref" --ref-text "Hi." --out "$W/gen0.wav"
 check generation "scorer program not installed" 2 "is not on PATH" "${G[@]}" --ref-audio "$ref" --ref-text "Hi." --out "$W/gen3.wav" --set 'scorers=[{"type":"command","command":["no-such-asr"]}]'
 
 mkdir -p "$W/run_nockpt" && "$run" print-config "${base[@]}" > "$W/run_nockpt/recipe.resolved.json" 2> /dev/null

@@ -183,6 +183,25 @@ TEST_CASE("a damaged newest checkpoint: --resume auto passes over it with a warn
   CHECK(contains(explicit_resume.output, "the checkpoint is damaged: optimizer.pt: the contents changed"));
 }
 
+TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint, exit code 0") {
+  higgs::test::TempDir dir("fault-sighup");
+  const std::string run = dir.file("run");
+  Json r = recipe(run, 100000000);  // runs until the signal
+  r["trainer"]["save_every"] = 0;
+  higgs::test::write_text(dir.file("r.json"), r.dump());
+  // Started in the background; the signal goes once training has logged a step.
+  auto out = higgs::test::run_command(
+      "( " + std::string(HIGGS_BINARY_DIR) + "/tests/higgs_fault_child " +
+      higgs::test::shell_quote(dir.file("r.json")) + " & pid=$!; for i in $(seq 600); do [ -s " +
+      higgs::test::shell_quote(run + "/metrics.jsonl") + " ] && break; sleep 0.05; done; " +
+      "kill -HUP $pid; wait $pid; echo \"exit code $?\" )");
+  CHECK_MESSAGE(contains(out.output, "exit code 0"), out.output);
+  CHECK(contains(out.output, "stopped by signal 1 at step"));
+  higgs::CheckpointStore store(run);
+  REQUIRE(store.newest().has_value());
+  CHECK_FALSE(higgs::CheckpointStore::verify(*store.newest()).has_value());
+}
+
 TEST_CASE("a full disk (injected ENOSPC) during a checkpoint write: clear error, no corrupt checkpoint") {
   higgs::test::TempDir dir("fault-enospc");
   const std::string run = dir.file("run");
