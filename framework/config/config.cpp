@@ -1,4 +1,5 @@
 #include "framework/config/config.h"
+#include "framework/config/jsonnet_eval.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -6,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <libjsonnet++.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -260,22 +260,16 @@ Config load_recipe(const std::string& path, const LoadOptions& opts) {
       throw RecipeError(path + ": --ext-*/--tla-* apply to Jsonnet recipes only; use --set with YAML");
     root = yaml_to_json(read_file(path), path);
   } else {
-    jsonnet::Jsonnet vm;
-    if (!vm.init()) throw RecipeError("could not initialise the Jsonnet VM");
-    // Imports resolve relative to the importing file first; then these directories.
-    std::vector<std::string> dirs = opts.jpath;
-    for (const auto& d : default_import_dirs()) dirs.push_back(d);
-    for (const auto& d : dirs) vm.addImportPath(d);
-    for (const auto& [k, v] : opts.ext_str) vm.bindExtVar(k, v);
-    for (const auto& [k, v] : opts.ext_code) vm.bindExtCodeVar(k, v);
-    for (const auto& [k, v] : opts.tla_str) vm.bindTlaVar(k, v);
-    for (const auto& [k, v] : opts.tla_code) vm.bindTlaCodeVar(k, v);
-    std::string out;
-    if (!vm.evaluateFile(path, &out)) {
-      std::string err = vm.lastError();
-      while (!err.empty() && err.back() == '\n') err.pop_back();
-      throw RecipeError(path + ": Jsonnet evaluation failed:\n" + err);
-    }
+    // Imports resolve relative to the importing file first; then these directories. Only files
+    // inside the recipe's folder and these directories may be read (jsonnet_eval.h).
+    JsonnetInputs in;
+    in.import_dirs = opts.jpath;
+    for (const auto& d : default_import_dirs()) in.import_dirs.push_back(d);
+    in.ext_str = opts.ext_str;
+    in.ext_code = opts.ext_code;
+    in.tla_str = opts.tla_str;
+    in.tla_code = opts.tla_code;
+    const std::string out = evaluate_jsonnet_recipe(path, in);
     root = Json::parse(out);
   }
   if (!root.is_object())

@@ -65,6 +65,7 @@ mkdir -p "$W/all_bad" && for i in 1 2 3; do echo "$good" | sed 's|"audio_url": "
 printf '{"seed": 1,,}\n' > "$W/bad.json"
 printf 'seed: 1\ntrainer: [1, 2\n' > "$W/bad.yaml"
 printf '[1, 2]\n' > "$W/list.json"
+printf '{ seed: 1, description: importstr "/etc/passwd" }\n' > "$W/secret.jsonnet"
 printf 'seed: 1\nbase: &b\n  more: *b\n' > "$W/alias_cycle.yaml"
 printf 'seed: 1\ndescription: caf\xe9 latin-1\n' > "$W/latin1.yaml"
 mkdir -p "$W/nonempty" && echo x > "$W/nonempty/notes.txt"
@@ -104,6 +105,7 @@ check recipe "JSON syntax error" 2 "Jsonnet evaluation failed" "${R[@]}" "$W/bad
 check recipe "YAML syntax error" 2 "invalid YAML" "${R[@]}" "$W/bad.yaml"
 check recipe "YAML recipe that is not UTF-8" 2 "not valid UTF-8" "${R[@]}" "$W/latin1.yaml"
 check recipe "YAML alias inside the block it names" 2 "a cycle" "${R[@]}" "$W/alias_cycle.yaml"
+check recipe "importstr of a file outside the recipe's folders" 2 "is outside the folders a recipe may read" "${R[@]}" "$W/secret.jsonnet"
 check recipe "recipe is not an object" 2 "must evaluate to an object" "${R[@]}" "$W/list.json"
 check recipe "unknown key (misspelt)" 2 "unknown key" "${R[@]}" "${base[@]}" --set optimizer.weight_decy=0.1
 check recipe "wrong type" 2 "expected a number" "${R[@]}" "${base[@]}" --set optimizer.lr=fast

@@ -1,6 +1,8 @@
 #include <torch/torch.h>
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "framework/config/config.h"
 #include "tests/support/test_support.h"
 
@@ -76,6 +78,38 @@ TEST_CASE("jsonnet recipes: imports, ext vars and top-level arguments") {
   CHECK(cfg.root()["name"] == "me");
   CHECK(cfg.root()["steps"] == 7);
   CHECK(cfg.root()["code"] == 3);
+}
+
+TEST_CASE("jsonnet imports: only the recipe's folder, --jpath folders and the shipped recipes") {
+  higgs::test::TempDir dir("config-imports");
+  namespace fs = std::filesystem;
+  higgs::test::write_text(dir.file("outside/secret.txt"), "password");
+  higgs::test::write_text(dir.file("outside/lib.libsonnet"), "{ lr: 0.25 }\n");
+  higgs::test::write_text(dir.file("recipe/sub/part.libsonnet"), "{ lr: 0.5 }\n");
+  fs::create_symlink(dir.file("outside/secret.txt"), dir.file("recipe/link.txt"));
+  auto recipe = [&](const std::string& body) {
+    higgs::test::write_text(dir.file("recipe/r.jsonnet"), body + "\n");
+    return dir.file("recipe/r.jsonnet");
+  };
+  // Below the recipe's folder, and the shipped library: allowed.
+  CHECK(higgs::load_recipe(recipe("{ lr: (import 'sub/part.libsonnet').lr }"), {}).root()["lr"] == 0.5);
+  CHECK_NOTHROW(higgs::load_recipe(recipe("local h = import 'lib/higgs.libsonnet'; {}"), {}));
+  // Outside, by an absolute path, by .., through a symlink: refused, naming the import.
+  for (const std::string& body : std::vector<std::string>{
+           "{ d: importstr '" + dir.file("outside/secret.txt") + "' }",
+        "{ d: importstr '../outside/secret.txt' }", "{ d: importstr 'link.txt' }",
+        "{ lr: (import '../outside/lib.libsonnet').lr }"}) {
+    CAPTURE(body);
+    CHECK_THROWS_WITH_AS(higgs::load_recipe(recipe(body), {}),
+                         doctest::Contains("is outside the folders a recipe may read"),
+                         higgs::RecipeError);
+  }
+  // A folder named with --jpath may be read.
+  higgs::LoadOptions opts;
+  opts.jpath = {dir.file("outside")};
+  CHECK(higgs::load_recipe(recipe("{ lr: (import 'lib.libsonnet').lr }"), opts).root()["lr"] == 0.25);
+  CHECK(higgs::load_recipe(recipe("{ d: importstr '../outside/secret.txt' }"), opts).root()["d"] ==
+        "password");
 }
 
 TEST_CASE("jsonnet errors are recipe errors naming the file") {

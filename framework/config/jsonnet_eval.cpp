@@ -1,0 +1,116 @@
+#include "framework/config/jsonnet_eval.h"
+
+extern "C" {
+#include <libjsonnet.h>
+}
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "framework/config/diagnostics.h"
+
+namespace fs = std::filesystem;
+
+namespace higgs {
+
+namespace {
+
+struct ImportRules {
+  JsonnetVm* vm = nullptr;
+  std::vector<fs::path> search;  // import dirs, in order
+  std::vector<fs::path> roots;   // canonical folders imports may come from
+  std::string refused;           // the first refused import, for the error message
+};
+
+bool inside(const fs::path& p, const fs::path& root) {
+  auto r = root.begin(), q = p.begin();
+  for (; r != root.end(); ++r, ++q)
+    if (q == p.end() || *q != *r) return false;
+  return true;
+}
+
+char* copy_out(JsonnetVm* vm, const std::string& s) {
+  char* out = jsonnet_realloc(vm, nullptr, s.size() + 1);
+  std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+// Jsonnet's import callback: the first existing candidate (the importing file's folder, then the
+// import dirs), accepted only when its real path lies in one of the roots.
+extern "C" char* import_file(void* ctx, const char* base, const char* rel, char** found_here,
+                             int* success) {
+  auto* rules = static_cast<ImportRules*>(ctx);
+  std::vector<fs::path> candidates;
+  const fs::path r(rel);
+  if (r.is_absolute()) {
+    candidates.push_back(r);
+  } else {
+    candidates.push_back(fs::path(base) / r);
+    for (const auto& d : rules->search) candidates.push_back(d / r);
+  }
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (!fs::is_regular_file(c, ec)) continue;
+    const fs::path real = fs::canonical(c, ec);
+    if (ec) continue;
+    bool allowed = false;
+    for (const auto& root : rules->roots) allowed = allowed || inside(real, root);
+    if (!allowed) {
+      if (rules->refused.empty()) rules->refused = std::string(rel) + " (" + real.string() + ")";
+      *success = 0;
+      return copy_out(rules->vm, "import \"" + std::string(rel) + "\" resolves to " + real.string() +
+                                     ", outside the folders a recipe may read");
+    }
+    std::ifstream in(real, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    *found_here = copy_out(rules->vm, c.string());
+    *success = 1;
+    return copy_out(rules->vm, ss.str());
+  }
+  *success = 0;
+  return copy_out(rules->vm, "no such file in the importing file's folder or the import paths (--jpath, HIGGS_JSONNET_PATH, the shipped recipes)");
+}
+
+}  // namespace
+
+std::string evaluate_jsonnet_recipe(const std::string& path, const JsonnetInputs& in) {
+  std::unique_ptr<JsonnetVm, void (*)(JsonnetVm*)> vm(jsonnet_make(), &jsonnet_destroy);
+  if (!vm) throw RecipeError("could not initialise the Jsonnet VM");
+  ImportRules rules;
+  rules.vm = vm.get();
+  std::error_code ec;
+  const fs::path recipe_dir = fs::canonical(fs::absolute(path).parent_path(), ec);
+  if (!ec) rules.roots.push_back(recipe_dir);
+  for (const auto& d : in.import_dirs) {
+    rules.search.emplace_back(d);
+    const fs::path c = fs::canonical(d, ec);
+    if (!ec) rules.roots.push_back(c);
+  }
+  jsonnet_import_callback(vm.get(), &import_file, &rules);
+  for (const auto& [k, v] : in.ext_str) jsonnet_ext_var(vm.get(), k.c_str(), v.c_str());
+  for (const auto& [k, v] : in.ext_code) jsonnet_ext_code(vm.get(), k.c_str(), v.c_str());
+  for (const auto& [k, v] : in.tla_str) jsonnet_tla_var(vm.get(), k.c_str(), v.c_str());
+  for (const auto& [k, v] : in.tla_code) jsonnet_tla_code(vm.get(), k.c_str(), v.c_str());
+  int error = 0;
+  char* out = jsonnet_evaluate_file(vm.get(), path.c_str(), &error);
+  std::string text = out ? out : "";
+  if (out) jsonnet_realloc(vm.get(), out, 0);
+  if (!rules.refused.empty()) {
+    std::string allowed;
+    for (const auto& r : rules.roots) allowed += (allowed.empty() ? "" : ", ") + r.string() + "/";
+    throw RecipeError(path + ": import " + rules.refused +
+                      " is outside the folders a recipe may read (" + allowed +
+                      "): put the file next to the recipe, or add its folder with --jpath");
+  }
+  if (error) {
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    throw RecipeError(path + ": Jsonnet evaluation failed:\n" + text);
+  }
+  return text;
+}
+
+}  // namespace higgs
