@@ -9,7 +9,9 @@ void RecipeSettings::bind(Binder& b, RecipeSettings& s) {
   b.opt("output_dir", s.output_dir, "Run directory (checkpoints, logs, metrics).");
   b.choice("device", s.device, {"cpu", "cuda", "auto"},
            "Where to run: cpu, cuda, or auto (cuda when the build and machine have it).");
-  b.opt("threads", s.threads, "CPU threads for LibTorch; 0 uses every core.").min(0);
+  // The maximum: more threads than any machine's cores only oversubscribe (10000 started 1,100
+  // threads and stalled).
+  b.opt("threads", s.threads, "CPU threads for LibTorch; 0 uses every core.").min(0).max(1024);
   b.opt("description", s.description, "Free text saying what this recipe is for.");
 }
 

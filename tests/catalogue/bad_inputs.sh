@@ -69,6 +69,9 @@ printf '{ seed: 1, description: importstr "/etc/passwd" }\n' > "$W/secret.jsonne
 printf 'seed: 1\nbase: &b\n  more: *b\n' > "$W/alias_cycle.yaml"
 printf 'seed: 1\ndescription: caf\xe9 latin-1\n' > "$W/latin1.yaml"
 mkdir -p "$W/nonempty" && echo x > "$W/nonempty/notes.txt"
+mkdir -p "$W/model_no_text_config"
+"$py" -c "import json,sys; c=json.load(open(sys.argv[1])); del c['text_config']; json.dump(c, open(sys.argv[2], 'w'))" \
+  "$demo/model/config.json" "$W/model_no_text_config/config.json"
 mkdir -p "$W/model_noweights" "$W/model_badheader" "$W/model_truncated"
 for d in model_noweights model_badheader model_truncated; do cp "$demo/model/config.json" "$W/$d/"; done
 printf '\xff\xff\xff\xff\xff\xff\xff\x7f{"w":' > "$W/model_badheader/model.safetensors"
@@ -111,6 +114,8 @@ check recipe "unknown key (misspelt)" 2 "unknown key" "${R[@]}" "${base[@]}" --s
 check recipe "wrong type" 2 "expected a number" "${R[@]}" "${base[@]}" --set optimizer.lr=fast
 check recipe "unknown component" 2 "unknown scheduler" "${R[@]}" "${base[@]}" --set scheduler.type=cosin
 check recipe "value out of range" 2 "below the minimum" "${R[@]}" "${base[@]}" --set trainer.batch_size=0
+check recipe "more threads than any machine has" 2 "above the maximum 1024" "${R[@]}" "$recipe" --tla-str demo_dir="$demo" --set threads=10000
+check recipe "a model config.json without text_config" 1 "text_config is missing" "${base[@]}" --output-dir "$W/run_no_text_config" --set model.path="$W/model_no_text_config" --set trainer.max_steps=1
 check recipe "not one of the choices" 2 "is not one of" "${R[@]}" "${base[@]}" --set trainer.precision=fp16
 check recipe "bad --set" 2 "expected KEY=VALUE" "${R[@]}" "${base[@]}" --set optimizer.lr
 check recipe "output dir not empty" 2 "is not empty" "${base[@]}" --output-dir "$W/nonempty"

@@ -336,8 +336,17 @@ void HiggsAudioConfig::check_supported(const std::string& source) const {
           "audio_encoder_config needs max_source_positions >= 2 and positive num_mel_bins and "
           "encoder_ffn_dim");
   }
+  if (!raw.is_object() || !raw.contains("text_config") || !raw["text_config"].is_object())
+    problems.push_back("text_config is missing: a Higgs Audio config.json holds the language "
+                       "model's config there (see the released config.json)");
   if (t.hidden_act != "silu") problems.push_back("text_config.hidden_act must be \"silu\"");
-  if (t.num_attention_heads % t.num_key_value_heads != 0)
+  if (t.hidden_size <= 0 || t.num_hidden_layers <= 0 || t.num_attention_heads <= 0 ||
+      t.num_key_value_heads <= 0 || t.intermediate_size <= 0 || t.vocab_size <= 0 ||
+      t.resolved_head_dim() <= 0)
+    problems.push_back("text_config: hidden_size, num_hidden_layers, num_attention_heads, "
+                       "num_key_value_heads, head_dim, intermediate_size and vocab_size must be "
+                       "positive");
+  else if (t.num_attention_heads % t.num_key_value_heads != 0)
     problems.push_back("text_config.num_attention_heads must be a multiple of num_key_value_heads");
   if (t.pretraining_tp != 1) problems.push_back("text_config.pretraining_tp must be 1");
   if (t.rope_scaling && t.rope_scaling->rope_type != "default" &&
