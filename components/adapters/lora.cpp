@@ -14,6 +14,7 @@
 #include "components/adapters/adaptable_linear.h"
 #include "components/adapters/lora_linear.h"
 #include "framework/config/diagnostics.h"
+#include "framework/config/json_file.h"
 #include "framework/config/options.h"
 #include "framework/run/build_context.h"
 #include "framework/tensor_io/safetensors.h"
@@ -179,6 +180,22 @@ void LoraAdapter::attach(torch::nn::Module& root) {
   }
   if (errors.empty() && chosen.empty())
     errors.push_back("adapter \"lora\": exclude_modules removes every targeted layer");
+  // A rank above min(in, out) adds parameters but no expressiveness (the update's rank cannot
+  // exceed it), and a mistyped huge r would otherwise allocate hundreds of GB before failing.
+  const std::pair<std::string, AdaptableLinearImpl*>* narrowest = nullptr;
+  auto rank_limit = [](const AdaptableLinearImpl* l) {
+    return std::min(l->in_features(), l->out_features());
+  };
+  for (const auto& site : chosen)
+    if (!narrowest || rank_limit(site.second) < rank_limit(narrowest->second)) narrowest = &site;
+  if (narrowest && options_.r > rank_limit(narrowest->second)) {
+    const auto* l = narrowest->second;
+    const std::string limit = std::to_string(rank_limit(l));
+    errors.push_back("adapter \"lora\": r = " + std::to_string(options_.r) + " exceeds layer \"" +
+                     narrowest->first + "\" (" + std::to_string(l->in_features()) + " -> " +
+                     std::to_string(l->out_features()) + "), whose update can have rank at most " +
+                     limit + "; use r <= " + limit + " or leave that layer out of target_modules");
+  }
   // modules_to_save: whole modules trained in full (PEFT's ModulesToSaveWrapper).
   std::vector<std::string> saved;
   for (const auto& pattern : options_.modules_to_save) {
@@ -383,12 +400,7 @@ void LoraAdapter::load(const std::string& dir) {
   if (!root_) throw std::logic_error("adapter \"lora\": load() before attach()");
   if (merged_) throw std::logic_error("adapter \"lora\": load() while merged; unmerge() first");
   const std::string config_path = dir + "/adapter_config.json";
-  Json c;
-  try {
-    c = Json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(config_path + ": not valid JSON (" + e.what() + ")");
-  }
+  const Json c = read_json_file(config_path);
   auto mismatch = [&](const std::string& key, const std::string& saved, const std::string& ours) {
     return std::runtime_error(config_path + ": " + key + " is " + saved + " but this adapter has " +
                               ours + "; set the recipe's lora options to match the saved adapter");

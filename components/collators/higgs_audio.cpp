@@ -11,6 +11,8 @@
 #include "components/audio/audio_tokenizer.h"
 #include "components/data/chatml_layout.h"
 #include "components/data/delay_pattern.h"
+#include "components/models/higgs_audio/recipe_model_config.h"
+#include "framework/config/json_file.h"
 #include "framework/run/build_context.h"
 #include "framework/util/fs.h"
 
@@ -217,14 +219,8 @@ void HiggsAudioCollator::bind(Binder& b, Options& o) {
 namespace {
 HiggsTokenIds ids_from_context(const HiggsAudioCollator::Options& o, BuildContext& ctx) {
   if (!o.model_config.empty()) return HiggsTokenIds::from_file(o.model_config);
-  if (auto j = ctx.find<Json>("model_config")) return HiggsTokenIds::from_json(*j, "model config");
-  // Without a built model (data-check, dump-batch), read the recipe's model checkpoint config.
-  auto model = ctx.plan().components.find("model");
-  if (model != ctx.plan().components.end() && model->second.resolved.contains("path") &&
-      model->second.resolved["path"].is_string()) {
-    std::string path = model->second.resolved["path"].get<std::string>() + "/config.json";
-    if (std::filesystem::exists(path)) return HiggsTokenIds::from_file(path);
-  }
+  // Without a built model (data-check, dump-batch), the recipe's model checkpoint config.
+  if (auto j = recipe_model_config(ctx)) return HiggsTokenIds::from_json(*j, "model config");
   throw std::runtime_error(
       "collator higgs_audio: no model config to read token ids from: set collator.model_config "
       "to the model's config.json");
@@ -247,16 +243,10 @@ HiggsAudioCollator::HiggsAudioCollator(const Options& o, BuildContext& ctx)
   // The inference alignment check, before anything trains: against the config of the model the
   // recipe trains (its config.json), else the collator's own model_config file.
   Json cfg;
-  if (auto j = ctx.find<Json>("model_config")) {
+  if (auto j = recipe_model_config(ctx))
     cfg = *j;
-  } else {
-    std::string path = o.model_config;
-    auto model = ctx.plan().components.find("model");
-    if (model != ctx.plan().components.end() && model->second.resolved.contains("path") &&
-        model->second.resolved["path"].is_string())
-      path = model->second.resolved["path"].get<std::string>() + "/config.json";
-    if (!path.empty() && std::filesystem::exists(path)) cfg = Json::parse(read_file(path));
-  }
+  else if (!o.model_config.empty() && std::filesystem::exists(o.model_config))
+    cfg = read_json_file(o.model_config);
   if (cfg.is_object() && ctx.placement.is_main())
     for (const auto& w : inference_mismatches(cfg)) spdlog::warn("inference alignment: {}", w);
 }

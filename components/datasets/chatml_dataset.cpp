@@ -7,6 +7,7 @@
 
 #include "components/audio/audio_io.h"
 #include "components/data/chatml_layout.h"
+#include "components/models/higgs_audio/recipe_model_config.h"
 
 namespace fs = std::filesystem;
 
@@ -45,6 +46,10 @@ ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, BuildContext& ctx, b
   if (dir.empty()) dir = (fs::path(o.path).parent_path() / ".higgs_code_cache").string();
   if (dir == "none") dir.clear();
   cache_ = std::make_unique<CodeCache>(dir, audio_->identity());
+  if (auto cfg = recipe_model_config(ctx)) {
+    max_positions_ = max_position_embeddings(*cfg);
+    model_codebooks_ = cfg->value("audio_num_codebooks", int64_t(0));
+  }
   spdlog::info("{}: {} samples{}", o.path, samples_.size(),
                dir.empty() ? "" : ", audio codes cached in " + dir);
 }
@@ -140,6 +145,18 @@ Example ChatMLDataset::get(size_t index) const {
   bool has_target = false;
   for (size_t i = 0; i < tokens.label_ids.size(); ++i) has_target |= tokens.label_ids[i] >= 0;
   if (!has_target) throw SampleError(s.source, "no trainable turn (check start_index and roles)");
+  // Positions the model sees: text tokens, and each clip's frames with its stream BOS/EOS and
+  // delay pattern (T + K + 1; an upper bound where a placeholder token is replaced).
+  auto too_long = [&](int64_t positions, const std::string& counted) {
+    return SampleError(s.source, "too long for the model: " + std::to_string(positions) +
+                                     " positions (" + counted +
+                                     "), more than its max_position_embeddings " +
+                                     std::to_string(max_positions_) +
+                                     "; shorten or split the sample (it is skipped)");
+  };
+  const int64_t text_tokens = static_cast<int64_t>(tokens.input_ids.size());
+  if (max_positions_ > 0 && text_tokens > max_positions_)
+    throw too_long(text_tokens, "text tokens alone");  // before any audio is read
   std::vector<at::Tensor> codes;
   std::vector<at::Tensor> waves;
   std::vector<int64_t> rates;
@@ -156,7 +173,15 @@ Example ChatMLDataset::get(size_t index) const {
       rates.push_back(16000);
     }
   }
-  int64_t total = static_cast<int64_t>(tokens.input_ids.size()) + frames;
+  int64_t total = text_tokens + frames;
+  if (max_positions_ > 0) {
+    int64_t positions = text_tokens;
+    for (const auto& c : codes)
+      positions += c.size(1) + (model_codebooks_ > 0 ? model_codebooks_ : c.size(0)) + 1;
+    if (positions > max_positions_)
+      throw too_long(positions, std::to_string(text_tokens) + " text tokens + " +
+                                    std::to_string(positions - text_tokens) + " audio frames");
+  }
   if (o_.max_tokens > 0 && total > o_.max_tokens)
     throw SampleError(s.source, "too long: " + std::to_string(total) + " tokens + frames, max_tokens is " +
                                     std::to_string(o_.max_tokens));

@@ -45,6 +45,7 @@ class ChatMLDataset : public Dataset {
   Example get(size_t index) const override;
   std::string describe(size_t index) const override;
   double max_bad_fraction() const override { return o_.max_bad_fraction; }
+  std::vector<std::string> source_files() const override { return {o_.path}; }
 
   const ChatMLSample& sample(size_t index) const { return samples_.at(index); }
   /// Codes of one audio content (from the cache or freshly encoded).
@@ -75,6 +76,10 @@ class ChatMLDataset : public Dataset {
   mutable std::mutex mu_;
   mutable std::map<std::string, std::shared_future<at::Tensor>> in_flight_;
   mutable std::atomic<int64_t> served_{0};
+  // The model's max_position_embeddings (0: no model config known) and codebooks, for the
+  // length check: a sample longer than the model's positions is skipped, not trained.
+  int64_t max_positions_ = 0;
+  int64_t model_codebooks_ = 0;
 };
 
 }  // namespace higgs

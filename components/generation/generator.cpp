@@ -6,6 +6,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "components/audio/audio_io.h"
 #include "components/audio/audio_tokenizer.h"
 #include "components/collators/higgs_audio.h"
@@ -16,6 +18,15 @@
 #include "components/text/text_tokenizer.h"
 
 namespace higgs::generation {
+
+namespace {
+// Thrown by generate_chunk before any decoding when the prompt, with the earlier chunks it keeps
+// as context, leaves no room for this chunk within the model's positions; generate() then keeps
+// fewer earlier chunks.
+struct PromptTooLong : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+}  // namespace
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
@@ -137,6 +148,25 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     audio_in = model_.embed_audio_ids(batch.at("audio_in_ids").to(dev));
   if (plan.audio_out_dst.numel() > 0)
     audio_out = model_.embed_audio_ids(batch.at("audio_out_ids").to(dev));
+  // The positions the model was trained for bound prompt + text + frames: beyond them RoPE
+  // extrapolates, the KV cache keeps growing, and a long text could allocate without limit.
+  const int64_t positions = model_.config().text_config.max_position_embeddings;
+  const int64_t room = positions - plan.length - o_.max_text_tokens;
+  if (room < o_.max_frames && !spec.history.empty())
+    throw PromptTooLong("prompt of " + std::to_string(plan.length) + " positions");
+  if (room < 2)
+    throw std::runtime_error(
+        "the prompt is " + std::to_string(plan.length) + " positions (reference audio and text" +
+        std::string(spec.history.empty() ? "" : ", earlier chunks") +
+        ") and leaves no room for audio within the model's max_position_embeddings " +
+        std::to_string(positions) + " (with max_text_tokens " + std::to_string(o_.max_text_tokens) +
+        "): use a shorter reference clip, or split the text with --chunk-words");
+  const int64_t max_frames = std::min(o_.max_frames, room);
+  if (max_frames < o_.max_frames)
+    spdlog::warn(
+        "generate: this chunk may have at most {} audio frames ({:.1f} s), not max_frames {}: the "
+        "prompt takes {} of the model's {} positions; split the text with --chunk-words for longer audio",
+        max_frames, max_frames / 25.0, o_.max_frames, plan.length, positions);
   auto embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
   auto audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
 
@@ -205,7 +235,7 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
         auto bos = state.start();
         frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
         stream_tail.push_back(frames.back());
-        if (o_.max_frames <= 1) {
+        if (max_frames <= 1) {
           r.stop = StopReason::kMaxFrames;
           break;
         }
@@ -213,7 +243,7 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
       }
       continue;
     }
-    if (static_cast<int64_t>(frames.size()) >= o_.max_frames) {
+    if (static_cast<int64_t>(frames.size()) >= max_frames) {
       r.stop = StopReason::kMaxFrames;
       break;
     }
@@ -245,7 +275,19 @@ JobResult VoiceCloneGenerator::generate(const PromptSpec& spec) {
   std::vector<torch::Tensor> all;
   for (const auto& piece : pieces) {
     s.text = piece;
-    ChunkResult c = generate_chunk(s);
+    ChunkResult c;
+    while (true) {
+      try {
+        c = generate_chunk(s);
+        break;
+      } catch (const PromptTooLong& e) {
+        // Keep the newest earlier chunks that fit (the context stays bounded however long the text).
+        spdlog::info("generate: {} with {} earlier chunk(s) leaves too little room for audio within "
+                     "the model's positions; keeping one fewer earlier chunk as context",
+                     e.what(), s.history.size());
+        s.history.erase(s.history.begin());
+      }
+    }
     job.decode_seconds += c.seconds;
     all.push_back(c.codes);
     s.history.emplace_back(piece, c.codes);

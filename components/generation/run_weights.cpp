@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "components/adapters/lora.h"
+#include "framework/config/json_file.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/hooks.h"
 #include "framework/util/fs.h"
@@ -64,7 +65,7 @@ std::shared_ptr<Adapter> load_lora_adapter(const std::string& dir, Model& model)
   const std::string cfg_path = (fs::path(dir) / "adapter_config.json").string();
   if (!fs::exists(cfg_path))
     throw std::runtime_error(dir + ": no adapter_config.json (expected a PEFT LoRA directory)");
-  Json c = Json::parse(read_file(cfg_path));
+  Json c = read_json_file(cfg_path);
   LoraAdapter::Options o;
   o.r = c.value("r", o.r);
   o.alpha = c.value("lora_alpha", o.alpha);

@@ -2,13 +2,22 @@
 
 extern "C" {
 #include <libjsonnet.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 }
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 
 #include "framework/config/diagnostics.h"
 
@@ -77,7 +86,9 @@ extern "C" char* import_file(void* ctx, const char* base, const char* rel, char*
 
 }  // namespace
 
-std::string evaluate_jsonnet_recipe(const std::string& path, const JsonnetInputs& in) {
+namespace {
+
+std::string evaluate_here(const std::string& path, const JsonnetInputs& in) {
   std::unique_ptr<JsonnetVm, void (*)(JsonnetVm*)> vm(jsonnet_make(), &jsonnet_destroy);
   if (!vm) throw RecipeError("could not initialise the Jsonnet VM");
   ImportRules rules;
@@ -111,6 +122,95 @@ std::string evaluate_jsonnet_recipe(const std::string& path, const JsonnetInputs
     throw RecipeError(path + ": Jsonnet evaluation failed:\n" + text);
   }
   return text;
+}
+
+}  // namespace
+
+namespace {
+
+// The child may use this much address space beyond what it inherits: far more than any recipe
+// needs, and it keeps a runaway recipe from pushing the machine into swap or the OOM killer.
+constexpr uint64_t kEvaluationMemory = 8ull << 30;
+
+void limit_memory() {
+  uint64_t pages = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
+    std::fclose(f);
+  }
+  if (pages == 0) return;
+  const rlim_t limit = static_cast<rlim_t>(pages * ::sysconf(_SC_PAGESIZE) + kEvaluationMemory);
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_AS, &rl) == 0 && (rl.rlim_max == RLIM_INFINITY || limit < rl.rlim_max)) {
+    rl.rlim_cur = limit;
+    ::setrlimit(RLIMIT_AS, &rl);
+  }
+}
+
+bool write_all(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string evaluate_jsonnet_recipe(const std::string& path, const JsonnetInputs& in) {
+  // libjsonnet answers an allocation failure with abort() (its C API catches std::bad_alloc,
+  // prints "FATAL ERROR" and aborts), so a recipe such as std.makeArray(1e15, ...) would kill
+  // higgs-run with SIGABRT. The evaluation runs in a forked child with a memory limit instead; the
+  // parent reads the JSON (or the error) from a pipe and reports a crash as a recipe error.
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return evaluate_here(path, in);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return evaluate_here(path, in);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    limit_memory();
+    char status = 0;
+    std::string text;
+    try {
+      text = evaluate_here(path, in);
+    } catch (const std::exception& e) {
+      status = 1;
+      text = e.what();
+    }
+    const bool ok = write_all(fds[1], &status, 1) && write_all(fds[1], text.data(), text.size());
+    ::_exit(ok ? 0 : 3);  // no atexit handlers or static destructors in the child
+  }
+  ::close(fds[1]);
+  std::string reply;
+  char buf[1 << 16];
+  while (true) {
+    const ssize_t r = ::read(fds[0], buf, sizeof(buf));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    reply.append(buf, static_cast<size_t>(r));
+  }
+  ::close(fds[0]);
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || reply.empty()) {
+    const std::string how = WIFSIGNALED(st) ? "was killed by signal " + std::to_string(WTERMSIG(st)) +
+                                                  (WTERMSIG(st) == SIGABRT ? " (an allocation failed)" : "")
+                                            : "failed";
+    throw RecipeError(path + ": Jsonnet evaluation " + how +
+                      ": the recipe asks for more memory than any recipe needs (a std.makeArray, "
+                      "std.repeat or recursion far too large?); check its computed sizes");
+  }
+  if (reply[0] != 0) throw RecipeError(reply.substr(1));
+  return reply.substr(1);
 }
 
 }  // namespace higgs

@@ -134,8 +134,15 @@ void CheckpointStore::recover() const {
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
+  // The same rule as list(): a copy is complete when its manifest's sizes agree, or when it was
+  // written before manifests existed (a legacy checkpoint renamed aside as .checkpoint-N.old is
+  // restored, not removed). A .tmp copy is only ever written with a manifest, so it needs one.
+  auto complete = [](const std::string& dir) {
+    const bool tmp = fs::path(dir).extension() == ".tmp";
+    return (!tmp && legacy_complete(dir)) || !verify_directory(dir, /*checksums=*/false).has_value();
+  };
   for (const auto& name : names)
-    for (const auto& line : recover_directory((fs::path(run_dir_) / name).string()))
+    for (const auto& line : recover_directory((fs::path(run_dir_) / name).string(), complete))
       spdlog::warn("{}: {}", run_dir_, line);
 }
 

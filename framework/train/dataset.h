@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "framework/train/types.h"
 
@@ -20,6 +21,9 @@ class Dataset {
   virtual std::string describe(size_t index) const { return "sample " + std::to_string(index); }
   /// Largest fraction of samples that may be skipped before the run fails.
   virtual double max_bad_fraction() const { return 0.0; }
+  /// The files whose contents define the samples (a ChatML file); a checkpoint records their
+  /// size and hash so that resuming after they changed is refused (framework/train/data_fingerprint.h).
+  virtual std::vector<std::string> source_files() const { return {}; }
 };
 
 }  // namespace higgs

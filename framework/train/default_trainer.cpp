@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
+#include "framework/config/json_file.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/distributed/resume.h"
 #include "framework/run/run_dir.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/data_fingerprint.h"
 #include "framework/train/data_loader.h"
 #include "framework/train/evaluation.h"
 #include "framework/train/loss_metrics.h"
@@ -211,6 +213,11 @@ int DefaultTrainer::train(BuildContext& ctx) {
   auto collator = ctx.get<Collator>("collator");
   auto train_data = ctx.get<Dataset>("train_data");
   auto eval_data = ctx.get_optional<Dataset>("eval_data");
+  // The data files as they are now: every checkpoint records them, and resuming refuses a file
+  // that changed since (its saved position would index other samples).
+  Json data_files = Json::object();
+  data_files["train_data"] = fingerprint_files(train_data->source_files());
+  if (eval_data) data_files["eval_data"] = fingerprint_files(eval_data->source_files());
 
   // The device training runs on: the trainable parameters' (autocast, RNG state, memory figures).
   const at::Device device = params->front().tensor.device();
@@ -257,7 +264,8 @@ int DefaultTrainer::train(BuildContext& ctx) {
     } else {
       if (!fs::exists(fs::path(*ckpt) / "trainer_state.json"))
         throw RecipeError("--resume " + *ckpt + ": not a complete checkpoint (no trainer_state.json)");
-      Json before = Json::parse(read_file((fs::path(*ckpt) / "recipe.resolved.json").string()));
+      const std::string advice = "the checkpoint is damaged: resume from an older checkpoint-STEP of the run";
+      Json before = read_json_file((fs::path(*ckpt) / "recipe.resolved.json").string(), advice);
       auto bad = disallowed_recipe_changes(before, ctx.plan().resolved, o_.allow_changed_on_resume);
       if (!bad.empty()) {
         std::vector<Diagnostic> items;
@@ -265,7 +273,26 @@ int DefaultTrainer::train(BuildContext& ctx) {
         items.push_back({"", "allow them with trainer.allow_changed_on_resume, or start a new run"});
         throw RecipeError("resuming " + *ckpt + " with a changed recipe", items);
       }
-      prog = TrainerProgress::from_json(Json::parse(read_file((fs::path(*ckpt) / "trainer_state.json").string())));
+      prog = TrainerProgress::from_json(read_json_file((fs::path(*ckpt) / "trainer_state.json").string(), advice));
+      std::vector<Diagnostic> changed;
+      for (const auto& [split, now] : data_files.items()) {
+        if (!prog.data_files.contains(split)) continue;  // a checkpoint from before they were kept
+        for (const auto& line : fingerprint_changes(split, prog.data_files[split], now)) {
+          if (glob_match_any(o_.allow_changed_on_resume, split + ".contents")) {
+            if (main_rank) spdlog::warn("resuming with changed data (allowed): {}", line);
+          } else {
+            changed.push_back({"", line});
+          }
+        }
+      }
+      if (!changed.empty()) {
+        changed.push_back({"", "the checkpoint's position (epoch " + std::to_string(prog.epoch) +
+                                   ", batch " + std::to_string(prog.batch_in_epoch) +
+                                   ") indexes the samples as they were; restore the files, start a "
+                                   "new run, or allow it with trainer.allow_changed_on_resume: "
+                                   "[\"train_data.contents\"]"});
+        throw RecipeError("resuming " + *ckpt + " with changed data files", changed);
+      }
       adapt_progress_to_world_size(prog, comm->world_size(), before["trainer"].value("batch_size", o_.batch_size),
                                    o_.batch_size, o_.allow_world_size_change, *ckpt);
       load_trainable_state(*params, load_tensor_map((fs::path(*ckpt) / "trainable.pt").string()), *ckpt);
@@ -278,6 +305,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     }
   }
   prog.world_size = comm->world_size();
+  prog.data_files = data_files;
   broadcast_parameters(*comm, *params);  // every rank starts from rank 0's weights
 
   std::unique_ptr<MetricsWriter> metrics;

@@ -10,7 +10,10 @@
 
 namespace higgs {
 
-/// Appends one JSON object per line; each line is flushed so a crash loses nothing logged.
+/// Appends one JSON object per line. Each line goes out in one append and is synced, so a crash
+/// loses nothing logged; a line that cannot be written whole (a full disk) is cut back off, with a
+/// warning, so the file never holds a torn line; a torn last line left by an earlier crash is
+/// removed on open (with a warning).
 class MetricsWriter {
  public:
   MetricsWriter() = default;
@@ -18,10 +21,13 @@ class MetricsWriter {
   ~MetricsWriter();
   MetricsWriter(const MetricsWriter&) = delete;
   MetricsWriter& operator=(const MetricsWriter&) = delete;
-  void write(const Json& record);
+  /// false when the line could not be written (already warned).
+  bool write(const Json& record);
 
  private:
-  std::FILE* file_ = nullptr;
+  std::string path_;
+  int fd_ = -1;
+  int64_t lost_ = 0;  // lines not written, for one warning per run of failures
 };
 
 class Progress {

@@ -1,5 +1,7 @@
 #include "framework/train/trainer_state.h"
 
+#include "framework/tensor_io/finite_check.h"
+
 #include <filesystem>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -18,7 +20,8 @@ Json TrainerProgress::to_json() const {
               {"world_size", world_size},
               {"best_value", has_best ? Json(best_value) : Json(nullptr)},
               {"best_checkpoint", best_checkpoint},
-              {"callbacks", callbacks}};
+              {"callbacks", callbacks},
+              {"data_files", data_files}};
 }
 
 TrainerProgress TrainerProgress::from_json(const Json& j) {
@@ -38,6 +41,7 @@ TrainerProgress TrainerProgress::from_json(const Json& j) {
   if (!p.best_checkpoint.empty())
     p.best_checkpoint = std::filesystem::path(p.best_checkpoint).filename().string();
   p.callbacks = j.value("callbacks", Json::array());
+  p.data_files = j.value("data_files", Json::object());
   return p;
 }
 
@@ -51,6 +55,7 @@ void load_trainable_state(const ParameterList& params, const TensorMap& saved,
                           const std::string& source) {
   torch::NoGradGuard no_grad;
   std::string missing;
+  tensor_io::NonFiniteTensors non_finite(source + "/trainable.pt");
   for (const auto& p : params) {
     auto it = saved.find(p.name);
     if (it == saved.end()) {
@@ -61,8 +66,10 @@ void load_trainable_state(const ParameterList& params, const TensorMap& saved,
       throw std::runtime_error(source + ": " + p.name + " has shape " +
                                c10::str(it->second.sizes()) + ", the model has " +
                                c10::str(p.tensor.sizes()));
+    non_finite.check(p.name, it->second);
     p.tensor.copy_(it->second);
   }
+  non_finite.throw_if_any();
   if (!missing.empty())
     throw std::runtime_error(source + ": checkpoint lacks trainable parameters: " + missing +
                              " (was it written by a run with other adapters or freezing?)");

@@ -17,6 +17,9 @@ struct TrainerProgress {
   bool has_best = false;
   std::string best_checkpoint;
   Json callbacks = Json::array();
+  // Per split ("train_data", "eval_data"): the data files' fingerprints (data_fingerprint.h);
+  // empty in checkpoints written before they were recorded.
+  Json data_files = Json::object();
   Json to_json() const;
   static TrainerProgress from_json(const Json& j);
 };

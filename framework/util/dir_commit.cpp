@@ -38,11 +38,16 @@ void fsync_tree(const fs::path& dir) {
   fsync_path(dir.string());
 }
 
-void write_manifest(const fs::path& dir) {
+// Each file's size and XXH64: taken from what `written` recorded while the file was written when
+// the size on disk still agrees, read back and hashed otherwise (a file written by other means).
+void write_manifest(const fs::path& dir, const WrittenFileDigests& written) {
   nlohmann::json files = nlohmann::json::object();
   for (const auto& rel : files_under(dir)) {
     const fs::path p = dir / rel;
-    files[rel] = {{"bytes", fs::file_size(p)}, {"xxh64", xxh64_file(p.string())}};
+    const uint64_t bytes = fs::file_size(p);
+    const auto it = written.files().find(p.lexically_normal().string());
+    const bool known = it != written.files().end() && it->second.bytes == bytes;
+    files[rel] = {{"bytes", bytes}, {"xxh64", known ? it->second.xxh64 : xxh64_file(p.string())}};
   }
   write_file_atomic((dir / kManifestFile).string(),
                     nlohmann::json{{"format", 1}, {"files", files}}.dump(1) + "\n");
@@ -62,10 +67,11 @@ void write_directory_atomically(const std::string& dir_name,
   remove_quietly(tmp);
   fs::create_directories(tmp);
   try {
+    WrittenFileDigests written;
     fill(tmp.string());
     // The files are durable before the manifest that vouches for them exists.
     fsync_tree(tmp);
-    write_manifest(tmp);
+    write_manifest(tmp, written);
     fsync_path(tmp.string());
     fault_point((fault + ".before_rename").c_str());  // tests: SIGKILL here (docs/reliability.md)
     const bool replacing = fs::exists(dir);

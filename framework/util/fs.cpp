@@ -1,6 +1,7 @@
 #include "framework/util/fs.h"
 
 #include "framework/util/fault.h"
+#include "framework/util/xxh64.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -24,6 +25,17 @@ void fsync_path(const std::string& path) {
   ::close(fd);
 }
 
+namespace {
+thread_local WrittenFileDigests* current_digests = nullptr;
+}  // namespace
+
+WrittenFileDigests::WrittenFileDigests() : previous_(current_digests) { current_digests = this; }
+WrittenFileDigests::~WrittenFileDigests() { current_digests = previous_; }
+WrittenFileDigests* WrittenFileDigests::current() { return current_digests; }
+void WrittenFileDigests::record(const std::string& path, Digest digest) {
+  files_[fs::path(path).lexically_normal().string()] = std::move(digest);
+}
+
 void write_file_atomic_stream(
     const std::string& path,
     const std::function<void(const std::function<void(const void*, size_t)>&)>& write) {
@@ -37,6 +49,9 @@ void write_file_atomic_stream(
     return std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(err) +
                               (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
   };
+  WrittenFileDigests* digests = WrittenFileDigests::current();
+  Xxh64 hash;
+  uint64_t written = 0;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw error("cannot create a temporary file", errno);
   // Closes and removes the temporary file, once: a second close could hit a descriptor that
@@ -48,6 +63,10 @@ void write_file_atomic_stream(
   };
   auto sink = [&](const void* data, size_t n) {
     const char* p = static_cast<const char*>(data);
+    if (digests) {
+      hash.update(p, n);
+      written += n;
+    }
     while (n > 0) {
       ssize_t w = ::write(fd, p, n);
       if (w < 0) {
@@ -78,6 +97,7 @@ void write_file_atomic_stream(
     throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
   }
   fsync_path(dir.string());  // make the rename itself durable
+  if (digests) digests->record(path, {written, hash.hex()});
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

@@ -56,6 +56,29 @@ x[8000] = 1e30
 sf.write(sys.argv[2], x, 16000, subtype="FLOAT")
 PY
 mkdata huge_audio "$W/nan_audio/huge.wav"
+# A sample whose target text is far longer than the demo model's 4096 positions.
+mkdata long_text "$W/missing_audio/nope.wav"
+"$py" - "$W/long_text/train.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+lines[1] = json.loads(json.dumps(lines[0]))
+lines[1]["messages"][-2]["content"] = "a long story " * 8000
+open(sys.argv[1], "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+# The whole training file with absolute audio paths, to edit between a run and its resume.
+mkdir -p "$W/edited"
+"$py" - "$demo/data/train.jsonl" "$W/edited/train.jsonl" "$demo/data" <<'PY'
+import json, os, sys
+out = []
+for l in open(sys.argv[1]):
+    s = json.loads(l)
+    for m in s["messages"]:
+        if isinstance(m["content"], dict) and "audio_url" in m["content"]:
+            m["content"]["audio_url"] = os.path.join(sys.argv[3], m["content"]["audio_url"])
+    out.append(json.dumps(s) + "\n")
+open(sys.argv[2], "w").write("".join(out))
+PY
+printf '{ seed: 1, big: std.makeArray(1e15, function(i) i) }\n' > "$W/alloc.jsonnet"
 mkfifo "$W/fifo.wav"
 mkdata fifo_audio "$W/fifo.wav"
 mkdir -p "$W/bad_json" "$W/bad_type"
@@ -116,6 +139,8 @@ check recipe "unknown component" 2 "unknown scheduler" "${R[@]}" "${base[@]}" --
 check recipe "value out of range" 2 "below the minimum" "${R[@]}" "${base[@]}" --set trainer.batch_size=0
 check recipe "more threads than any machine has" 2 "above the maximum 1024" "${R[@]}" "$recipe" --tla-str demo_dir="$demo" --set threads=10000
 check recipe "a model config.json without text_config" 1 "text_config is missing" "${base[@]}" --output-dir "$W/run_no_text_config" --set model.path="$W/model_no_text_config" --set trainer.max_steps=1
+check recipe "Jsonnet that allocates far too much" 2 "Jsonnet evaluation" "${R[@]}" "$W/alloc.jsonnet"
+check recipe "a LoRA rank larger than the layers" 2 "exceeds layer" "${base[@]}" --output-dir "$W/run_big_r" --set 'adapters=[{"type":"lora","r":1000000000}]' --set trainer.max_steps=1
 check recipe "not one of the choices" 2 "is not one of" "${R[@]}" "${base[@]}" --set trainer.precision=fp16
 check recipe "bad --set" 2 "expected KEY=VALUE" "${R[@]}" "${base[@]}" --set optimizer.lr
 check recipe "output dir not empty" 2 "is not empty" "${base[@]}" --output-dir "$W/nonempty"
@@ -129,6 +154,15 @@ flock "$W/locked/.higgs-run.lock" sleep 60 & holder=$!
 sleep 0.5
 check recipe "a second process on a run directory in use" 2 "is in use by another higgs-run (pid 4242)" "${base[@]}" --output-dir "$W/locked" --resume auto --set trainer.max_steps=1
 kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+# A run of 2 steps on W/edited/train.jsonl, its data file then edited in place; its checkpoint's
+# trainer_state.json (made to look like one from before manifests) then truncated.
+E=("${base[@]}" --set train_data.path="$W/edited/train.jsonl" --set trainer.save_every=2 --set trainer.eval_every=0)
+"$run" "${E[@]}" --output-dir "$W/run_edited" --set trainer.max_steps=2 > /dev/null 2>&1 || echo "FAILED: the 2-step run for the edited-data case"
+cp -r "$W/run_edited" "$W/run_torn_state"
+echo "$(tail -n 1 "$W/edited/train.jsonl")" >> "$W/edited/train.jsonl"
+check recipe "resuming after the data file was edited" 2 "train_data.contents: W/edited/train.jsonl changed since the checkpoint" "${E[@]}" --output-dir "$W/run_edited" --resume auto --set trainer.max_steps=4
+rm "$W/run_torn_state/checkpoint-2/higgs_manifest.json" && head -c 20 "$W/run_edited/checkpoint-2/trainer_state.json" > "$W/run_torn_state/checkpoint-2/trainer_state.json"
+check recipe "a truncated trainer_state.json" 1 "trainer_state.json is not valid JSON (truncated or edited?)" "${E[@]}" --output-dir "$W/run_torn_state" --resume "$W/run_torn_state/checkpoint-2" --set trainer.max_steps=4
 
 check data "missing audio file" 0 "file not found" data-check "${base[@]}" --set train_data.path="$W/missing_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "empty audio file" 0 "empty file (0 bytes)" data-check "${base[@]}" --set train_data.path="$W/empty_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
@@ -139,6 +173,7 @@ check data "float audio with absurd values (1e30)" 0 "is far outside [-1, 1]" da
 check data "a FIFO as audio (would block)" 0 "not a regular file (a FIFO)" data-check "${base[@]}" --set train_data.path="$W/fifo_audio/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "more bad samples than max_bad_fraction (data-check)" 1 "FAILED" data-check "${base[@]}" --set train_data.path="$W/missing_audio/train.jsonl"
 check data "more bad samples than max_bad_fraction (training)" 1 "max_bad_fraction" "${base[@]}" --output-dir "$W/run_all_bad" --set train_data.path="$W/all_bad/train.jsonl" --set trainer.max_steps=2 --set trainer.batch_size=1 --set eval_data.path="$W/all_bad/train.jsonl" --set trainer.num_workers=0  # no prefetch: the count in the message is exact
+check data "a text far longer than the model's positions" 0 "too long for the model" data-check "${base[@]}" --set train_data.path="$W/long_text/train.jsonl" --set train_data.max_bad_fraction=0.5
 check data "ChatML line that is not JSON" 1 "train.jsonl:2" data-check "${base[@]}" --set train_data.path="$W/bad_json/train.jsonl"
 check data "ChatML unknown content type" 1 "unknown content type" data-check "${base[@]}" --set train_data.path="$W/bad_type/train.jsonl"
 check data "data file missing" 1 "W/nope.jsonl" data-check "${base[@]}" --set train_data.path="$W/nope.jsonl"
@@ -147,6 +182,18 @@ check model "model folder missing" 1 "W/nomodel" "${base[@]}" --output-dir "$W/r
 check model "no weights in the model folder" 1 "W/model_noweights" "${base[@]}" --output-dir "$W/run_noweights" --set model.path="$W/model_noweights" --set model.init=checkpoint --set trainer.max_steps=1
 check model "safetensors header length past the end" 1 "model.safetensors" "${base[@]}" --output-dir "$W/run_badheader" --set model.path="$W/model_badheader" --set model.init=checkpoint --set trainer.max_steps=1
 check model "safetensors data truncated" 1 "exceed file size" "${base[@]}" --output-dir "$W/run_truncated" --set model.path="$W/model_truncated" --set model.init=checkpoint --set trainer.max_steps=1
+"$run" export "$W/run_edited" --out "$W/model_nan" > /dev/null 2>&1 || echo "FAILED: export for the NaN-weights case"
+"$py" - "$W/model_nan" <<'PY'
+import glob, sys
+import torch
+from safetensors.torch import load_file, save_file
+path = sorted(glob.glob(sys.argv[1] + "/*.safetensors"))[0]
+t = load_file(path)
+name = sorted(k for k in t if k.endswith("q_proj.weight"))[0]
+t[name][0, 0] = float("nan")
+save_file(t, path, metadata={"format": "pt"})
+PY
+check model "NaN in the model's weights" 1 "hold NaN or infinite values" "${base[@]}" --output-dir "$W/run_nan" --set model.path="$W/model_nan" --set model.init=checkpoint --set trainer.max_steps=1
 check model "text tokenizer file missing" 1 "W/none.model" "${base[@]}" --output-dir "$W/run_notok" --set text_tokenizer.path="$W/none.model" --set trainer.max_steps=1
 check model "audio tokenizer folder missing" 1 "W/no_audio_tok" "${base[@]}" --output-dir "$W/run_noatok" --set audio_tokenizer.path="$W/no_audio_tok" --set trainer.max_steps=1
 

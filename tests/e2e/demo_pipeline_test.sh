@@ -133,4 +133,6 @@ wait $pid 2>/dev/null || true
 "$run" "$recipe" "${common[@]}" "${full[@]}" --output-dir "$work/killed" --resume auto > "$work/resumed.log" 2>&1
 grep -q "resumed from" "$work/resumed.log"
 cmp "$work/full/final/adapter_model.safetensors" "$work/killed/final/adapter_model.safetensors"
+# Every file the runs and exports wrote opens with its format's Python reader.
+"$py" "$src/tests/python/check_output_formats.py" "$work/a" "$work/a-merged" "$work/a-adapter" "$work/killed"
 echo "e2e demo pipeline passed"

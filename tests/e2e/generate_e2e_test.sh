@@ -138,4 +138,6 @@ grep -q "no-such-asr is not on PATH" "$work/noscorer.log"
 if "$run" generate "$work/run" --ref-audio "$work/nope.wav" --ref-text x --text y --out "$work/x.wav" \
      > "$work/bad.log" 2>&1; then echo "missing reference accepted"; exit 1; fi
 grep -q "nope.wav" "$work/bad.log"
+# Every file training, listen_samples and generate wrote opens with its format's Python reader.
+"$py" "$src/tests/python/check_output_formats.py" "$work"
 echo "e2e generate passed"

@@ -1,9 +1,12 @@
 #include "components/models/higgs_audio/config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "framework/config/json_file.h"
 
 namespace higgs {
 namespace {
@@ -243,15 +246,9 @@ HiggsAudioConfig HiggsAudioConfig::from_json(const Json& j, const std::string& s
 }
 
 HiggsAudioConfig HiggsAudioConfig::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open the model config (config.json)");
-  Json j;
-  try {
-    j = Json::parse(in);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
+  if (!std::filesystem::is_regular_file(path))
+    throw std::runtime_error(path + ": cannot open the model config (config.json)");
+  return from_json(read_json_file(path), path);
 }
 
 Json HiggsAudioConfig::to_json() const {

@@ -1,5 +1,7 @@
 #include "components/models/higgs_audio/model.h"
 
+#include "framework/tensor_io/finite_check.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -245,6 +247,7 @@ void HiggsAudioModelImpl::load_state_dict(
   }
   torch::NoGradGuard guard;
   std::vector<std::string> bad;
+  tensor_io::NonFiniteTensors non_finite(source);
   for (const auto& n : names) {
     auto& p = params[n];
     torch::Tensor t = fetch(n);
@@ -255,6 +258,7 @@ void HiggsAudioModelImpl::load_state_dict(
       continue;
     }
     p.copy_(t);  // converts dtype/device; the fetched tensor can be released right after
+    non_finite.check(n, p);
   }
   if (!bad.empty()) {
     std::ostringstream m;
@@ -262,6 +266,7 @@ void HiggsAudioModelImpl::load_state_dict(
     for (const auto& b : bad) m << "\n  " << b;
     throw std::runtime_error(m.str());
   }
+  non_finite.throw_if_any();
 }
 
 int64_t HiggsAudioModelImpl::load_whisper_encoder(const std::string& dir) {

@@ -83,6 +83,7 @@ TEST_CASE("freeze_modules: text_head, embeddings, audio_path; absent audio_tower
 TEST_CASE("freeze_modules leaves LoRA weights trainable and reports unknown groups") {
   TinyHiggsModel model;
   higgs::LoraAdapter::Options lo;
+  lo.r = 4;  // the tiny model's narrowest targeted layer has 8 outputs
   lo.freeze_base = false;
   higgs::LoraAdapter lora(lo);
   lora.attach(model);
@@ -135,6 +136,7 @@ TEST_CASE("freeze_pattern: globs over modules and parameters, regexes, and unfre
 TEST_CASE("train_only: only what the patterns select stays trainable") {
   TinyHiggsModel model;
   higgs::LoraAdapter::Options lo;
+  lo.r = 4;  // the tiny model's narrowest targeted layer has 8 outputs
   lo.freeze_base = false;
   higgs::LoraAdapter lora(lo);
   lora.attach(model);

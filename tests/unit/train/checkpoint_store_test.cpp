@@ -15,6 +15,7 @@
 #include "framework/train/checkpoint.h"
 #include "framework/train/trainer_state.h"
 #include "framework/util/dir_commit.h"
+#include "framework/util/fs.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -189,4 +190,42 @@ TEST_CASE("trainer state keeps the best checkpoint by name, also from an absolut
   auto j = p.to_json();
   j["best_checkpoint"] = "/old/place/run/checkpoint-8";  // written before, then the run moved
   CHECK(higgs::TrainerProgress::from_json(j).best_checkpoint == "checkpoint-8");
+}
+
+TEST_CASE("manifest checksums: recorded while written, or read back for files written otherwise") {
+  TempDir dir("ckpt-digests");
+  higgs::CheckpointStore store(dir.path());
+  const std::string big(3 * 1024 * 1024 + 17, 'w');  // several blocks of the hash
+  store.write(1, [&](const std::string& d) {
+    higgs::write_file_atomic(d + "/trainable.pt", big);   // hashed on the way out
+    write_text(d + "/trainer_state.json", "{\"step\": 1}");  // an ofstream: hashed from disk
+    fs::create_directories(d + "/sub");
+    higgs::write_file_atomic(d + "/sub/../sub/rng.pt", "rng");  // a path not in normal form
+  });
+  CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-1")).has_value());
+  // A file rewritten with another size after it was recorded is hashed from disk, not trusted.
+  store.write(2, [&](const std::string& d) {
+    higgs::write_file_atomic(d + "/trainable.pt", "first");
+    write_text(d + "/trainable.pt", "second, longer");
+    write_text(d + "/trainer_state.json", "{\"step\": 2}");
+  });
+  CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-2")).has_value());
+  CHECK(higgs::WrittenFileDigests::current() == nullptr);  // the recorder ends with the write
+}
+
+TEST_CASE("recover() restores a checkpoint from before manifests left aside by a rewrite") {
+  TempDir dir("ckpt-legacy-old");
+  higgs::CheckpointStore store(dir.path());
+  // The old copy (no manifest: an earlier version wrote it) aside, the new one torn.
+  fs::create_directories(dir.file(".checkpoint-5.old"));
+  write_text(dir.file(".checkpoint-5.old/trainer_state.json"), "{\"step\": 5}");
+  write_text(dir.file(".checkpoint-5.old/trainable.pt"), "legacy");
+  fs::create_directories(dir.file(".checkpoint-5.tmp"));
+  write_text(dir.file(".checkpoint-5.tmp/trainable.pt"), "torn");
+  store.recover();
+  REQUIRE(store.newest().has_value());
+  CHECK(*store.newest() == dir.file("checkpoint-5"));
+  CHECK(content_of(dir, "checkpoint-5") == "legacy");
+  CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.old")));
+  CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
 }

@@ -1,0 +1,82 @@
+"""Opens every file under the given folders with the reader of the format its name says
+(docs/reliability.md, "Files say what they are"): .safetensors with safetensors, .pt with
+torch.load(weights_only=True), .json/.jsonl with json, .wav with soundfile, .csv with csv.
+A file whose name says no known format fails the check, so that each new kind of output is
+classified here. Prints one line per format and exits 1 naming each file that does not open.
+
+    check_output_formats.py DIR [DIR ...]
+"""
+import csv
+import json
+import os
+import sys
+
+import soundfile
+import torch
+from safetensors.torch import load_file
+
+# Files with no format to check: logs and text the programs write for people, the pid in a lock.
+TEXT_NAMES = {".higgs-run.lock"}
+TEXT_SUFFIXES = (".log", ".txt", ".md")
+
+
+def check_file(path):
+    name = os.path.basename(path)
+    if name.endswith(".safetensors"):
+        load_file(path)
+        return "safetensors"
+    if name.endswith(".pt"):
+        torch.load(path, weights_only=True)
+        return "torch pickle (.pt)"
+    if name.endswith(".jsonl"):
+        with open(path, encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                if not line.endswith("\n"):
+                    raise ValueError(f"line {i} has no newline (torn)")
+                json.loads(line)
+        return "jsonl"
+    if name.endswith(".json"):
+        with open(path, encoding="utf-8") as f:
+            json.load(f)
+        return "json"
+    if name.endswith(".wav"):
+        soundfile.read(path)
+        return "wav"
+    if name.endswith(".csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        if rows and any(len(r) != len(rows[0]) for r in rows):
+            raise ValueError("rows with different numbers of columns")
+        return "csv"
+    if name in TEXT_NAMES or name.endswith(TEXT_SUFFIXES):
+        with open(path, encoding="utf-8") as f:
+            f.read()
+        return "text"
+    raise ValueError("the name says no known format; classify it in tests/python/check_output_formats.py")
+
+
+def main(dirs):
+    counts, bad = {}, []
+    for top in dirs:
+        for root, _, files in os.walk(top):
+            for n in sorted(files):
+                p = os.path.join(root, n)
+                if os.path.islink(p):
+                    continue
+                try:
+                    kind = check_file(p)
+                    counts[kind] = counts.get(kind, 0) + 1
+                except Exception as e:  # every failure is reported, then the check fails
+                    bad.append(f"{p}: {type(e).__name__}: {e}")
+    for kind in sorted(counts):
+        print(f"{kind}: {counts[kind]} file(s) open with their format's reader")
+    for b in bad:
+        print("NOT WHAT ITS NAME SAYS:", b)
+    if not counts:
+        print("no files under", dirs)
+        return 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
