@@ -138,6 +138,7 @@ grep -q "no-such-asr is not on PATH" "$work/noscorer.log"
 if "$run" generate "$work/run" --ref-audio "$work/nope.wav" --ref-text x --text y --out "$work/x.wav" \
      > "$work/bad.log" 2>&1; then echo "missing reference accepted"; exit 1; fi
 grep -q "nope.wav" "$work/bad.log"
-# Every file training, listen_samples and generate wrote opens with its format's Python reader.
-"$py" "$src/tests/python/check_output_formats.py" "$work"
+# Every file training, listen_samples and generate wrote opens with its format's Python reader
+# (the test's own inputs and logs, e.g. scorer.py and jobs.jsonl, are left out).
+"$py" "$src/tests/python/check_output_formats.py" "$work/run" "$work/jobs" "$work"/out.* "$work"/forced.* "$work"/failing.*
 echo "e2e generate passed"

@@ -4,7 +4,7 @@ torch.load(weights_only=True), .json/.jsonl with json, .wav with soundfile, .csv
 A file whose name says no known format fails the check, so that each new kind of output is
 classified here. Prints one line per format and exits 1 naming each file that does not open.
 
-    check_output_formats.py DIR [DIR ...]
+    check_output_formats.py PATH [PATH ...]     (folders are walked; files are checked as given)
 """
 import csv
 import json
@@ -57,17 +57,20 @@ def check_file(path):
 
 def main(dirs):
     counts, bad = {}, []
+    paths = []
     for top in dirs:
+        if os.path.isfile(top):
+            paths.append(top)
         for root, _, files in os.walk(top):
-            for n in sorted(files):
-                p = os.path.join(root, n)
-                if os.path.islink(p):
-                    continue
-                try:
-                    kind = check_file(p)
-                    counts[kind] = counts.get(kind, 0) + 1
-                except Exception as e:  # every failure is reported, then the check fails
-                    bad.append(f"{p}: {type(e).__name__}: {e}")
+            paths += [os.path.join(root, n) for n in sorted(files)]
+    for p in paths:
+        if os.path.islink(p):
+            continue
+        try:
+            kind = check_file(p)
+            counts[kind] = counts.get(kind, 0) + 1
+        except Exception as e:  # every failure is reported, then the check fails
+            bad.append(f"{p}: {type(e).__name__}: {e}")
     for kind in sorted(counts):
         print(f"{kind}: {counts[kind]} file(s) open with their format's reader")
     for b in bad:
