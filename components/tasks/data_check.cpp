@@ -10,8 +10,12 @@
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <unistd.h>
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/memory_estimate.h"
+#include "components/models/higgs_audio/recipe_model_config.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
 #include "framework/train/dataset.h"
@@ -25,6 +29,7 @@ struct SplitReport {
   std::vector<std::pair<std::string, std::string>> skipped;  // source, reason
   std::vector<int64_t> text_tokens, total_tokens;
   int64_t audio_frames = 0;
+  int64_t longest_positions = 0, longest_frames = 0;  // the sample with the most positions
   double max_bad_fraction = 0;
 };
 
@@ -34,7 +39,7 @@ double percentile(std::vector<int64_t> v, double p) {
   return static_cast<double>(v[static_cast<size_t>(p * double(v.size() - 1) + 0.5)]);
 }
 
-SplitReport check_split(const std::string& split, const Dataset& ds, int threads) {
+SplitReport check_split(const std::string& split, const Dataset& ds, int threads, int64_t num_codebooks) {
   SplitReport r;
   r.split = split;
   r.total = static_cast<int64_t>(ds.size());
@@ -47,7 +52,14 @@ SplitReport check_split(const std::string& split, const Dataset& ds, int threads
         Example ex = ds.get(i);
         int64_t text = ex.tensors.at("input_ids").numel();
         int64_t frames = ex.tensors.count("audio_ids_concat") ? ex.tensors.at("audio_ids_concat").size(-1) : 0;
+        int64_t segments = ex.tensors.count("audio_ids_start") ? ex.tensors.at("audio_ids_start").numel() : 0;
+        // Each segment's placeholder becomes T + K + 1 rows with the delay pattern (an upper bound).
+        int64_t positions = text + frames + segments * (num_codebooks + 1);
         std::lock_guard<std::mutex> lock(mu);
+        if (positions > r.longest_positions) {
+          r.longest_positions = positions;
+          r.longest_frames = frames;
+        }
         ++r.ok;
         r.text_tokens.push_back(text);
         r.total_tokens.push_back(text + frames);
@@ -63,6 +75,36 @@ SplitReport check_split(const std::string& split, const Dataset& ds, int threads
   for (auto& t : pool) t.join();
   std::sort(r.skipped.begin(), r.skipped.end());
   return r;
+}
+
+double gib(double bytes) { return bytes / double(1LL << 30); }
+
+// The longest sample's micro-batch against the model's config: what training would hold for it,
+// and a warning when that is more than this machine's memory (CPU runs) has.
+void print_memory_estimate(const HiggsAudioConfig& cfg, const Json& recipe, const std::string& split,
+                           const SplitReport& r) {
+  const Json& trainer = recipe.value("trainer", Json::object());
+  int64_t rows = trainer.value("batch_size", int64_t{1});
+  if (split == "eval_data" && trainer.value("eval_batch_size", int64_t{0}) > 0) rows = trainer["eval_batch_size"];
+  TrainingMemoryInputs in;
+  in.rows = rows;
+  in.positions = r.longest_positions;
+  in.audio_out_frames = r.longest_frames;
+  in.bf16 = trainer.value("precision", std::string("fp32")) == "bf16";
+  in.gradient_checkpointing = recipe.value("model", Json::object()).value("gradient_checkpointing", false);
+  const bool on_cpu = recipe.value("device", std::string("cpu")) == "cpu";
+  in.attention_scores = on_cpu;
+  TrainingMemoryEstimate e = estimate_training_memory(cfg, in);
+  std::printf("  memory, a batch of %lld x the longest sample (%lld positions), estimated: %.2f GiB "
+              "(weights %.2f, activations %.2f, attention %.2f, logits %.2f; without gradients and optimizer "
+              "state)\n",
+              (long long)rows, (long long)r.longest_positions, gib(e.total()), gib(e.weights), gib(e.activations),
+              gib(e.attention), gib(e.logits));
+  const double ram = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (on_cpu && ram > 0 && e.total() > ram)
+    std::printf("  WARNING: that is more than this machine's %.1f GiB of memory: lower trainer.batch_size, "
+                "shorten the longest samples, or set model.gradient_checkpointing=true\n",
+                gib(ram));
 }
 
 class DataCheckTask : public Task {
@@ -81,10 +123,15 @@ class DataCheckTask : public Task {
     if (auto at = ctx.get_optional<AudioTokenizer>("audio_tokenizer"))
       hop_seconds = double(at->hop_length()) / double(at->sample_rate());
     bool failed = false;
+    // The model's config (from the recipe's model.path) sizes the memory estimate; without one
+    // there is nothing to estimate against.
+    std::optional<HiggsAudioConfig> model_cfg;
+    if (auto j = recipe_model_config(ctx)) model_cfg = HiggsAudioConfig::from_json(*j);
+    const int64_t num_codebooks = model_cfg ? model_cfg->audio_num_codebooks : 8;
     for (const std::string split : {"train_data", "eval_data"}) {
       if (!ctx.has(split)) continue;
       auto ds = ctx.get<Dataset>(split);
-      SplitReport r = check_split(split, *ds, static_cast<int>(o_.workers));
+      SplitReport r = check_split(split, *ds, static_cast<int>(o_.workers), num_codebooks);
       double frac = r.total ? double(r.skipped.size()) / double(r.total) : 0.0;
       std::printf("%s: %lld samples, %lld loaded, %zu skipped (%.1f%%, limit %.1f%%)\n", split.c_str(),
                   (long long)r.total, (long long)r.ok, r.skipped.size(), 100 * frac, 100 * r.max_bad_fraction);
@@ -101,6 +148,7 @@ class DataCheckTask : public Task {
         };
         stats("text tokens", r.text_tokens);
         stats("text tokens + audio frames", r.total_tokens);
+        if (model_cfg) print_memory_estimate(*model_cfg, ctx.plan().resolved, split, r);
       }
       if (frac > r.max_bad_fraction) {
         std::printf("  FAILED: more samples skipped than max_bad_fraction allows\n");

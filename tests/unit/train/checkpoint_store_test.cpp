@@ -18,6 +18,8 @@
 #include "framework/util/fs.h"
 #include "tests/support/test_support.h"
 
+namespace checkpoint_store_test {
+
 namespace fs = std::filesystem;
 using higgs::test::read_text;
 using higgs::test::TempDir;
@@ -229,3 +231,5 @@ TEST_CASE("recover() restores a checkpoint from before manifests left aside by a
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.old")));
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
 }
+
+}  // namespace checkpoint_store_test
