@@ -6,7 +6,8 @@
 #     (2.11.0+cu130) carries the whole C++ LibTorch that CMake builds against (found through
 #     torch.utils.cmake_prefix_path); the other packages are test peers and demo helpers.
 # Environment: HIGGS_BASE_PYTHON (the interpreter that makes the venv; default: python3 on PATH),
-# HIGGS_VENV (default: .venv), HIGGS_SKIP_APT=1 (packages already there, no root).
+# HIGGS_VENV (default: .venv), HIGGS_SKIP_APT=1 (packages already there, no root),
+# HIGGS_SKIP_REFEREE=1 (no referee venv .venv-referee/: the `referee` tests then fail saying so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(
@@ -61,3 +62,7 @@ fi
 import torch
 print(f"setup: torch {torch.__version__} (CUDA {torch.version.cuda}) in {torch.utils.cmake_prefix_path}")
 PY
+# The referee venv: Boson's own code as the tests' referee (ctest label `referee`, docs/fidelity.md).
+if [[ -z ${HIGGS_SKIP_REFEREE:-} ]]; then
+  HIGGS_VENV=$venv bash scripts/setup_referee.sh
+fi
