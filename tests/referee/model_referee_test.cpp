@@ -3,12 +3,15 @@
 // with save_pretrained, loaded by ours: text and audio logits within 1e-5 relative in fp32 on a
 // batch with audio-in and audio-out, a Whisper batch and a batch with no audio; our loss terms
 // against the shifted cross-entropies computed from Boson's logits, and the mean and sum
-// codebook reductions.
+// codebook reductions. And peft's LoRA on Boson's model against ours: gradients, one AdamW step.
 #include <torch/torch.h>
 
 #include <doctest/doctest.h>
 
+#include "components/adapters/lora.h"
+#include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/loss.h"
+#include "components/optim/adamw.h"
 #include "framework/tensor_io/safetensors.h"
 #include "tests/referee/referee_support.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
@@ -129,3 +132,94 @@ TEST_CASE("referee: Boson's HiggsAudioModel with a Whisper audio tower gives our
 }
 
 }  // namespace model_referee
+
+namespace lora_referee {
+
+using namespace higgs_referee;
+using higgs::ParameterList;
+
+// peft's LoRA (same r, alpha, targets and initial A/B) on Boson's model against ours on the same
+// weights: the loss, every LoRA gradient within 1e-4 relative, and one AdamW step.
+TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's model") {
+  fs::path dir = work_dir("lora");
+  Json cfg = higgs_test::tiny_config_json();
+  cfg["text_config"].erase("some_unknown_key");
+  cfg["text_config"]["num_hidden_layers"] = 3;
+  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
+  std::ofstream(dir / "config.in.json") << cfg.dump(2);
+  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
+                                    quote((dir / "model").string()) + " 9");
+  higgs::HiggsAudioModel::Options mo;
+  mo.path = (dir / "model").string();
+  higgs::HiggsAudioModel model(mo, "cpu", 0);
+
+  higgs::LoraAdapter::Options lo;
+  lo.r = 4;
+  lo.alpha = 8;
+  lo.dropout = 0.0;
+  // Attention and MLP projections; down_proj also names the DualFFN layers' audio_mlp.down_proj.
+  lo.target_modules = {"q_proj", "v_proj", "down_proj"};
+  higgs::LoraAdapter lora(lo);
+  lora.attach(model);
+  std::map<std::string, at::Tensor> init;
+  {
+    torch::NoGradGuard no_grad;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+    for (auto& p : lora.parameters()) {
+      p.tensor.copy_(torch::randn(p.tensor.sizes(), gen) * 0.1);  // B != 0: A gets gradients too
+      init[p.name] = p.tensor.detach().clone();
+    }
+  }
+  higgs::Batch batch = higgs_test::two_sample_batch();
+  std::map<std::string, at::Tensor> fields(batch.tensors.begin(), batch.tensors.end());
+  higgs::tensor_io::save_safetensors((dir / "batch.safetensors").string(), fields);
+  higgs::tensor_io::save_safetensors((dir / "lora.safetensors").string(), init);
+  higgs::AdamW::Options ao;
+  ao.lr = 1e-3;
+  ao.weight_decay = 0.01;
+  Json spec = {{"r", lo.r},
+               {"alpha", lo.alpha},
+               {"target_modules", lo.target_modules},
+               {"lr", ao.lr},
+               {"betas", ao.betas},
+               {"eps", ao.eps},
+               {"weight_decay", ao.weight_decay}};
+  std::ofstream(dir / "spec.json") << spec.dump();
+  run_referee("boson_lora.py", quote((dir / "model").string()) + " " + quote((dir / "batch.safetensors").string()) +
+                                   " " + quote((dir / "lora.safetensors").string()) + " " +
+                                   quote((dir / "spec.json").string()) + " " + quote((dir / "peft.safetensors").string()));
+  auto peft = higgs::tensor_io::SafetensorsFile::open((dir / "peft.safetensors").string());
+
+  model.module().eval();
+  auto terms = model.loss_terms(batch);
+  at::Tensor loss = terms[0].sum / double(terms[0].count);
+  const double K = double(terms.size() - 1);
+  for (size_t i = 1; i < terms.size(); ++i) loss = loss + terms[i].sum / double(terms[i].count) / K;
+  CHECK(loss.item<double>() == doctest::Approx(peft.tensor("loss").item<double>()).epsilon(1e-6));
+  loss.backward();
+  ParameterList params = lora.parameters();
+  double worst = 0;
+  for (const auto& p : params) {
+    CAPTURE(p.name);
+    REQUIRE(peft.contains("grad." + p.name));
+    at::Tensor want = peft.tensor("grad." + p.name), got = p.tensor.grad();
+    REQUIRE(got.defined());
+    double rel = ((got - want).abs().max() / want.abs().max()).item<double>();
+    CHECK(rel < 1e-4);
+    worst = std::max(worst, rel);
+  }
+  higgs::AdamW opt(ao, params);
+  opt.step(1.0);
+  double worst_step = 0;
+  for (const auto& p : params) {
+    CAPTURE(p.name);
+    at::Tensor want = peft.tensor("step." + p.name);
+    double diff = (p.tensor.detach() - want).abs().max().item<double>();
+    CHECK(diff < 1e-6);
+    worst_step = std::max(worst_step, diff);
+  }
+  MESSAGE(params.size() << " LoRA tensors: gradients within " << worst << " relative of peft's, after one AdamW "
+                        << "step within " << worst_step);
+}
+
+}  // namespace lora_referee
