@@ -214,6 +214,30 @@ void HiggsAudioCollator::bind(Binder& b, Options& o) {
   b.opt("chunk_size_seconds", o.chunk_size_seconds,
         "Audio-in longer than this is split into chunks, one placeholder each.")
       .min(0.001);
+  b.opt("train_unreleased_layout", o.train_unreleased_layout,
+        "Train a layout the model's inference does not use, on purpose (mismatches are then "
+        "warnings, not errors).");
+}
+
+void HiggsAudioCollator::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
+                                    Diagnostics& diags) {
+  std::string config_path = o.model_config;
+  if (config_path.empty()) {
+    const Json& model = plan.resolved.value("model", Json::object());
+    if (model.value("path", std::string()).empty()) return;
+    config_path = model["path"].get<std::string>() + "/config.json";
+  }
+  if (!std::filesystem::is_regular_file(config_path)) return;  // reported where it is read
+  Json cfg;
+  try {
+    cfg = read_json_file(config_path);
+    for (const auto& m : inference_mismatches(o, cfg))
+      if (!o.train_unreleased_layout)
+        diags.error(path, m + " (the model's " + config_path + "); or set " + path +
+                              ".train_unreleased_layout=true to train this layout on purpose");
+  } catch (const std::exception&) {
+    return;  // a config.json that cannot be read is reported, naming it, where it is loaded
+  }
 }
 
 namespace {
@@ -247,8 +271,10 @@ HiggsAudioCollator::HiggsAudioCollator(const Options& o, BuildContext& ctx)
     cfg = *j;
   else if (!o.model_config.empty() && std::filesystem::exists(o.model_config))
     cfg = read_json_file(o.model_config);
+  // Mismatches are errors (check_plan) unless train_unreleased_layout says they are on purpose.
   if (cfg.is_object() && ctx.placement.is_main())
-    for (const auto& w : inference_mismatches(cfg)) spdlog::warn("inference alignment: {}", w);
+    for (const auto& w : inference_mismatches(cfg))
+      spdlog::warn("inference alignment (train_unreleased_layout): {}", w);
 }
 
 HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
@@ -269,43 +295,50 @@ HiggsAudioCollator::HiggsAudioCollator(Options o, HiggsTokenIds ids,
 }
 
 std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Json& model_config) const {
+  Options o = o_;
+  o.audio_num_codebooks = num_codebooks_;
+  return inference_mismatches(o, model_config);
+}
+
+std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Options& o, const Json& model_config) {
   std::vector<std::string> out;
   const HiggsTokenIds m = HiggsTokenIds::from_json(model_config, "model config");
   const bool skip_tower = model_config.value("skip_audio_tower", false);
   auto onoff = [](bool b) { return std::string(b ? "true" : "false"); };
-  if (o_.disable_audio_codes_transform) {
+  if (o.disable_audio_codes_transform) {
     out.push_back(
         "collator.disable_audio_codes_transform is true: audio codes and labels are used as they "
         "are (no stream BOS/EOS frames, no delay pattern), so the audio labels are not the shifted "
         "[BOS, codes, EOS] stream inference generates; set it to false unless the data already "
         "holds that stream");
-  } else if (o_.use_delay_pattern != m.use_delay_pattern) {
-    out.push_back("collator.use_delay_pattern is " + onoff(o_.use_delay_pattern) +
+  } else if (o.use_delay_pattern != m.use_delay_pattern) {
+    out.push_back("collator.use_delay_pattern is " + onoff(o.use_delay_pattern) +
                   " but the model config has use_delay_pattern=" + onoff(m.use_delay_pattern) +
                   ": inference " + (m.use_delay_pattern ? "decodes delay-patterned codes" : "expects codes without a delay") +
                   ", so the model will not generate what it is trained on; set "
                   "collator.use_delay_pattern=" + onoff(m.use_delay_pattern));
   }
-  if (o_.encode_whisper_embed && (skip_tower || !m.encode_whisper_embed))
+  if (o.encode_whisper_embed && (skip_tower || !m.encode_whisper_embed))
     out.push_back(std::string("collator.encode_whisper_embed is true but the model config has ") +
                   (skip_tower ? "skip_audio_tower=true (no Whisper tower)"
                               : "encode_whisper_embed=false") +
                   ": the Whisper features are computed and thrown away, and inference never uses "
                   "them; set collator.encode_whisper_embed=false");
-  if (!o_.encode_whisper_embed && !skip_tower && m.encode_whisper_embed)
+  if (!o.encode_whisper_embed && !skip_tower && m.encode_whisper_embed)
     out.push_back(
         "the model config has a Whisper tower (skip_audio_tower=false, encode_whisper_embed=true) "
         "that inference feeds with reference audio, but collator.encode_whisper_embed is false, "
         "so the model trains without those features; set collator.encode_whisper_embed=true (and "
         "a feature_extractor)");
-  if (!o_.return_audio_in_tokens && m.encode_audio_in_tokens)
+  if (!o.return_audio_in_tokens && m.encode_audio_in_tokens)
     out.push_back(
         "collator.return_audio_in_tokens is false but the model config has "
         "encode_audio_in_tokens=true: inference conditions on the reference audio's codes, "
         "training would not see them; set collator.return_audio_in_tokens=true");
   const int64_t k = model_config.value("audio_num_codebooks", m.audio_num_codebooks);
-  if (num_codebooks_ != k)
-    out.push_back("collator.audio_num_codebooks is " + std::to_string(num_codebooks_) +
+  const int64_t books = o.audio_num_codebooks.value_or(k);
+  if (books != k)
+    out.push_back("collator.audio_num_codebooks is " + std::to_string(books) +
                   " but the model config has audio_num_codebooks=" + std::to_string(k) +
                   ": inference predicts and decodes " + std::to_string(k) +
                   " codebooks; remove collator.audio_num_codebooks (it defaults to the model's)");

@@ -20,7 +20,9 @@
 namespace higgs {
 
 class BuildContext;
+class Diagnostics;
 class FeatureExtractor;
+struct RecipePlan;
 
 class HiggsAudioCollator : public Collator {
  public:
@@ -35,8 +37,15 @@ class HiggsAudioCollator : public Collator {
     bool disable_audio_codes_transform = false;
     bool encode_whisper_embed = false;
     double chunk_size_seconds = 30.0;
+    // On purpose: a layout the model's inference does not use (the seed trainer's). Otherwise
+    // every inference mismatch is a recipe error.
+    bool train_unreleased_layout = false;
   };
   static void bind(Binder& b, Options& o);
+  /// With the recipe read, before anything is loaded: each inference mismatch against the
+  /// model's config.json (collator.model_config, else model.path/config.json) is an error unless
+  /// train_unreleased_layout is set.
+  static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path, Diagnostics& diags);
 
   HiggsAudioCollator(const Options& o, BuildContext& ctx);
   /// Direct construction (tests, tools): `fe` is needed only with encode_whisper_embed.
@@ -53,6 +62,7 @@ class HiggsAudioCollator : public Collator {
   /// Built from a recipe (before training), the collator logs these as "inference alignment: ..."
   /// warnings.
   std::vector<std::string> inference_mismatches(const Json& model_config) const;
+  static std::vector<std::string> inference_mismatches(const Options& o, const Json& model_config);
 
   const Options& options() const { return o_; }
   const HiggsTokenIds& token_ids() const { return ids_; }

@@ -1,8 +1,11 @@
 // The seed trainer (train_v2.py) as a recipe: its command-line arguments are top-level arguments,
 // and its settings are reproduced, including Whisper conditioning ON and the delay pattern OFF.
-// NOTE: the released checkpoint was trained with the delay pattern and has no Whisper tower, so
-// these settings disagree with it; higgs-run warns, and recipes/higgs_v2/zero_shot_lora.jsonnet
-// is the aligned alternative. With the released config.json (skip_audio_tower: true) the Whisper
+// NOTE: this recipe trains a layout the released inference does not use, on purpose: the released
+// checkpoint was trained with the delay pattern and has no Whisper tower, and Boson's inference
+// decodes delay-patterned codes and never computes Whisper features. A model trained with this
+// recipe will not generate what it was trained on with Boson's code. Such a mismatch is a recipe
+// error unless the collator says `train_unreleased_layout: true`, as here (higgs-run then warns);
+// recipes/higgs_v2/zero_shot_lora.jsonnet is the aligned alternative. With the released config.json (skip_audio_tower: true) the Whisper
 // features are computed and ignored, as in the seed; a model_path whose config.json has
 // skip_audio_tower: false gets the audio tower, and the features reach the loss.
 //
@@ -32,6 +35,7 @@ function(model_path='models/higgs-audio-v2-generation-3B-base',
   collator: {
     type: 'higgs_audio', encode_whisper_embed: true, use_delay_pattern: false,
     return_audio_in_tokens: false, round_to: 1,
+    train_unreleased_layout: true,  // the seed's settings, knowingly unlike the released inference
   },
   optimizer: { type: 'adamw', lr: learning_rate, weight_decay: 0.01 },
   scheduler: { type: 'linear', warmup_steps: 100 },

@@ -141,6 +141,7 @@ check recipe "more threads than any machine has" 2 "above the maximum 1024" "${R
 check recipe "a model config.json without text_config" 1 "text_config is missing" "${base[@]}" --output-dir "$W/run_no_text_config" --set model.path="$W/model_no_text_config" --set trainer.max_steps=1
 check recipe "Jsonnet that allocates far too much" 2 "Jsonnet evaluation" "${R[@]}" "$W/alloc.jsonnet"
 check recipe "a LoRA rank larger than the layers" 2 "exceeds layer" "${base[@]}" --output-dir "$W/run_big_r" --set 'adapters=[{"type":"lora","r":1000000000}]' --set trainer.max_steps=1
+check recipe "a collator layout the model's inference does not use" 2 "train_unreleased_layout=true" "${R[@]}" "${base[@]}" --set collator.use_delay_pattern=false
 check recipe "not one of the choices" 2 "is not one of" "${R[@]}" "${base[@]}" --set trainer.precision=fp16
 check recipe "bad --set" 2 "expected KEY=VALUE" "${R[@]}" "${base[@]}" --set optimizer.lr
 check recipe "output dir not empty" 2 "is not empty" "${base[@]}" --output-dir "$W/nonempty"

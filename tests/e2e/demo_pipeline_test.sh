@@ -115,8 +115,12 @@ seed_args=(--tla-str model_path="$demo/model" --tla-str audio_tokenizer_path="$d
   --tla-str output_dir="$work/seed" --set text_tokenizer.type=sentencepiece --set text_tokenizer.path="$demo/data/spm.model"
   --set model.dtype=float32 --set model.init=random --set trainer.precision=fp32)
 "$run" "$src/recipes/seed/train_v2.jsonnet" "${seed_args[@]}" --threads 1 --dry-run > "$work/seed.log" 2>&1
-grep -q "inference alignment: collator.use_delay_pattern is false but the model config has use_delay_pattern=true" "$work/seed.log"
-grep -q "inference alignment: collator.encode_whisper_embed is true but the model config has skip_audio_tower=true" "$work/seed.log"
+grep -q "inference alignment (train_unreleased_layout): collator.use_delay_pattern is false but the model config has use_delay_pattern=true" "$work/seed.log"
+grep -q "inference alignment (train_unreleased_layout): collator.encode_whisper_embed is true but the model config has skip_audio_tower=true" "$work/seed.log"
+# Without saying so on purpose, the same settings are a recipe error before anything is loaded.
+if "$run" "$src/recipes/seed/train_v2.jsonnet" "${seed_args[@]}" --set collator.train_unreleased_layout=false \
+     --threads 1 --dry-run > "$work/seed_refused.log" 2>&1; then echo "unreleased layout accepted"; exit 1; fi
+grep -q "collator: collator.use_delay_pattern is false but the model config has use_delay_pattern=true.*train_unreleased_layout=true" "$work/seed_refused.log"
 
 # 3. SIGKILL after a checkpoint, then --resume auto: bit-identical to an uninterrupted run.
 full=(--set trainer.max_steps=8 --set trainer.save_every=2 --set trainer.eval_every=0 --set trainer.keep_last=10)

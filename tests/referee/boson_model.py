@@ -15,6 +15,10 @@
         eager attention adds it to the scores (+1 on valid frames, +0 on padded ones) instead of
         masking, so padded frames of a partial window are attended. `sdpa` swaps in transformers'
         WhisperSdpaAttention (same weights), which treats the boolean mask as a mask.
+    boson_model.py grads MODEL_DIR BATCH.safetensors OUT.safetensors
+        Every parameter trained in full: the gradient of the mean text loss (plus the mean of the
+        codebook means when the batch has audio labels) as "grad.NAME", and "none.NAME" (a 0-d
+        tensor) for each parameter that gets no gradient at all, which AdamW then skips.
 """
 import sys
 
@@ -69,5 +73,28 @@ def forward(model_dir, batch_path, out_path, tower_attention="eager"):
           f"{None if out.audio_logits is None else tuple(out.audio_logits.shape)}")
 
 
+def grads(model_dir, batch_path, out_path):
+    model = HiggsAudioModel.from_pretrained(model_dir, torch_dtype=torch.float32).eval()
+    batch = load_file(batch_path)
+    out = model(**batch, use_cache=False, return_dict=True)
+    logits, labels = out.logits.float(), out.expanded_labels
+    loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
+    if "label_audio_ids" in batch:
+        K = out.audio_logits.shape[1]
+        for k in range(K):
+            loss = loss + F.cross_entropy(out.audio_logits[:-1, k], batch["label_audio_ids"][k, 1:],
+                                          ignore_index=-100) / K
+    loss.backward()
+    res = {"loss": loss.detach().reshape(1)}
+    for name, p in model.named_parameters():
+        if p.grad is None:
+            res["none." + name] = torch.zeros(())
+        else:
+            res["grad." + name] = p.grad
+    save_file({k: v.contiguous() for k, v in res.items()}, out_path)
+    print(f"boson grads: {sum(k.startswith('grad.') for k in res)} with a gradient, "
+          f"{sum(k.startswith('none.') for k in res)} without")
+
+
 if __name__ == "__main__":
-    {"build": build, "forward": forward}[sys.argv[1]](*sys.argv[2:])
+    {"build": build, "forward": forward, "grads": grads}[sys.argv[1]](*sys.argv[2:])

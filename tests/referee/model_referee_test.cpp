@@ -223,3 +223,76 @@ TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's mo
 }
 
 }  // namespace lora_referee
+
+namespace full_grads_referee {
+
+using namespace higgs_referee;
+
+// Full fine-tuning on a batch with audio and on one without: every parameter that gets a
+// gradient in Boson's model gets an equal one in ours (within 1e-4 of its largest entry), and
+// the ones that get none (AdamW skips them) get none in ours. Without audio the DualFFN layers'
+// audio norms and audio_mlp get zero gradients there (the reference always runs that path).
+void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::string& tag) {
+  CAPTURE(tag);
+  std::map<std::string, at::Tensor> fields(batch.tensors.begin(), batch.tensors.end());
+  higgs::tensor_io::save_safetensors((dir / (tag + ".batch.safetensors")).string(), fields);
+  run_referee("boson_model.py", "grads " + quote((dir / "model").string()) + " " +
+                                    quote((dir / (tag + ".batch.safetensors")).string()) + " " +
+                                    quote((dir / (tag + ".grads.safetensors")).string()));
+  auto boson = higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".grads.safetensors")).string());
+  higgs::HiggsAudioModel::Options mo;
+  mo.path = (dir / "model").string();
+  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  model.module().eval();
+  auto terms = model.loss_terms(batch);
+  at::Tensor loss = terms[0].sum / double(terms[0].count);
+  const double K = double(terms.size() - 1);
+  for (size_t i = 1; i < terms.size(); ++i)
+    if (terms[i].count > 0) loss = loss + terms[i].sum / double(terms[i].count) / K;
+  CHECK(loss.item<double>() == doctest::Approx(boson.tensor("loss").item<double>()).epsilon(1e-6));
+  loss.backward();
+  int64_t with = 0, zero = 0, none = 0;
+  for (const auto& p : model.module().named_parameters(true)) {
+    CAPTURE(p.key());
+    const at::Tensor& g = p.value().grad();
+    if (boson.contains("none." + p.key())) {
+      CHECK_FALSE(g.defined());
+      ++none;
+      continue;
+    }
+    REQUIRE(boson.contains("grad." + p.key()));
+    REQUIRE(g.defined());
+    at::Tensor want = boson.tensor("grad." + p.key());
+    const double scale = std::max(want.abs().max().item<double>(), 1e-12);
+    CHECK((g - want).abs().max().item<double>() / scale < 1e-4);
+    if (want.abs().max().item<double>() == 0) {
+      CHECK(g.abs().max().item<double>() == 0);
+      ++zero;
+    } else {
+      ++with;
+    }
+  }
+  MESSAGE(tag << ": " << with << " gradients equal to Boson's, " << zero << " zero in both, " << none << " none in both");
+}
+
+TEST_CASE("referee: full fine-tuning gradients equal Boson's, zero and none where its are") {
+  fs::path dir = work_dir("full-grads");
+  Json cfg = higgs_test::tiny_config_json();
+  cfg["text_config"].erase("some_unknown_key");
+  cfg["text_config"]["num_hidden_layers"] = 3;
+  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
+  std::ofstream(dir / "config.in.json") << cfg.dump(2);
+  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
+                                    quote((dir / "model").string()) + " 13");
+  compare_grads(higgs_test::two_sample_batch(), dir, "audio");
+  higgs::Batch text;
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
+  auto labels = ids.clone();
+  labels.index_put_({1, torch::indexing::Slice(6)}, -100);
+  labels.index_put_({torch::indexing::Slice(), 0}, -100);
+  text.tensors = {{"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
+  text.infos.resize(2);
+  compare_grads(text, dir, "no_audio");
+}
+
+}  // namespace full_grads_referee

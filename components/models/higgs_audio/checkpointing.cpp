@@ -61,7 +61,7 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
     ctx->saved_data["ff_attn_mask"] = in->ff_attn_mask;
     ctx->saved_data["audio_mask"] = in->audio_mask;
     ctx->saved_data["has_audio"] = in->has_audio;
-    if (in->has_audio) {
+    if (in->audio_idx.defined()) {
       ctx->saved_data["audio_idx"] = in->audio_idx;
       ctx->saved_data["text_idx"] = in->text_idx;
     }
@@ -78,7 +78,7 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
     in.ff_attn_mask = ctx->saved_data["ff_attn_mask"].toTensor();
     in.audio_mask = ctx->saved_data["audio_mask"].toTensor();
     in.has_audio = ctx->saved_data["has_audio"].toBool();
-    if (in.has_audio) {
+    if (ctx->saved_data.count("audio_idx")) {
       in.audio_idx = ctx->saved_data["audio_idx"].toTensor();
       in.text_idx = ctx->saved_data["text_idx"].toTensor();
     }

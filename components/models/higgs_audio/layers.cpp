@@ -137,9 +137,11 @@ DecoderLayerImpl::DecoderLayerImpl(const LlamaTextConfig& c, LayerKind kind_) : 
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const LayerInputs& in) {
-  if (kind == LayerKind::kPlain || (kind == LayerKind::kDualFFN && !in.has_audio)) {
-    // No audio position: the reference's routing degenerates to the text path, and audio_mlp
-    // gets no gradient (undefined here).
+  if (kind == LayerKind::kPlain ||
+      (kind == LayerKind::kDualFFN && !in.has_audio && !torch::GradMode::is_enabled())) {
+    // No audio position and no autograd: the reference's routing degenerates to the text path.
+    // Under autograd the DualFFN path below runs on no audio rows, so that the audio norms and
+    // audio_mlp get zero gradients, as in the reference (it always takes that path in training).
     auto x1 = x + self_attn(input_layernorm(x), in.cos, in.sin, in.attn_mask);
     return x1 + mlp(post_attention_layernorm(x1));
   }

@@ -150,7 +150,10 @@ ForwardOutput HiggsAudioModelImpl::forward(const Batch& batch, const ForwardOpti
   in.audio_mask = p.audio_in_discrete_codes_mask.logical_or(p.audio_out_mask).to(dev);
   in.has_audio = in.audio_mask.any().item<bool>();
   in.ff_attn_mask = in.attn_mask;
-  if (in.has_audio) {
+  // Also without audio positions (audio_idx empty): a DualFFN layer under autograd then runs
+  // its audio path on no rows, as the reference does, so its audio parameters get zero
+  // gradients rather than none and AdamW steps them as torch.optim.AdamW does there.
+  {
     auto flat = in.audio_mask.reshape({-1});
     in.audio_idx = flat.nonzero().view({-1});
     in.text_idx = flat.logical_not().nonzero().view({-1});
