@@ -98,14 +98,7 @@ double since(Clock::time_point t) {
 }
 }  // namespace
 
-ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
-  torch::NoGradGuard no_grad;
-  const auto t0 = Clock::now();
-  const bool was_training = model_.is_training();
-  model_.eval();
-  const auto dev = model_.embed_tokens->weight.device();
-  const int64_t k = ids_.audio_num_codebooks;
-
+Batch VoiceCloneGenerator::prompt_batch(const PromptSpec& spec) const {
   // Prompt tokens exactly as training lays a sample out, plus the generation postfix.
   Prompt prompt = build_prompt(spec);
   ChatMLTokens tokens = prepare_chatml_sample(prompt.sample, tok_);
@@ -121,7 +114,18 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
   co.return_audio_in_tokens = ids_.encode_audio_in_tokens;
   co.encode_whisper_embed = false;
   HiggsAudioCollator collator(co, ids_);
-  Batch batch = collator.collate({ex});
+  return collator.collate({ex});
+}
+
+ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
+  torch::NoGradGuard no_grad;
+  const auto t0 = Clock::now();
+  const bool was_training = model_.is_training();
+  model_.eval();
+  const auto dev = model_.embed_tokens->weight.device();
+  const int64_t k = ids_.audio_num_codebooks;
+
+  Batch batch = prompt_batch(spec);
 
   higgs_audio::MergeInputs mi;
   mi.input_ids = batch.at("input_ids");

@@ -13,6 +13,7 @@
 #include "components/data/higgs_token_ids.h"
 #include "components/generation/prompt.h"
 #include "components/generation/sampling.h"
+#include "framework/train/types.h"
 
 namespace higgs {
 class TextTokenizer;
@@ -74,6 +75,10 @@ class VoiceCloneGenerator {
   /// rate, mono) to codes (K, T).
   at::Tensor encode_reference(const std::string& audio_path);
 
+  /// The model input of a chunk's prompt (HiggsAudioBatchInput fields, one row, no labels
+  /// used): the ChatML layout of `spec` plus the generation postfix, collated as the reference's
+  /// inference does (round_to 1, audio-out codes with BOS/EOS and the delay pattern).
+  Batch prompt_batch(const PromptSpec& spec) const;
   /// Decodes one chunk: `spec` gives references, history and text.
   ChunkResult generate_chunk(const PromptSpec& spec);
   /// A whole job: the text is split into chunks (options.chunk_words), each generated after the
