@@ -15,7 +15,8 @@ function(model_dir='models/higgs-audio-v2-generation-3B-base',
   seed: 42,
   output_dir: output_dir,
   text_tokenizer: { type: 'llama3_bpe', path: model_dir },
-  audio_tokenizer: { type: 'higgs_audio', path: audio_tokenizer_dir, dtype: 'bfloat16' },
+  // fp32: a bf16 encode changes frames (3 of 413 in the referee test, docs/fidelity.md).
+  audio_tokenizer: { type: 'higgs_audio', path: audio_tokenizer_dir, dtype: 'float32' },
   model: { type: 'higgs_audio', path: model_dir, dtype: 'bfloat16', gradient_checkpointing: true },
   adapters: [higgs.lora_attention(r=16, alpha=32, dropout=0.05) + {
     target_modules+: ['audio_mlp.gate_proj', 'audio_mlp.up_proj', 'audio_mlp.down_proj'],
