@@ -22,12 +22,37 @@ using namespace higgs_referee;
 using higgs::HiggsAudioConfig;
 using higgs::higgs_audio::HiggsAudioModel;
 
-// Boson's model, saved and loaded back by ours.
-HiggsAudioModel build_and_load(const Json& cfg, const fs::path& dir) {
+// The tiny config of the released architecture with 3 layers: 0 and 2 DualFFN, 1 fast-forward.
+Json referee_config(Json cfg) {
+  cfg["text_config"].erase("some_unknown_key");
+  cfg["text_config"]["num_hidden_layers"] = 3;
+  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
+  return cfg;
+}
+
+// Boson's model from `cfg` with random weights (seed), saved with save_pretrained in DIR/model.
+std::string build_boson_model(const Json& cfg, const fs::path& dir, int seed) {
   std::ofstream(dir / "config.in.json") << cfg.dump(2);
   run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " 5");
-  const std::string model_dir = (dir / "model").string();
+                                    quote((dir / "model").string()) + " " + std::to_string(seed));
+  return (dir / "model").string();
+}
+
+// Two text-only rows (the second padded), labels on all but the first and the padding.
+higgs::Batch text_only_batch() {
+  higgs::Batch text;
+  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
+  auto labels = ids.clone();
+  labels.index_put_({1, torch::indexing::Slice(6)}, -100);
+  labels.index_put_({torch::indexing::Slice(), 0}, -100);
+  text.tensors = {{"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
+  text.infos.resize(2);
+  return text;
+}
+
+// Boson's model, saved and loaded back by ours.
+HiggsAudioModel build_and_load(const Json& cfg, const fs::path& dir) {
+  const std::string model_dir = build_boson_model(cfg, dir, 5);
   HiggsAudioModel model(HiggsAudioConfig::from_file(model_dir + "/config.json"));
   higgs::higgs_audio::load_checkpoint_weights(
       model_dir, [&](const std::vector<std::string>& names, const std::function<at::Tensor(const std::string&)>& fetch) {
@@ -98,25 +123,11 @@ void compare(HiggsAudioModel& model, const higgs::Batch& batch, const fs::path& 
   CHECK(ours_sum == doctest::Approx(boson_sum).epsilon(1e-5));
 }
 
-Json referee_config(Json cfg) {
-  cfg["text_config"].erase("some_unknown_key");
-  cfg["text_config"]["num_hidden_layers"] = 3;  // layers 0 and 2 DualFFN, 1 fast-forward
-  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
-  return cfg;
-}
-
 TEST_CASE("referee: Boson's HiggsAudioModel saved with save_pretrained gives our logits and loss") {
   fs::path dir = work_dir("model");
   HiggsAudioModel model = build_and_load(referee_config(higgs_test::tiny_config_json()), dir);
   compare(model, higgs_test::two_sample_batch(), dir, "audio_in_out");
-  // Text only: no audio tensors at all.
-  higgs::Batch text = higgs_test::two_sample_batch();
-  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
-  auto labels = ids.clone();
-  labels.index_put_({1, torch::indexing::Slice(6)}, -100);
-  labels.index_put_({torch::indexing::Slice(), 0}, -100);
-  text.tensors = {{"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
-  compare(model, text, dir, "no_audio");
+  compare(model, text_only_batch(), dir, "no_audio");  // no audio tensors at all
 }
 
 TEST_CASE("referee: Boson's HiggsAudioModel with a Whisper audio tower gives our logits and loss") {
@@ -142,15 +153,8 @@ using higgs::ParameterList;
 // weights: the loss, every LoRA gradient within 1e-4 relative, and one AdamW step.
 TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's model") {
   fs::path dir = work_dir("lora");
-  Json cfg = higgs_test::tiny_config_json();
-  cfg["text_config"].erase("some_unknown_key");
-  cfg["text_config"]["num_hidden_layers"] = 3;
-  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
-  std::ofstream(dir / "config.in.json") << cfg.dump(2);
-  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " 9");
   higgs::HiggsAudioModel::Options mo;
-  mo.path = (dir / "model").string();
+  mo.path = model_referee::build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
   higgs::HiggsAudioModel model(mo, "cpu", 0);
 
   higgs::LoraAdapter::Options lo;
@@ -277,22 +281,9 @@ void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::st
 
 TEST_CASE("referee: full fine-tuning gradients equal Boson's, zero and none where its are") {
   fs::path dir = work_dir("full-grads");
-  Json cfg = higgs_test::tiny_config_json();
-  cfg["text_config"].erase("some_unknown_key");
-  cfg["text_config"]["num_hidden_layers"] = 3;
-  cfg["audio_dual_ffn_layers"] = Json::array({0, 2});
-  std::ofstream(dir / "config.in.json") << cfg.dump(2);
-  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " 13");
+  model_referee::build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 13);
   compare_grads(higgs_test::two_sample_batch(), dir, "audio");
-  higgs::Batch text;
-  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
-  auto labels = ids.clone();
-  labels.index_put_({1, torch::indexing::Slice(6)}, -100);
-  labels.index_put_({torch::indexing::Slice(), 0}, -100);
-  text.tensors = {{"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
-  text.infos.resize(2);
-  compare_grads(text, dir, "no_audio");
+  compare_grads(model_referee::text_only_batch(), dir, "no_audio");
 }
 
 }  // namespace full_grads_referee

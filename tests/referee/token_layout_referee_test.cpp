@@ -71,3 +71,40 @@ TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samp
 }
 
 }  // namespace token_layout_referee
+
+namespace text_tokenizer_referee {
+
+using namespace higgs_referee;
+
+// Our llama3_bpe against PreTrainedTokenizerFast (what Boson's code loads) on the same
+// tokenizer.json, over the tokenizer peer test's corpus (2,400 lines: every special token in and
+// around text, many scripts, emoji, whitespace runs, digits, code): ids identical on every line.
+TEST_CASE("referee: our text tokenizer equals PreTrainedTokenizerFast on the 2,400-line corpus") {
+  fs::path dir = work_dir("text-tokenizer");
+  const std::string tokenizer = higgs_tokenizer_json();
+  const std::string corpus = (fs::path(tokenizer).parent_path() / "corpus.jsonl").string();
+  run_referee("boson_tokenize.py", quote(tokenizer) + " " + quote(corpus) + " " + quote((dir / "ids.json").string()));
+  Json want = read_json(dir / "ids.json");
+  higgs::Llama3BpeTokenizer tok(tokenizer);
+  std::ifstream in(corpus);
+  std::string line;
+  size_t i = 0, mismatches = 0, tokens = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    REQUIRE(i < want.size());
+    const std::string text = Json::parse(line).get<std::string>();
+    auto ids = tok.encode(text);
+    auto expected = want[i].get<std::vector<int64_t>>();
+    if (ids != expected) {
+      ++mismatches;
+      CHECK_MESSAGE(ids == expected, "line " << i + 1 << ": " << Json(text).dump());
+    }
+    tokens += expected.size();
+    ++i;
+  }
+  CHECK(i == want.size());
+  CHECK(i >= 2000);
+  MESSAGE(i << " lines, " << tokens << " tokens, " << mismatches << " mismatches against PreTrainedTokenizerFast");
+}
+
+}  // namespace text_tokenizer_referee
