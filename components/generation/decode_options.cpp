@@ -31,6 +31,10 @@ void DecodeOptions::bind(Binder& b, DecodeOptions& o) {
       .min(0);
   b.opt("chunk_history", o.chunk_history, "Earlier generated chunks kept as context; -1 = all.")
       .min(-1);
+  b.opt("continue_after_audio_eos", o.continue_after_audio_eos,
+        "As the reference's generate: after <|audio_eos|> go on in text mode until <|eot_id|>, "
+        "opening further audio segments when the model emits <|audio_out_bos|>; off = one "
+        "utterance per chunk.");
 }
 
 GenerateOptions DecodeOptions::to_generate_options(int64_t recipe_seed) const {
@@ -47,6 +51,7 @@ GenerateOptions DecodeOptions::to_generate_options(int64_t recipe_seed) const {
   g.use_cache = use_cache;
   g.chunk_words = chunk_words;
   g.chunk_history = chunk_history;
+  g.continue_after_audio_eos = continue_after_audio_eos;
   return g;
 }
 

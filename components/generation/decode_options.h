@@ -26,6 +26,7 @@ struct DecodeOptions {
   bool use_cache = true;
   int64_t chunk_words = 0;
   int64_t chunk_history = -1;
+  bool continue_after_audio_eos = false;
 
   /// Declares the options (examples/generation.py defaults).
   static void bind(Binder& b, DecodeOptions& o);

@@ -212,6 +212,10 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
   DelayPatternState state(k, ids_.audio_stream_bos_id, ids_.audio_stream_eos_id,
                           ids_.use_delay_pattern);
   std::vector<torch::Tensor> frames;
+  std::vector<int64_t> segment_starts;  // end column of each finished audio segment
+  int64_t continuation_text = 0;        // text tokens sampled after the first segment
+  const int64_t eot = tok_.token_to_id("<|eot_id|>").value_or(-1);
+  const int64_t end_of_text = tok_.token_to_id("<|end_of_text|>").value_or(-1);
   bool audio_mode = o_.force_audio;
   bool done = false;
   if (audio_mode) {  // the prompt ends with <|audio_out_bos|>: the next frame is the BOS frame
@@ -261,12 +265,54 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     stream_tail.push_back(frames.back());
     if (last) {
       r.stop = StopReason::kAudioEos;  // <|audio_eos|> follows; the frame itself is never fed
-      break;
+      segment_starts.push_back(static_cast<int64_t>(frames.size()));
+      if (!o_.continue_after_audio_eos) break;
+      // The reference goes on in text mode, fed <|audio_eos|>.
+      r.continuation.push_back(ids_.audio_eos_token_id);
+      h = feed_text(ids_.audio_eos_token_id);
+      audio_mode = false;
+      while (!done) {
+        if (continuation_text >= o_.max_text_tokens) {
+          done = true;
+          break;
+        }
+        const int64_t id = sampler_.sample_text(model_.text_logits(h).view({-1}));
+        ++continuation_text;
+        r.continuation.push_back(id);
+        if (id == eot || id == end_of_text) {  // the reference's stop strings (not <|eom_id|>)
+          done = true;
+          break;
+        }
+        h = feed_text(id);
+        if (id == ids_.audio_out_bos_token_id) {  // a further segment: its BOS frame, as above
+          r.continuation.push_back(ids_.audio_out_token_idx);
+          audio_mode = true;
+          auto bos = state.start();
+          frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
+          stream_tail.push_back(frames.back());
+          h = feed_frame(bos);
+          break;
+        }
+      }
+      continue;
     }
     h = feed_frame(frame);
   }
   r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
-  r.codes = codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern);
+  // Each segment is reverted on its own (its delay pattern starts and ends within it).
+  if (segment_starts.empty() || segment_starts.back() != static_cast<int64_t>(frames.size()))
+    segment_starts.push_back(static_cast<int64_t>(frames.size()));
+  std::vector<at::Tensor> segment_codes;
+  for (size_t i = 0, begin = 0; i < segment_starts.size(); ++i) {
+    const auto end = static_cast<size_t>(segment_starts[i]);
+    if (end <= begin) continue;
+    r.segment_columns.push_back(static_cast<int64_t>(end - begin));
+    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, int64_t(begin), int64_t(end)),
+                                               ids_.audio_codebook_size, ids_.use_delay_pattern));
+    begin = end;
+  }
+  r.codes = segment_codes.empty() ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
+                                  : torch::cat(segment_codes, 1);
   r.seconds = since(t0);
   if (was_training) model_.train();
   return r;

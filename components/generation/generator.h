@@ -34,6 +34,11 @@ struct GenerateOptions {
   bool use_cache = true;         // false: every step re-runs the whole sequence (benchmarks)
   int64_t chunk_words = 0;       // split long texts into chunks of at most N words; 0 = never
   int64_t chunk_history = -1;    // earlier chunks kept as context; -1 = all
+  /// The reference's generate: after <|audio_eos|> go on in text mode until <|eot_id|> /
+  /// <|end_of_text|> (at most max_text_tokens more text tokens), opening further audio segments
+  /// when the model emits <|audio_out_bos|> (all within max_frames). Off by default: a chunk is
+  /// one utterance, and what a model says after it is not part of the clip.
+  bool continue_after_audio_eos = false;
 };
 
 /// How decoding of one chunk ended.
@@ -48,8 +53,13 @@ const char* stop_reason_name(StopReason r);
 struct ChunkResult {
   std::string text;
   StopReason stop = StopReason::kAudioEos;
-  at::Tensor delayed;  // (K, N) generated columns, BOS frame first
+  at::Tensor delayed;  // (K, N) generated columns, BOS frame first (segments one after another)
   at::Tensor codes;    // (K, T) after revert, clip and trim: what the tokenizer decodes
+  std::vector<int64_t> segment_columns;  // columns of each audio segment in `delayed`
+  /// With continue_after_audio_eos: the ids the reference's generate emits after the first
+  /// segment, in its order: <|audio_eos|>, text tokens, and for a further segment
+  /// <|audio_out_bos|>, <|AUDIO_OUT|> ... <|audio_eos|>.
+  std::vector<int64_t> continuation;
   std::vector<int64_t> text_tokens;  // sampled in text mode (ends with <|audio_out_bos|>)
   int64_t prompt_tokens = 0;         // expanded prompt length (text + audio positions)
   double seconds = 0;                // wall time of the decode

@@ -42,13 +42,16 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
   }
 
   Json chunks = Json::array();
-  for (const auto& c : r.chunks)
+  for (const auto& c : r.chunks) {
     chunks.push_back({{"text", c.text},
                       {"stop", stop_reason_name(c.stop)},
                       {"frames", c.codes.size(1)},
                       {"prompt_positions", c.prompt_tokens},
                       {"text_tokens", c.text_tokens},
                       {"seconds", c.seconds}});
+    if (c.segment_columns.size() > 1) chunks.back()["audio_segments"] = c.segment_columns.size();
+    if (!c.continuation.empty()) chunks.back()["continuation"] = c.continuation;
+  }
   Json rep = basic_checks(text, samples, sr);
   const double dur = rep["duration_s"].get<double>();
   rep["text"] = text;

@@ -17,7 +17,8 @@ struct GenerateArgs {
   double temperature = 0, top_p = 0;
   int64_t top_k = 0, ras_window = 0, ras_max_repeat = 0, seed = 0, max_frames = 0,
           max_text_tokens = 0, chunk_words = 0;
-  bool ref_in_system = false, force_audio = false, no_cache = false, no_normalize = false;
+  bool ref_in_system = false, force_audio = false, no_cache = false, no_normalize = false,
+       continue_after_audio_eos = false;
   RecipeLoadFlags recipe;
 };
 
@@ -57,6 +58,8 @@ ToolCommand add_generate_command(CLI::App& app) {
   g->add_option("--chunk-words", a->chunk_words, "Split long texts into chunks of N words");
   g->add_flag("--force-audio", a->force_audio, "Append <|audio_out_bos|> to the prompt");
   g->add_flag("--no-cache", a->no_cache, "Decode without the KV cache (slow; for comparison)");
+  g->add_flag("--continue-after-audio-eos", a->continue_after_audio_eos,
+              "As the reference: after <|audio_eos|> go on in text mode (and further audio segments)");
   g->add_flag("--no-normalize", a->no_normalize,
               "Keep texts as given (no generation.py normalisation)");
   a->recipe.add_to(g);
@@ -95,6 +98,7 @@ ToolCommand add_generate_command(CLI::App& app) {
     if (given("--chunk-words")) task["chunk_words"] = a->chunk_words;
     if (a->force_audio) task["force_audio"] = true;
     if (a->no_cache) task["use_cache"] = false;
+    if (a->continue_after_audio_eos) task["continue_after_audio_eos"] = true;
     if (a->no_normalize) task["normalize_text"] = false;
 
     LoadOptions load = a->recipe.load_options();

@@ -133,3 +133,74 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
 }
 
 }  // namespace generation_referee
+
+namespace generation_continuation_referee {
+
+using namespace higgs_referee;
+namespace gen = higgs::generation;
+
+// continue_after_audio_eos against Boson's generate left to run: after the first segment's
+// <|audio_eos|> both go on in text mode (and open further segments when the model emits
+// <|audio_out_bos|>). Boson's generated ids after its first <|AUDIO_OUT|> equal our continuation
+// and every audio column of every segment is equal, up to where the shorter run stopped (Boson
+// counts every step against max_new_tokens).
+TEST_CASE("referee: continue_after_audio_eos follows Boson's generate past <|audio_eos|>") {
+  fs::path dir = work_dir("generation-continue");
+  std::ofstream(dir / "config.in.json") << generation_referee::generation_config().dump(2);
+  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
+                                    quote((dir / "model").string()) + " 7");
+  const std::string tokenizer = higgs_tokenizer_json();
+  higgs::HiggsAudioModel::Options mo;
+  mo.path = (dir / "model").string();
+  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::Llama3BpeTokenizer tok(tokenizer);
+  gen::PromptSpec spec;
+  spec.references.push_back({"This is the reference voice speaking.",
+                             torch::randint(0, 1024, {8, 20}, at::make_generator<at::CPUGeneratorImpl>(4))});
+  spec.text = "Hello there, this is the target sentence.";
+  gen::GenerateOptions go;
+  go.force_audio = true;
+  go.max_frames = 400;
+  go.max_text_tokens = 300;
+  go.sampling.temperature = 0.0;
+  go.sampling.ras_window = 0;
+  go.continue_after_audio_eos = true;
+  gen::VoiceCloneGenerator generator(model.net(), tok, nullptr, go);
+  higgs::Batch prompt = generator.prompt_batch(spec);
+  std::vector<int64_t> ids(prompt.at("input_ids").data_ptr<int64_t>(),
+                           prompt.at("input_ids").data_ptr<int64_t>() + prompt.at("input_ids").numel());
+  Json p = {{"input_ids", ids}, {"audio_out_ids", generation_referee::rows(prompt.at("audio_out_ids"))},
+            {"audio_out_ids_start", {0}}, {"max_new_tokens", 200}, {"do_sample", false}, {"ras_win_len", 0},
+            {"seed", 0}, {"force_audio", false}};
+  std::ofstream(dir / "prompt.json") << p.dump();
+  run_referee("boson_generate.py", quote((dir / "model").string()) + " " + quote(tokenizer) + " " +
+                                       quote((dir / "prompt.json").string()) + " " + quote((dir / "boson.json").string()));
+  Json boson = read_json(dir / "boson.json");
+  gen::ChunkResult ours = generator.generate_chunk(spec);
+
+  auto text = boson["text_ids"].get<std::vector<int64_t>>();
+  REQUIRE(!text.empty());
+  CHECK(text[0] == 128016);  // <|AUDIO_OUT|> of the forced segment
+  std::vector<int64_t> want(text.begin() + 1, text.end());
+  const size_t n = std::min(want.size(), ours.continuation.size());
+  REQUIRE(n > 1);
+  CHECK(std::vector<int64_t>(ours.continuation.begin(), ours.continuation.begin() + int64_t(n)) ==
+        std::vector<int64_t>(want.begin(), want.begin() + int64_t(n)));
+  if (boson["stopped_by"] != "length") CHECK(ours.continuation.size() == want.size());
+  // Audio: the segments one after another, compared over Boson's columns.
+  std::vector<std::vector<int64_t>> cols(8);
+  for (const auto& seg : boson["audio_segments"])
+    for (size_t k = 0; k < 8; ++k) {
+      auto row = seg["audio_codes"][k].get<std::vector<int64_t>>();
+      cols[k].insert(cols[k].end(), row.begin(), row.end());
+    }
+  auto got = generation_referee::rows(ours.delayed);
+  REQUIRE(got[0].size() >= cols[0].size());
+  for (size_t k = 0; k < 8; ++k)
+    CHECK(std::vector<int64_t>(got[k].begin(), got[k].begin() + int64_t(cols[0].size())) == cols[k]);
+  MESSAGE("continuation: " << n << " ids after the first segment equal to Boson's (" << boson["audio_segments"].size()
+                           << " audio segment(s), " << cols[0].size() << " columns); Boson stopped by "
+                           << boson["stopped_by"].get<std::string>());
+}
+
+}  // namespace generation_continuation_referee
