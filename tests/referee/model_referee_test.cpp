@@ -140,6 +140,9 @@ TEST_CASE("referee: Boson's HiggsAudioModel with a Whisper audio tower gives our
   // transformers' SDPA attention; its default eager attention adds the boolean mask to the
   // scores instead (docs/fidelity.md), so the comparison is with the SDPA tower.
   compare(model, higgs_test::whisper_batch(), dir, "whisper_partial_window", "sdpa");
+  // model.audio_tower_padding "reference_eager" reproduces Boson's default (eager) tower.
+  model->audio_tower->reference_eager_padding = true;
+  compare(model, higgs_test::whisper_batch(), dir, "whisper_partial_window_eager", "eager");
 }
 
 }  // namespace model_referee

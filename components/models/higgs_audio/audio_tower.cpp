@@ -118,9 +118,11 @@ torch::Tensor AudioTowerImpl::forward(const torch::Tensor& features,
     auto valid = feature_mask.to(torch::kCPU, torch::kInt64).sum(-1);
     auto conv_len = torch::div(valid - 1, 2, "floor") + 1;
     auto keep = torch::arange(t, torch::kInt64).unsqueeze(0) < conv_len.unsqueeze(1);
-    key_mask = torch::zeros({n, 1, 1, t}, x.options())
-                   .masked_fill(keep.logical_not().view({n, 1, 1, t}).to(x.device()),
-                                mask_lowest(x.scalar_type()));
+    key_mask = reference_eager_padding
+                   ? keep.view({n, 1, 1, t}).to(x.device(), x.scalar_type())  // +1 where valid
+                   : torch::zeros({n, 1, 1, t}, x.options())
+                         .masked_fill(keep.logical_not().view({n, 1, 1, t}).to(x.device()),
+                                      mask_lowest(x.scalar_type()));
   }
   for (auto& layer : layer_list) x = layer->forward(x, key_mask);
   x = torch::avg_pool1d(x.permute({0, 2, 1}), {2}, {2}).permute({0, 2, 1});

@@ -55,6 +55,12 @@ class AudioTowerImpl : public torch::nn::Module {
   /// Mel frames the tower takes: max_source_positions * conv1 stride (1) * conv2 stride (2).
   int64_t expected_frames() const { return 2 * cfg_.max_source_positions; }
 
+  /// Boson's model runs its tower with transformers' eager attention, which *adds* the boolean
+  /// padding mask to the scores (+1 on valid frames, +0 on padded ones) instead of masking, so
+  /// padded frames of a partial window are attended (docs/fidelity.md). true reproduces that;
+  /// false (the default) masks them, as Boson's tower does with SDPA attention.
+  bool reference_eager_padding = false;
+
   torch::nn::Conv1d conv1{nullptr}, conv2{nullptr};
   torch::nn::Embedding embed_positions{nullptr};  // requires_grad false, as the reference
   torch::nn::ModuleList layers{nullptr};

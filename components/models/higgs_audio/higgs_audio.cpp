@@ -39,6 +39,10 @@ void HiggsAudioModel::bind(Binder& b, Options& o) {
         "model.safetensors) whose encoder initialises audio_tower (config.json needs "
         "skip_audio_tower: false). With init \"checkpoint\", tower and audio_encoder_proj "
         "weights missing from path are allowed (the projector then starts random).");
+  b.choice("audio_tower_padding", o.audio_tower_padding, {"masked", "reference_eager"},
+           "Padded frames of a partial Whisper window: \"masked\" in attention (Boson's tower with "
+           "SDPA), or \"reference_eager\": attended as Boson's default eager attention does (it adds "
+           "its boolean mask to the scores; docs/fidelity.md).");
 }
 
 namespace {
@@ -104,6 +108,7 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
     spdlog::info("audio_tower: {} tensors from the Whisper encoder in {}", n, o.audio_tower_init);
   }
   net_->gradient_checkpointing = o.gradient_checkpointing;
+  if (net_->audio_tower) net_->audio_tower->reference_eager_padding = o.audio_tower_padding == "reference_eager";
   net_->train();
 }
 

@@ -34,6 +34,7 @@ class HiggsAudioModel : public Model {
     std::string reduction = "mean";
     std::optional<int64_t> seed;
     std::string audio_tower_init;
+    std::string audio_tower_padding = "masked";
   };
   static void bind(Binder& b, Options& o);
 
