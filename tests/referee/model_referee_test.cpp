@@ -130,6 +130,14 @@ TEST_CASE("referee: Boson's HiggsAudioModel saved with save_pretrained gives our
   compare(model, text_only_batch(), dir, "no_audio");  // no audio tensors at all
 }
 
+TEST_CASE("referee: Boson's HiggsAudioModel with plain (not fast-forward) text layers gives our logits and loss") {
+  // audio_adapter_type dual_ffn: layer 1 is a plain Llama layer that audio positions go through too.
+  fs::path dir = work_dir("model-plain");
+  HiggsAudioModel model = build_and_load(referee_config(higgs_test::tiny_config_json("dual_ffn")), dir);
+  compare(model, higgs_test::two_sample_batch(), dir, "plain_audio_in_out");
+  compare(model, text_only_batch(), dir, "plain_no_audio");
+}
+
 TEST_CASE("referee: Boson's HiggsAudioModel with a Whisper audio tower gives our logits and loss") {
   fs::path dir = work_dir("model-tower");
   HiggsAudioModel model = build_and_load(referee_config(higgs_test::tower_config_json()), dir);
