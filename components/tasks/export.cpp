@@ -2,6 +2,8 @@
 
 #include "components/tasks/export.h"
 
+#include "components/models/higgs_audio/transformers_port.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -74,6 +76,7 @@ class ExportTask : public Task {
     bool adapter_only = false;
     std::string max_shard_size = "5GB";
     std::string dtype = "model";
+    std::string layout = "released";
   };
   static void bind(Binder& b, Options& o) {
     b.opt("from", o.from,
@@ -87,6 +90,10 @@ class ExportTask : public Task {
           "Largest safetensors shard of the full model (\"5GB\", \"500MB\", \"2GiB\").");
     b.choice("dtype", o.dtype, {"model", "float32", "bfloat16"},
              "dtype of the written weights; \"model\" keeps the model's parameter dtype.");
+    b.choice("layout", o.layout, {"released", "transformers"},
+             "Full model layout: \"released\" (Boson's checkpoint, boson_multimodal), or "
+             "\"transformers\": the Transformers higgs_audio_v2 port (HiggsAudioV2ForConditionalGeneration, "
+             "load with use_text_head=True; every layer must be DualFFN).");
   }
   ExportTask(const Options& o, BuildContext&) : o_(o) {
     parse_byte_size(o_.max_shard_size, "task.max_shard_size");
@@ -124,13 +131,19 @@ class ExportTask : public Task {
     if (!higgs) {
       model->save(o_.out);
     } else {
-      higgs->model_config().save((fs::path(o_.out) / "config.json").string());
+      const bool port = o_.layout == "transformers";
+      if (port) {
+        write_file_atomic((fs::path(o_.out) / "config.json").string(),
+                          transformers_port_config(higgs->model_config()).dump(2) + "\n");
+      } else {
+        higgs->model_config().save((fs::path(o_.out) / "config.json").string());
+      }
       std::map<std::string, at::Tensor> tensors;
       for (const auto& [name, t] : higgs->net().state_dict()) {
         at::Tensor v = t.detach().cpu();
         if (o_.dtype == "float32") v = v.to(at::kFloat);
         if (o_.dtype == "bfloat16") v = v.to(at::kBFloat16);
-        tensors[name] = v.contiguous();
+        tensors[port ? transformers_port_tensor_name(name) : name] = v.contiguous();
       }
       tensor_io::ShardOptions so;
       so.max_shard_bytes = parse_byte_size(o_.max_shard_size, "task.max_shard_size");

@@ -182,7 +182,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
 
   // export: a run (or one checkpoint) as a merged full model or a PEFT adapter.
   struct ExportArgs {
-    std::string from, out, checkpoint = "newest", max_shard_size, dtype;
+    std::string from, out, checkpoint = "newest", max_shard_size, dtype, layout;
     bool adapter_only = false;
     LoadOptions load;
   };
@@ -197,12 +197,16 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   exp->add_option("--max-shard-size", ex->max_shard_size, "Largest shard of the full model, e.g. 5GB, 500MB");
   exp->add_option("--dtype", ex->dtype, "model, float32 or bfloat16")
       ->check(CLI::IsMember({"model", "float32", "bfloat16"}));
+  exp->add_option("--layout", ex->layout,
+                  "released (Boson's layout) or transformers (the Transformers higgs_audio_v2 port)")
+      ->check(CLI::IsMember({"released", "transformers"}));
   exp->add_option("--set", ex->load.sets, "Override a key of the run's recipe: a.b.c=VALUE");
   out.push_back({exp, [ex] {
                    Json task{{"type", "export"}, {"from", ex->from}, {"out", ex->out},
                              {"adapter_only", ex->adapter_only}, {"checkpoint", ex->checkpoint}};
                    if (!ex->max_shard_size.empty()) task["max_shard_size"] = ex->max_shard_size;
                    if (!ex->dtype.empty()) task["dtype"] = ex->dtype;
+                   if (!ex->layout.empty()) task["layout"] = ex->layout;
                    ex->load.sets.push_back("task=" + task.dump());
                    RunFlags flags;
                    return run_plan(load_plan_or_run(ex->from, ex->load), flags);

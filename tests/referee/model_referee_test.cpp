@@ -11,8 +11,10 @@
 #include "components/adapters/lora.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/loss.h"
+#include "components/models/higgs_audio/transformers_port.h"
 #include "components/optim/adamw.h"
 #include "framework/tensor_io/safetensors.h"
+#include "framework/util/fs.h"
 #include "tests/referee/referee_support.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
@@ -298,3 +300,76 @@ TEST_CASE("referee: full fine-tuning gradients equal Boson's, zero and none wher
 }
 
 }  // namespace full_grads_referee
+
+namespace transformers_port_referee {
+
+using namespace higgs_referee;
+
+// The Transformers port's layout (transformers 5.24.0, HiggsAudioV2ForConditionalGeneration): a
+// Boson checkpoint with every layer DualFFN, loaded by ours, written in the port's layout with the
+// functions `higgs-run export --layout transformers` uses, and loaded by the port: its text and
+// audio logits equal ours on a sequence with audio-in and audio-out codes. Loaded back by ours
+// from the port's layout: the same logits bit for bit.
+TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gives our logits") {
+  fs::path dir = work_dir("transformers-port");
+  Json cfg = model_referee::referee_config(higgs_test::tiny_config_json());
+  cfg["audio_dual_ffn_layers"] = Json::array({0, 1, 2});  // the port has only DualFFN layers
+  cfg["audio_codebook_size"] = 16;
+  higgs::HiggsAudioModel::Options mo;
+  mo.path = model_referee::build_boson_model(cfg, dir, 21);
+  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  model.module().eval();
+
+  const fs::path port = dir / "port";
+  fs::create_directories(port);
+  higgs::write_file_atomic((port / "config.json").string(), higgs::transformers_port_config(model.model_config()).dump(2));
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& [name, t] : model.net().state_dict()) tensors[higgs::transformers_port_tensor_name(name)] = t;
+  higgs::tensor_io::save_safetensors((port / "model.safetensors").string(), tensors);
+
+  higgs::Batch batch = higgs_test::one_sample_batch();
+  torch::NoGradGuard no_grad;
+  auto ours = model.net().forward(batch);
+  // The port's input: the expanded sequence without padding, every audio position (audio-in
+  // codes included, which the port routes like audio-out) as <|AUDIO_OUT|>, and their codes.
+  const auto& m = ours.merge;
+  at::Tensor real = m.attention_mask[0].to(torch::kBool);
+  at::Tensor ids = m.input_ids[0].index({real}).clone();
+  at::Tensor ain = m.audio_in_discrete_codes_mask[0].index({real}), aout = m.audio_out_mask[0].index({real});
+  std::vector<at::Tensor> cols;
+  int64_t in_col = 0, out_col = 0;
+  for (int64_t p = 0; p < ids.size(0); ++p) {
+    if (ain[p].item<bool>()) cols.push_back(batch.at("audio_in_ids").select(1, in_col++));
+    if (aout[p].item<bool>()) cols.push_back(batch.at("audio_out_ids").select(1, out_col++));
+  }
+  ids.masked_fill_(ain.logical_or(aout), model.model_config().audio_out_token_idx);
+  std::map<std::string, at::Tensor> input = {{"input_ids", ids.unsqueeze(0).contiguous()},
+                                             {"audio_input_ids", torch::stack(cols).unsqueeze(0).contiguous()}};
+  higgs::tensor_io::save_safetensors((dir / "input.safetensors").string(), input);
+  run_referee("hf_port_forward.py", quote(port.string()) + " " + quote((dir / "input.safetensors").string()) + " " +
+                                        quote((dir / "hf.safetensors").string()),
+              referee_hf_python());
+  auto hf = higgs::tensor_io::SafetensorsFile::open((dir / "hf.safetensors").string());
+  at::Tensor text = ours.logits[0].index({real});
+  at::Tensor want_text = hf.tensor("text_logits");
+  REQUIRE(text.sizes() == want_text.sizes());
+  const double text_rel = ((text - want_text).abs().max() / want_text.abs().max()).item<double>();
+  CHECK(text_rel < 1e-5);
+  const int64_t k = model.model_config().audio_num_codebooks, rows = model.model_config().codebook_rows();
+  at::Tensor want_audio = hf.tensor("audio_logits").index({aout}).view({-1, k, rows});
+  REQUIRE(ours.audio_logits.sizes() == want_audio.sizes());
+  const double audio_rel = ((ours.audio_logits - want_audio).abs().max() / want_audio.abs().max()).item<double>();
+  CHECK(audio_rel < 1e-5);
+
+  higgs::HiggsAudioModel::Options po;
+  po.path = port.string();
+  higgs::HiggsAudioModel back(po, "cpu", 0);
+  back.module().eval();
+  auto again = back.net().forward(batch);
+  CHECK(torch::equal(again.logits, ours.logits));
+  CHECK(torch::equal(again.audio_logits, ours.audio_logits));
+  MESSAGE("Transformers port: text logits " << text_rel << ", audio logits " << audio_rel
+                                            << " relative from ours; loaded back from its layout: equal");
+}
+
+}  // namespace transformers_port_referee

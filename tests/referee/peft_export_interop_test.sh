@@ -3,7 +3,8 @@
 # config, save_pretrained) is opened by the Python ecosystem. Its final/ PEFT adapter (LoRA plus
 # modules_to_save) loads with PeftModel.from_pretrained onto Boson's HiggsAudioModel, and
 # `higgs-run export` (merged, sharded) loads with HiggsAudioModel.from_pretrained; both give the
-# loss `higgs-run model-loss` gives on the same batch, within 1e-5 relative.
+# loss `higgs-run model-loss` gives on the same batch, within 1e-5 relative. The export in the
+# Transformers higgs_audio_v2 layout (--layout transformers) reads back with the same loss.
 set -euo pipefail
 src=$1 build=$2
 py=${HIGGS_PYTHON:-$src/.venv/bin/python}
@@ -27,6 +28,13 @@ common=(--tla-str demo_dir="$demo" --set trainer.progress_bar=false --threads 1
 "$run" dump-batch "$recipe" "${common[@]}" --split eval --set trainer.batch_size=1000 \
   --out "$work/batch.safetensors" > /dev/null 2>&1
 "$run" model-loss --model "$work/merged" --batch "$work/batch.safetensors" > "$work/ours.json"
+# The same export in the Transformers higgs_audio_v2 layout, read back by higgs-run: the same loss.
+"$run" export "$work/run" --out "$work/port" --layout transformers > "$work/export_port.log" 2>&1 ||
+  { cat "$work/export_port.log"; exit 1; }
+grep -q '"model_type": "higgs_audio_v2"' "$work/port/config.json"
+"$run" model-loss --model "$work/port" --batch "$work/batch.safetensors" > "$work/ours_port.json"
+cmp <("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["loss"])' "$work/ours.json") \
+    <("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["loss"])' "$work/ours_port.json")
 "$ref" "$src/tests/referee/boson_interop.py" "$work/base" "$work/run/final" "$work/merged" \
   "$work/batch.safetensors" "$work/boson.json" > "$work/interop.log" 2>&1 || { cat "$work/interop.log"; exit 1; }
 "$py" - "$work/ours.json" "$work/boson.json" <<'PY'

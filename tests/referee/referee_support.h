@@ -30,6 +30,12 @@ inline std::string referee_python() {
   return HIGGS_REFEREE_PYTHON;
 }
 
+// The second referee venv's interpreter (transformers 5.24.0 with the higgs_audio_v2 port).
+inline std::string referee_hf_python() {
+  if (const char* p = std::getenv("HIGGS_REFEREE_HF_PYTHON")) return p;
+  return HIGGS_REFEREE_HF_PYTHON;
+}
+
 // Runs `cmd`, returns its exit status and stdout+stderr.
 inline std::pair<int, std::string> run_command(const std::string& cmd) {
   std::string output;
@@ -41,10 +47,10 @@ inline std::pair<int, std::string> run_command(const std::string& cmd) {
   return {pclose(p), output};
 }
 
-// Runs tests/referee/SCRIPT with the referee venv's Python; fails the test with its output when
-// it exits non-zero (or when the venv is missing, saying how to make it).
-inline std::string run_referee(const std::string& script, const std::string& args) {
-  const std::string py = referee_python();
+// Runs tests/referee/SCRIPT with the referee venv's Python (or `python`); fails the test with its
+// output when it exits non-zero (or when the venv is missing, saying how to make it).
+inline std::string run_referee(const std::string& script, const std::string& args, std::string python = "") {
+  const std::string py = python.empty() ? referee_python() : python;
   REQUIRE_MESSAGE(fs::exists(py), "no referee venv at " << py
                                       << ": run scripts/setup_referee.sh (scripts/setup.sh does) or set "
                                          "HIGGS_REFEREE_PYTHON");

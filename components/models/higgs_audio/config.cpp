@@ -1,4 +1,5 @@
 #include "components/models/higgs_audio/config.h"
+#include "components/models/higgs_audio/transformers_port.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -205,6 +206,8 @@ bool HiggsAudioConfig::is_fast_forward_layer(int64_t i) const {
 
 HiggsAudioConfig HiggsAudioConfig::from_json(const Json& j, const std::string& source) {
   if (!j.is_object()) throw std::runtime_error(source + ": expected a JSON object");
+  // A checkpoint in the Transformers port's layout: read as the released layout it maps to.
+  if (is_transformers_port_config(j)) return from_json(config_from_transformers_port(j, source), source);
   HiggsAudioConfig c;
   c.raw = j;
   FieldReader r(j, source);

@@ -9,7 +9,9 @@
 
 #include "components/models/higgs_audio/loss.h"
 #include "components/models/higgs_audio/model.h"
+#include "components/models/higgs_audio/transformers_port.h"
 #include "components/models/higgs_audio/weights_io.h"
+#include "framework/config/json_file.h"
 #include "framework/registry/registry.h"
 #include "framework/util/device.h"
 #include "framework/run/build_context.h"
@@ -97,10 +99,18 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
       may_be_missing = [](const std::string& n) {
         return n.rfind("audio_tower.", 0) == 0 || n.rfind("audio_encoder_proj.", 0) == 0;
       };
+    // The Transformers port's layout (model_type higgs_audio_v2) holds the same tensors under
+    // other names (components/models/higgs_audio/transformers_port.h).
+    const bool port = is_transformers_port_config(read_json_file(cfg_path));
     higgs_audio::load_checkpoint_weights(
         o.path, [&](const std::vector<std::string>& names,
                     const std::function<torch::Tensor(const std::string&)>& fetch) {
-          net_->load_state_dict(names, fetch, o.path, may_be_missing);
+          if (!port) return net_->load_state_dict(names, fetch, o.path, may_be_missing);
+          std::vector<std::string> released;
+          for (const auto& n : names) released.push_back(released_tensor_name(n));
+          net_->load_state_dict(
+              released, [&](const std::string& n) { return fetch(transformers_port_tensor_name(n)); }, o.path,
+              may_be_missing);
         });
   }
   if (whisper) {
