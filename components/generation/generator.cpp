@@ -212,18 +212,25 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
   DelayPatternState state(k, ids_.audio_stream_bos_id, ids_.audio_stream_eos_id,
                           ids_.use_delay_pattern);
   std::vector<torch::Tensor> frames;
-  std::vector<int64_t> segment_starts;  // end column of each finished audio segment
-  int64_t continuation_text = 0;        // text tokens sampled after the first segment
+  // A segment starts with its all-BOS frame (whatever the logits say, as the reference does).
+  auto open_segment = [&] {
+    auto bos = state.start();
+    frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
+    stream_tail.push_back(frames.back());
+    return bos;
+  };
+  int64_t segment_begin = 0;  // first column of the segment being generated
+  auto close_segment = [&] {
+    const auto end = static_cast<int64_t>(frames.size());
+    if (end > segment_begin) r.segment_columns.push_back(end - segment_begin);
+    segment_begin = end;
+  };
+  int64_t continuation_text = 0;  // text tokens sampled after the first segment
   const int64_t eot = tok_.token_to_id("<|eot_id|>").value_or(-1);
   const int64_t end_of_text = tok_.token_to_id("<|end_of_text|>").value_or(-1);
   bool audio_mode = o_.force_audio;
   bool done = false;
-  if (audio_mode) {  // the prompt ends with <|audio_out_bos|>: the next frame is the BOS frame
-    auto bos = state.start();
-    frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
-    stream_tail.push_back(frames.back());
-    h = feed_frame(bos);
-  }
+  if (audio_mode) h = feed_frame(open_segment());  // the prompt ends with <|audio_out_bos|>
   while (!done) {
     if (!audio_mode) {
       if (static_cast<int64_t>(r.text_tokens.size()) >= o_.max_text_tokens) {
@@ -238,11 +245,8 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
       }
       h = feed_text(id);
       if (id == ids_.audio_out_bos_token_id) {
-        // AUDIO_INIT: the frame after <|audio_out_bos|> is all BOS, whatever the logits say.
-        audio_mode = true;
-        auto bos = state.start();
-        frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
-        stream_tail.push_back(frames.back());
+        audio_mode = true;  // AUDIO_INIT
+        auto bos = open_segment();
         if (max_frames <= 1) {
           r.stop = StopReason::kMaxFrames;
           break;
@@ -265,7 +269,7 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     stream_tail.push_back(frames.back());
     if (last) {
       r.stop = StopReason::kAudioEos;  // <|audio_eos|> follows; the frame itself is never fed
-      segment_starts.push_back(static_cast<int64_t>(frames.size()));
+      close_segment();
       if (!o_.continue_after_audio_eos) break;
       // The reference goes on in text mode, fed <|audio_eos|>.
       r.continuation.push_back(ids_.audio_eos_token_id);
@@ -287,10 +291,7 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
         if (id == ids_.audio_out_bos_token_id) {  // a further segment: its BOS frame, as above
           r.continuation.push_back(ids_.audio_out_token_idx);
           audio_mode = true;
-          auto bos = state.start();
-          frames.push_back(torch::tensor(bos, torch::kLong).view({k, 1}));
-          stream_tail.push_back(frames.back());
-          h = feed_frame(bos);
+          h = feed_frame(open_segment());
           break;
         }
       }
@@ -298,18 +299,15 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     }
     h = feed_frame(frame);
   }
+  close_segment();  // the one a length limit cut, if any
   r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
   // Each segment is reverted on its own (its delay pattern starts and ends within it).
-  if (segment_starts.empty() || segment_starts.back() != static_cast<int64_t>(frames.size()))
-    segment_starts.push_back(static_cast<int64_t>(frames.size()));
   std::vector<at::Tensor> segment_codes;
-  for (size_t i = 0, begin = 0; i < segment_starts.size(); ++i) {
-    const auto end = static_cast<size_t>(segment_starts[i]);
-    if (end <= begin) continue;
-    r.segment_columns.push_back(static_cast<int64_t>(end - begin));
-    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, int64_t(begin), int64_t(end)),
-                                               ids_.audio_codebook_size, ids_.use_delay_pattern));
-    begin = end;
+  int64_t begin = 0;
+  for (int64_t n : r.segment_columns) {
+    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, begin, begin + n), ids_.audio_codebook_size,
+                                               ids_.use_delay_pattern));
+    begin += n;
   }
   r.codes = segment_codes.empty() ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
                                   : torch::cat(segment_codes, 1);

@@ -52,21 +52,23 @@ struct Run {
   uint64_t seed;
 };
 
-TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS, seeded sampling)") {
-  fs::path dir = work_dir("generation");
-  std::ofstream(dir / "config.in.json") << generation_config().dump(2);
-  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " 7");
-  const std::string tokenizer = higgs_tokenizer_json();
-  higgs::HiggsAudioModel::Options mo;
-  mo.path = (dir / "model").string();
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
-  higgs::Llama3BpeTokenizer tok(tokenizer);
-
+// The zero-shot prompt both generation tests decode: one reference turn with 20 frames of codes.
+gen::PromptSpec referee_prompt() {
   gen::PromptSpec spec;
   spec.references.push_back({"This is the reference voice speaking.",
                              torch::randint(0, 1024, {8, 20}, at::make_generator<at::CPUGeneratorImpl>(4))});
   spec.text = "Hello there, this is the target sentence.";
+  return spec;
+}
+
+TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS, seeded sampling)") {
+  fs::path dir = work_dir("generation");
+  higgs::HiggsAudioModel::Options mo;
+  mo.path = build_boson_model(generation_config(), dir, 7);
+  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  const std::string tokenizer = higgs_tokenizer_json();
+  higgs::Llama3BpeTokenizer tok(tokenizer);
+  const gen::PromptSpec spec = referee_prompt();
   int64_t longest = 0;
   for (const Run& run : {Run{"greedy", 0.0, 0, 1.0, 0, 0}, Run{"greedy_ras", 0.0, 0, 1.0, 7, 5},
                          Run{"sampled_ras", 0.7, 50, 0.95, 7, 99}, Run{"sampled_seed_1234", 0.7, 50, 0.95, 7, 1234}}) {
@@ -146,18 +148,12 @@ namespace gen = higgs::generation;
 // counts every step against max_new_tokens).
 TEST_CASE("referee: continue_after_audio_eos follows Boson's generate past <|audio_eos|>") {
   fs::path dir = work_dir("generation-continue");
-  std::ofstream(dir / "config.in.json") << generation_referee::generation_config().dump(2);
-  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " 7");
-  const std::string tokenizer = higgs_tokenizer_json();
   higgs::HiggsAudioModel::Options mo;
-  mo.path = (dir / "model").string();
+  mo.path = build_boson_model(generation_referee::generation_config(), dir, 7);
   higgs::HiggsAudioModel model(mo, "cpu", 0);
+  const std::string tokenizer = higgs_tokenizer_json();
   higgs::Llama3BpeTokenizer tok(tokenizer);
-  gen::PromptSpec spec;
-  spec.references.push_back({"This is the reference voice speaking.",
-                             torch::randint(0, 1024, {8, 20}, at::make_generator<at::CPUGeneratorImpl>(4))});
-  spec.text = "Hello there, this is the target sentence.";
+  const gen::PromptSpec spec = generation_referee::referee_prompt();
   gen::GenerateOptions go;
   go.force_audio = true;
   go.max_frames = 400;

@@ -32,14 +32,6 @@ Json referee_config(Json cfg) {
   return cfg;
 }
 
-// Boson's model from `cfg` with random weights (seed), saved with save_pretrained in DIR/model.
-std::string build_boson_model(const Json& cfg, const fs::path& dir, int seed) {
-  std::ofstream(dir / "config.in.json") << cfg.dump(2);
-  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
-                                    quote((dir / "model").string()) + " " + std::to_string(seed));
-  return (dir / "model").string();
-}
-
 // Two text-only rows (the second padded), labels on all but the first and the padding.
 higgs::Batch text_only_batch() {
   higgs::Batch text;
@@ -167,7 +159,7 @@ using higgs::ParameterList;
 TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's model") {
   fs::path dir = work_dir("lora");
   higgs::HiggsAudioModel::Options mo;
-  mo.path = model_referee::build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
+  mo.path = build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
   higgs::HiggsAudioModel model(mo, "cpu", 0);
 
   higgs::LoraAdapter::Options lo;
@@ -294,7 +286,7 @@ void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::st
 
 TEST_CASE("referee: full fine-tuning gradients equal Boson's, zero and none where its are") {
   fs::path dir = work_dir("full-grads");
-  model_referee::build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 13);
+  build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 13);
   compare_grads(higgs_test::two_sample_batch(), dir, "audio");
   compare_grads(model_referee::text_only_batch(), dir, "no_audio");
 }
@@ -316,7 +308,7 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
   cfg["audio_dual_ffn_layers"] = Json::array({0, 1, 2});  // the port has only DualFFN layers
   cfg["audio_codebook_size"] = 16;
   higgs::HiggsAudioModel::Options mo;
-  mo.path = model_referee::build_boson_model(cfg, dir, 21);
+  mo.path = build_boson_model(cfg, dir, 21);
   higgs::HiggsAudioModel model(mo, "cpu", 0);
   model.module().eval();
 

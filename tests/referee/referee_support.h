@@ -82,6 +82,15 @@ inline std::string higgs_tokenizer_json() {
   return path;
 }
 
+// Boson's HiggsAudioModel from `cfg` with random weights (seed), saved with save_pretrained (the
+// released layout) in DIR/model by tests/referee/boson_model.py; returns that directory.
+inline std::string build_boson_model(const Json& cfg, const fs::path& dir, int seed) {
+  std::ofstream(dir / "config.in.json") << cfg.dump(2);
+  run_referee("boson_model.py", "build " + quote((dir / "config.in.json").string()) + " " +
+                                    quote((dir / "model").string()) + " " + std::to_string(seed));
+  return (dir / "model").string();
+}
+
 inline Json read_json(const fs::path& p) {
   std::ifstream in(p);
   REQUIRE_MESSAGE(in.good(), "cannot read " << p.string());
