@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "components/tasks/recipe_parts.h"
+#include "framework/run/component_builder.h"
 #include "framework/run/runner.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
@@ -65,9 +67,10 @@ int main(int argc, char** argv) {
   }
   at::set_num_threads(threads);
   const higgs::RecipePlan plan = higgs::load_plan(args, /*check_task=*/false);
-  higgs::BuildContext ctx(plan, {});
-  auto ds = ctx.get<higgs::Dataset>("train_data");
-  auto collator = ctx.get<higgs::Collator>("collator");
+  higgs::ComponentBuilder components(plan);
+  higgs::RecipeParts parts(components, higgs::RunSettings{plan.settings.seed, plan.settings.device, {}});
+  auto ds = parts.dataset("train_data");
+  auto collator = parts.collator();
   const size_t n = ds->size();
 
   int64_t frames = 0, tokens = 0, windows = 0;

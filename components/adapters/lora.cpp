@@ -16,7 +16,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/json_file.h"
 #include "framework/config/options.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 #include "framework/tensor_io/safetensors.h"
 #include "framework/util/fs.h"
 #include "framework/util/glob.h"
@@ -125,7 +125,6 @@ void LoraAdapter::bind(Binder& b, Options& o) {
            "PEFT task_type written to adapter_config.json (\"\" is written as null).");
 }
 
-LoraAdapter::LoraAdapter(const Options& options, BuildContext&) : LoraAdapter(options) {}
 LoraAdapter::LoraAdapter(const Options& options) : options_(options) {
   if (options_.r < 1) throw std::invalid_argument("adapter \"lora\": r must be at least 1");
   if (!(options_.dropout >= 0.0 && options_.dropout < 1.0))

@@ -40,7 +40,6 @@ class LoraAdapter : public Adapter {
   };
   static void bind(Binder& b, Options& o);
 
-  LoraAdapter(const Options& options, BuildContext& ctx);
   explicit LoraAdapter(const Options& options);
   ~LoraAdapter() override;
 

@@ -6,12 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "framework/train/run_settings.h"
+
 namespace higgs {
 
 /// Audio to discrete codes (num_codebooks, T) and back.
 class AudioTokenizer {
  public:
   static constexpr const char* kKind = "audio_tokenizer";
+  /// Its device follows the recipe's (on this process's GPU under torchrun).
+  using Args = RunSettings;
   virtual ~AudioTokenizer() = default;
   virtual int64_t sample_rate() const = 0;     // 24000 for Higgs
   virtual int64_t num_codebooks() const = 0;   // 8

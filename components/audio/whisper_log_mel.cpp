@@ -13,7 +13,7 @@
 #include <string>
 
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 
@@ -72,7 +72,6 @@ void WhisperLogMel::bind(Binder& b, Options& o) {
       .min(1.0);
 }
 
-WhisperLogMel::WhisperLogMel(const Options& options, BuildContext&) : WhisperLogMel(options) {}
 WhisperLogMel::WhisperLogMel() : WhisperLogMel(Options{}) {}
 
 WhisperLogMel::WhisperLogMel(const Options& options) : opt_(options) {

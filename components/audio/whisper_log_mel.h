@@ -16,7 +16,6 @@
 namespace higgs {
 
 class Binder;
-class BuildContext;
 
 /// Slaney-scale, Slaney-normalised triangular mel filters (n_mels, n_fft/2+1), float64; the same
 /// matrix as transformers' mel_filter_bank(norm="slaney", mel_scale="slaney") and librosa's
@@ -37,7 +36,6 @@ class WhisperLogMel : public FeatureExtractor {
   };
   static void bind(Binder& b, Options& o);
 
-  WhisperLogMel(const Options& options, BuildContext& ctx);
   explicit WhisperLogMel(const Options& options);
   WhisperLogMel();
 

@@ -37,9 +37,10 @@ class EarlyStopping : public Callback {
   /// An eval/ monitor without eval_data is a recipe error.
   static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
                          Diagnostics& diags);
-  EarlyStopping(const Options& o, BuildContext& ctx);
   explicit EarlyStopping(const Options& o);
 
+  /// Warns when evaluation runs only at the end (trainer eval_every 0): it could never stop early.
+  void on_train_begin(TrainState& s) override;
   void on_eval_end(TrainState& s) override;
   Json state() const override;
   void load_state(const Json& j) override;
@@ -66,8 +67,8 @@ class MetricsCsv : public Callback {
     std::vector<std::string> metrics;  // empty: every metric
   };
   static void bind(Binder& b, Options& o);
-  MetricsCsv(const Options& o, BuildContext& ctx);
-  explicit MetricsCsv(const Options& o);
+  /// Only the main rank (args.run) writes the file.
+  explicit MetricsCsv(const Options& o, const CallbackArgs& args = {});
 
   void on_train_begin(TrainState& s) override;
   void on_step_end(TrainState& s) override;

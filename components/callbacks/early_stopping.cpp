@@ -14,7 +14,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
@@ -38,17 +38,14 @@ EarlyStopping::EarlyStopping(const Options& o) : o_(o) {
 
 void EarlyStopping::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
                                Diagnostics& diags) {
-  const Json& root = plan.config.root();
-  const bool has_eval = root.contains("eval_data") && !root["eval_data"].is_null();
-  if (o.monitor.rfind("eval/", 0) == 0 && !has_eval)
+  if (o.monitor.rfind("eval/", 0) == 0 && !plan.components.count("eval_data"))
     diags.error(join_path(path, "monitor"),
                 "early_stopping monitors \"" + o.monitor +
                     "\" but the recipe has no eval_data: add eval_data (and trainer.eval_every)");
 }
 
-EarlyStopping::EarlyStopping(const Options& o, BuildContext& ctx) : EarlyStopping(o) {
-  auto it = ctx.plan().components.find("trainer");
-  if (it != ctx.plan().components.end() && it->second.resolved.value("eval_every", int64_t{1}) == 0)
+void EarlyStopping::on_train_begin(TrainState& s) {
+  if (s.eval_every == 0)
     spdlog::warn(
         "callback early_stopping: trainer.eval_every is 0, so evaluation runs only at the end "
         "and training never stops early; set trainer.eval_every");

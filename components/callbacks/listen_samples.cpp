@@ -23,7 +23,6 @@
 #include "components/text/text_tokenizer.h"
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
 #include "framework/train/hooks.h"
 #include "framework/util/fs.h"
 
@@ -51,8 +50,8 @@ class ListenSamples : public Callback {
     generation::DecodeOptions::bind(b, o.decode);
   }
 
-  ListenSamples(const Options& o, BuildContext& ctx)
-      : o_(o), main_(ctx.placement.is_main()), scorers_(generation::recipe_scorers(ctx)) {
+  ListenSamples(const Options& o, const CallbackArgs& args)
+      : o_(o), main_(args.run.placement.is_main()), scorers_(args.scorers) {
     try {
       jobs_ = generation::jobs_from_json(o_.prompts, "callbacks listen_samples.prompts");
     } catch (const std::exception& e) {
@@ -70,12 +69,14 @@ class ListenSamples : public Callback {
                             " does not exist");
       if (jobs_[i].name.empty()) jobs_[i].name = "sample-" + std::to_string(i);
     }
-    model_ = ctx.get<Model>("model");
+    model_ = args.model;
     if (!dynamic_cast<HiggsAudioModel*>(model_.get()))
       throw RecipeError("listen_samples needs the \"higgs_audio\" model");
-    text_ = ctx.get<TextTokenizer>("text_tokenizer");
-    audio_ = ctx.get<AudioTokenizer>("audio_tokenizer");
-    seed_ = ctx.settings().seed;
+    text_ = args.text_tokenizer;
+    audio_ = args.audio_tokenizer;
+    if (!text_) throw RecipeError("listen_samples needs \"text_tokenizer\" in the recipe");
+    if (!audio_) throw RecipeError("listen_samples needs \"audio_tokenizer\" in the recipe");
+    seed_ = args.run.seed;
   }
 
   void on_step_end(TrainState& s) override {

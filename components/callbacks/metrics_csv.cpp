@@ -14,7 +14,6 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
@@ -28,11 +27,9 @@ void MetricsCsv::bind(Binder& b, Options& o) {
         "metric.");
 }
 
-MetricsCsv::MetricsCsv(const Options& o) : o_(o) {
+MetricsCsv::MetricsCsv(const Options& o, const CallbackArgs& args)
+    : o_(o), main_(args.run.placement.is_main()) {
   if (o_.path.empty()) throw std::invalid_argument("callback metrics_csv: path is empty");
-}
-MetricsCsv::MetricsCsv(const Options& o, BuildContext& ctx) : MetricsCsv(o) {
-  main_ = ctx.placement.is_main();
 }
 
 std::string MetricsCsv::file(const std::string& output_dir) const {

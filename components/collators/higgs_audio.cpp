@@ -11,9 +11,8 @@
 #include "components/audio/audio_tokenizer.h"
 #include "components/data/chatml_layout.h"
 #include "components/data/delay_pattern.h"
-#include "components/models/higgs_audio/recipe_model_config.h"
 #include "framework/config/json_file.h"
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
 #include "framework/util/fs.h"
 
 namespace higgs {
@@ -221,17 +220,20 @@ void HiggsAudioCollator::bind(Binder& b, Options& o) {
 
 void HiggsAudioCollator::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
                                     Diagnostics& diags) {
-  std::string config_path = o.model_config;
-  if (config_path.empty()) {
-    const Json& model = plan.resolved.value("model", Json::object());
-    if (model.value("path", std::string()).empty()) return;
-    config_path = model["path"].get<std::string>() + "/config.json";
-  }
-  if (!std::filesystem::is_regular_file(config_path)) return;  // reported where it is read
-  Json cfg;
   try {
-    cfg = read_json_file(config_path);
-    for (const auto& m : inference_mismatches(o, cfg))
+    // The collator's own model_config file, else what the recipe's model declares (its
+    // config.json), read without loading the model.
+    std::optional<DeclaredConfig> declared;
+    if (!o.model_config.empty()) {
+      if (!std::filesystem::is_regular_file(o.model_config)) return;  // reported where it is read
+      declared = DeclaredConfig{read_json_file(o.model_config), o.model_config};
+    } else if (auto model = plan.components.find("model");
+               model != plan.components.end() && model->second.bound.declared_config) {
+      declared = model->second.bound.declared_config();
+    }
+    if (!declared) return;
+    const std::string& config_path = declared->source;
+    for (const auto& m : inference_mismatches(o, declared->config))
       if (!o.train_unreleased_layout)
         diags.error(path, m + " (the model's " + config_path + "); or set " + path +
                               ".train_unreleased_layout=true to train this layout on purpose");
@@ -241,38 +243,36 @@ void HiggsAudioCollator::check_plan(const Options& o, const RecipePlan& plan, co
 }
 
 namespace {
-HiggsTokenIds ids_from_context(const HiggsAudioCollator::Options& o, BuildContext& ctx) {
+HiggsTokenIds collator_token_ids(const HiggsAudioCollator::Options& o, const CollatorArgs& args) {
   if (!o.model_config.empty()) return HiggsTokenIds::from_file(o.model_config);
-  // Without a built model (data-check, dump-batch), the recipe's model checkpoint config.
-  if (auto j = recipe_model_config(ctx)) return HiggsTokenIds::from_json(*j, "model config");
+  if (args.model_config) return HiggsTokenIds::from_json(*args.model_config, "model config");
   throw std::runtime_error(
       "collator higgs_audio: no model config to read token ids from: set collator.model_config "
       "to the model's config.json");
 }
 
-std::shared_ptr<FeatureExtractor> fe_from_context(const HiggsAudioCollator::Options& o,
-                                                  BuildContext& ctx) {
+std::shared_ptr<FeatureExtractor> needed_feature_extractor(const HiggsAudioCollator::Options& o,
+                                                           const CollatorArgs& args) {
   if (!o.encode_whisper_embed) return nullptr;
-  auto fe = ctx.get_optional<FeatureExtractor>("feature_extractor");
-  if (!fe)
+  if (!args.feature_extractor)
     throw std::runtime_error(
         "collator higgs_audio: encode_whisper_embed is on but the recipe has no "
         "feature_extractor: add one or set collator.encode_whisper_embed=false");
-  return fe;
+  return args.feature_extractor;
 }
 }  // namespace
 
-HiggsAudioCollator::HiggsAudioCollator(const Options& o, BuildContext& ctx)
-    : HiggsAudioCollator(o, ids_from_context(o, ctx), fe_from_context(o, ctx)) {
+HiggsAudioCollator::HiggsAudioCollator(const Options& o, const CollatorArgs& args)
+    : HiggsAudioCollator(o, collator_token_ids(o, args), needed_feature_extractor(o, args)) {
   // The inference alignment check, before anything trains: against the config of the model the
-  // recipe trains (its config.json), else the collator's own model_config file.
+  // recipe trains, else the collator's own model_config file.
   Json cfg;
-  if (auto j = recipe_model_config(ctx))
-    cfg = *j;
+  if (args.model_config)
+    cfg = *args.model_config;
   else if (!o.model_config.empty() && std::filesystem::exists(o.model_config))
     cfg = read_json_file(o.model_config);
   // Mismatches are errors (check_plan) unless train_unreleased_layout says they are on purpose.
-  if (cfg.is_object() && ctx.placement.is_main())
+  if (cfg.is_object() && args.main_rank)
     for (const auto& w : inference_mismatches(cfg))
       spdlog::warn("inference alignment (train_unreleased_layout): {}", w);
 }

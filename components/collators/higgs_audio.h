@@ -3,8 +3,8 @@
 //
 //   collator: { type: "higgs_audio", round_to: 8, use_delay_pattern: true }
 //
-// Token ids come from the model's config.json (option model_config, or the runtime object
-// "model_config" the model puts into the BuildContext). Fields and shapes: docs/data-format.md.
+// Token ids come from the model's config (option model_config, else the config of the recipe's
+// model, CollatorArgs). Fields and shapes: docs/data-format.md.
 #pragma once
 
 #include <memory>
@@ -19,7 +19,6 @@
 
 namespace higgs {
 
-class BuildContext;
 class Diagnostics;
 class FeatureExtractor;
 struct RecipePlan;
@@ -27,7 +26,7 @@ struct RecipePlan;
 class HiggsAudioCollator : public Collator {
  public:
   struct Options {
-    std::string model_config;  // path to config.json; "" = the context's "model_config"
+    std::string model_config;  // path to config.json; "" = the recipe model's config
     int64_t round_to = 8;
     bool pad_left = false;
     bool use_delay_pattern = true;
@@ -47,8 +46,10 @@ class HiggsAudioCollator : public Collator {
   /// train_unreleased_layout is set.
   static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path, Diagnostics& diags);
 
-  HiggsAudioCollator(const Options& o, BuildContext& ctx);
-  /// Direct construction (tests, tools): `fe` is needed only with encode_whisper_embed.
+  /// Token ids from o.model_config, else the model config in `args`; the feature extractor is
+  /// needed only with encode_whisper_embed.
+  HiggsAudioCollator(const Options& o, const CollatorArgs& args);
+  /// From token ids already read (tools, tests): `fe` is needed only with encode_whisper_embed.
   HiggsAudioCollator(Options o, HiggsTokenIds ids, std::shared_ptr<FeatureExtractor> fe = nullptr);
 
   /// Input examples hold the ChatMLDatasetSample tensors (input_ids, label_ids, audio_ids_concat,

@@ -9,7 +9,8 @@
 #include "components/data/chatml_layout.h"
 #include "components/datasets/chatml_dataset.h"
 #include "components/text/text_tokenizer.h"
-#include "framework/run/build_context.h"
+#include "components/tasks/recipe_parts.h"
+#include "framework/run/component_builder.h"
 #include "framework/run/runner.h"
 
 namespace higgs {
@@ -255,19 +256,20 @@ int run_show_sample_command(const ShowSampleArgs& args, std::ostream& out, std::
     ra.recipe = args.recipe;
     ra.load = args.load;
     RecipePlan plan = load_plan(ra, /*check_task=*/false);
-    BuildContext ctx(plan, RunFlags{});
-    if (!ctx.has(key)) {
+    ComponentBuilder components(plan);
+    RecipeParts parts(components, RunSettings{plan.settings.seed, plan.settings.device, {}});
+    if (!components.has(key)) {
       err << "show-sample: " << args.recipe << " has no " << key << " (the " << args.split
           << " split); add it to the recipe or use --split "
           << (args.split == "train" ? "eval" : "train") << "\n";
       return 1;
     }
-    if (!ctx.has("text_tokenizer")) {
+    if (!components.has("text_tokenizer")) {
       err << "show-sample: " << args.recipe << " has no text_tokenizer\n";
       return 1;
     }
-    auto tok = ctx.get<TextTokenizer>("text_tokenizer");
-    auto ds = std::dynamic_pointer_cast<ChatMLDataset>(ctx.get<Dataset>(key));
+    auto tok = parts.text_tokenizer();
+    auto ds = std::dynamic_pointer_cast<ChatMLDataset>(parts.dataset(key));
     if (!ds) {
       err << "show-sample: " << key << " of " << args.recipe
           << " is not a ChatML dataset (zero_shot_voice_cloning or chatml)\n";

@@ -12,7 +12,7 @@ class PlainChatMLDataset : public ChatMLDataset {
  public:
   struct Options : ChatMLDatasetOptions {};
   static void bind(Binder& b, Options& o) { ChatMLDatasetOptions::bind_common(b, o); }
-  PlainChatMLDataset(const Options& o, BuildContext& ctx) : ChatMLDataset(o, ctx, false) {}
+  PlainChatMLDataset(const Options& o, const DatasetArgs& args) : ChatMLDataset(o, args, false) {}
 };
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include "components/audio/audio_io.h"
 #include "components/data/chatml_layout.h"
-#include "components/models/higgs_audio/recipe_model_config.h"
+#include "components/models/higgs_audio/max_positions.h"
 
 namespace fs = std::filesystem;
 
@@ -29,8 +29,13 @@ void ChatMLDatasetOptions::bind_common(Binder& b, ChatMLDatasetOptions& o) {
         "Also return 16 kHz waveforms (needed for Whisper features).");
 }
 
-ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, BuildContext& ctx, bool zero_shot)
+ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, const DatasetArgs& args, bool zero_shot)
     : o_(o) {
+  // Before the file is read: a recipe without a tokenizer is told so first.
+  if (!args.text_tokenizer || !args.audio_tokenizer)
+    throw RecipeError(std::string("a ChatML dataset needs \"") +
+                      (args.text_tokenizer ? "audio_tokenizer" : "text_tokenizer") +
+                      "\" in the recipe (it tokenizes text and encodes audio)");
   samples_ = load_chatml_file(o.path);
   if (zero_shot) {
     ZeroShotLayoutOptions zo;
@@ -40,13 +45,13 @@ ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, BuildContext& ctx, b
   }
   if (o.rewrite_sound_events)
     for (auto& s : samples_) rewrite_sound_events(s);
-  text_ = ctx.get<TextTokenizer>("text_tokenizer");
-  audio_ = ctx.get<AudioTokenizer>("audio_tokenizer");
+  text_ = args.text_tokenizer;
+  audio_ = args.audio_tokenizer;
   std::string dir = o.code_cache_dir;
   if (dir.empty()) dir = (fs::path(o.path).parent_path() / ".higgs_code_cache").string();
   if (dir == "none") dir.clear();
   cache_ = std::make_unique<CodeCache>(dir, audio_->identity());
-  if (auto cfg = recipe_model_config(ctx)) {
+  if (const auto& cfg = args.model_config) {
     max_positions_ = max_position_embeddings(*cfg);
     model_codebooks_ = cfg->value("audio_num_codebooks", int64_t(0));
   }

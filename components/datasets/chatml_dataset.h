@@ -17,7 +17,7 @@
 #include "components/audio/code_cache.h"
 #include "components/data/chatml.h"
 #include "components/text/text_tokenizer.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 #include "framework/train/dataset.h"
 
 namespace higgs {
@@ -40,7 +40,9 @@ struct ChatMLDatasetOptions {
 /// samples (a speaker's reference) is encoded once.
 class ChatMLDataset : public Dataset {
  public:
-  ChatMLDataset(const ChatMLDatasetOptions& o, BuildContext& ctx, bool zero_shot_layout);
+  /// Reads `o.path`; needs both tokenizers of `args` (a recipe error names the missing one) and
+  /// bounds sample lengths by the model config's positions when `args` has it.
+  ChatMLDataset(const ChatMLDatasetOptions& o, const DatasetArgs& args, bool zero_shot_layout);
   size_t size() const override { return samples_.size(); }
   Example get(size_t index) const override;
   std::string describe(size_t index) const override;

@@ -69,7 +69,6 @@ void FreezeModules::bind(Binder& b, Options& o) {
         "Make \"llm\" freeze embed_tokens too (freeze_llm(freeze_embed=True)).");
 }
 
-FreezeModules::FreezeModules(const Options& options, BuildContext&) : FreezeModules(options) {}
 FreezeModules::FreezeModules(const Options& options) : options_(options) {
   std::string errors;
   for (const auto& g : options_.groups) {

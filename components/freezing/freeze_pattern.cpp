@@ -14,7 +14,6 @@ void FreezePattern::bind(Binder& b, Options& o) {
   b.opt("freeze", o.freeze, "true freezes what the patterns select; false makes it trainable.");
 }
 
-FreezePattern::FreezePattern(const Options& options, BuildContext&) : FreezePattern(options) {}
 FreezePattern::FreezePattern(const Options& options) : options_(options) {}
 
 void FreezePattern::apply(Model& model) { apply(model.module()); }

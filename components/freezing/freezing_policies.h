@@ -29,7 +29,6 @@ class FreezeModules : public Freezing {
     bool freeze_embeddings = false;
   };
   static void bind(Binder& b, Options& o);
-  FreezeModules(const Options& options, BuildContext& ctx);
   explicit FreezeModules(const Options& options);
   void apply(Model& model) override;
   void apply(torch::nn::Module& root);
@@ -49,7 +48,6 @@ class FreezePattern : public Freezing {
     bool freeze = true;
   };
   static void bind(Binder& b, Options& o);
-  FreezePattern(const Options& options, BuildContext& ctx);
   explicit FreezePattern(const Options& options);
   void apply(Model& model) override;
   void apply(torch::nn::Module& root);
@@ -66,7 +64,6 @@ class TrainOnly : public Freezing {
     bool regex = false;
   };
   static void bind(Binder& b, Options& o);
-  TrainOnly(const Options& options, BuildContext& ctx);
   explicit TrainOnly(const Options& options);
   void apply(Model& model) override;
   void apply(torch::nn::Module& root);

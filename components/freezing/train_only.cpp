@@ -14,7 +14,6 @@ void TrainOnly::bind(Binder& b, Options& o) {
   b.opt("regex", o.regex, "Read patterns as full-match regexes instead of globs.");
 }
 
-TrainOnly::TrainOnly(const Options& options, BuildContext&) : TrainOnly(options) {}
 TrainOnly::TrainOnly(const Options& options) : options_(options) {}
 
 void TrainOnly::apply(Model& model) { apply(model.module()); }

@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 
 namespace higgs::generation {
 
@@ -37,11 +37,10 @@ double silence_ratio(const std::vector<float>& samples, int sample_rate, double 
   return windows ? double(silent) / double(windows) : 1.0;
 }
 
-std::vector<NamedScorer> recipe_scorers(BuildContext& ctx) {
+std::vector<NamedScorer> recipe_scorers(ComponentBuilder& components) {
   std::vector<NamedScorer> out;
-  auto it = ctx.plan().lists.find("scorers");
-  if (it == ctx.plan().lists.end()) return out;
-  for (const auto& path : it->second) out.push_back({path, ctx.get<GenerationScorer>(path)});
+  for (const auto& path : components.list_paths("scorers"))
+    out.push_back({path, components.build<GenerationScorer>(path)});
   return out;
 }
 

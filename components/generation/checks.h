@@ -9,8 +9,10 @@
 
 #include "framework/config/config.h"
 
+#include "framework/train/hooks.h"
+
 namespace higgs {
-class BuildContext;
+class ComponentBuilder;
 }
 
 namespace higgs::generation {
@@ -48,14 +50,11 @@ class GenerationScorer {
   virtual Json score(const ScoredSample& sample) = 0;
 };
 
-/// A scorer with the recipe path it was built from ("scorers[0]"), which names it in messages.
-struct NamedScorer {
-  std::string name;
-  std::shared_ptr<GenerationScorer> scorer;
-};
+/// A scorer with the recipe path it was built from (framework/train/hooks.h).
+using higgs::NamedScorer;
 
 /// The recipe's `scorers:` list, built, named by their recipe paths (empty when there is none).
-std::vector<NamedScorer> recipe_scorers(BuildContext& ctx);
+std::vector<NamedScorer> recipe_scorers(ComponentBuilder& components);
 
 /// Runs every scorer on a sample and merges their metrics into one object. A scorer that throws
 /// does not stop the others: its message is kept under "errors" ({"scorers[1]": "..."}). A metric

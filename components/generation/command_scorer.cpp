@@ -144,7 +144,7 @@ class CommandScorer : public GenerationScorer {
     b.opt("timeout_s", o.timeout_s, "Seconds one sample may take before the program is killed.")
         .min(0.001);
   }
-  CommandScorer(const Options& o, BuildContext&) : o_(o) {
+  explicit CommandScorer(const Options& o) : o_(o) {
     if (o_.command.empty() || o_.command[0].empty())
       throw RecipeError("scorer command: command is empty; give the program and its arguments");
     const std::string& prog = o_.command[0];

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 
@@ -50,10 +50,8 @@ void AdamW::bind(Binder& b, Options& o) {
         "{glob: factor}: matching parameters train with lr * factor (first match wins).");
 }
 
-AdamW::AdamW(const Options& options, BuildContext& ctx)
-    : AdamW(options, trainable_parameters(ctx, "adamw")) {}
-
 AdamW::AdamW(const Options& options, const ParameterList& params) : options_(options) {
+  check_not_empty(params, "adamw");
   check_options(options_);
   groups_ = make_decay_groups(params, options_.weight_decay, options_.no_decay_patterns,
                               parse_lr_multipliers(options_.lr_multipliers, "adamw"));

@@ -30,8 +30,7 @@ class AdamW : public Optimizer {
   };
   static void bind(Binder& b, Options& o);
 
-  AdamW(const Options& options, BuildContext& ctx);
-  /// Builds directly over `params` (tests, tools).
+  /// Updates `params` (the trainable parameters; none is an error).
   AdamW(const Options& options, const ParameterList& params);
 
   void step(double lr_scale) override;

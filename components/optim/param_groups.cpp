@@ -4,7 +4,6 @@
 #include <set>
 #include <stdexcept>
 
-#include "framework/run/build_context.h"
 
 namespace higgs {
 
@@ -88,18 +87,11 @@ std::vector<ParamGroup> make_decay_groups(const ParameterList& params, double we
   return groups;
 }
 
-ParameterList trainable_parameters(const BuildContext& ctx, const std::string& component) {
-  auto params = ctx.find<ParameterList>("trainable_parameters");
-  if (!params)
-    throw std::runtime_error(
-        "optimizer \"" + component +
-        "\": the optimizer needs the trainable parameters; build it through the trainer "
-        "(which puts \"trainable_parameters\" into the build context first)");
-  if (params->empty())
+void check_not_empty(const ParameterList& params, const std::string& component) {
+  if (params.empty())
     throw std::runtime_error("optimizer \"" + component +
                              "\": there are no trainable parameters; check the recipe's "
                              "\"freezing\" and \"adapters\" (everything is frozen)");
-  return *params;
 }
 
 void check_state_names(const TensorMap& state, const std::vector<ParamGroup>& groups,

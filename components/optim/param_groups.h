@@ -13,7 +13,6 @@
 
 namespace higgs {
 
-class BuildContext;
 
 /// Default `no_decay` globs: norm scales, biases, embedding tables.
 const std::vector<std::string>& default_no_decay_patterns();
@@ -45,9 +44,9 @@ std::vector<ParamGroup> make_decay_groups(const ParameterList& params, double we
                                           const std::vector<std::string>& no_decay_patterns,
                                           const LrMultipliers& lr_multipliers = {});
 
-/// The "trainable_parameters" the trainer put into the context; throws a clear error when the
-/// optimizer is built without them. `component` names the optimizer in the message.
-ParameterList trainable_parameters(const BuildContext& ctx, const std::string& component);
+/// Throws a clear error when an optimizer is built over no parameters (everything frozen).
+/// `component` names the optimizer in the message.
+void check_not_empty(const ParameterList& params, const std::string& component);
 
 /// Checks that a loaded optimizer state only names known parameters; throws listing the
 /// strangers (a state from another recipe) so a resume never silently drops moments.

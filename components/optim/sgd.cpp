@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 
@@ -23,10 +23,8 @@ void Sgd::bind(Binder& b, Options& o) {
         "{glob: factor}: matching parameters train with lr * factor (first match wins).");
 }
 
-Sgd::Sgd(const Options& options, BuildContext& ctx)
-    : Sgd(options, trainable_parameters(ctx, "sgd")) {}
-
 Sgd::Sgd(const Options& options, const ParameterList& params) : options_(options) {
+  check_not_empty(params, "sgd");
   if (options_.nesterov && (options_.momentum <= 0 || options_.dampening != 0))
     throw std::invalid_argument(
         "optimizer \"sgd\": nesterov needs momentum > 0 and dampening 0 (got momentum " +

@@ -28,8 +28,7 @@ class Sgd : public Optimizer {
   };
   static void bind(Binder& b, Options& o);
 
-  Sgd(const Options& options, BuildContext& ctx);
-  /// Builds directly over `params` (tests, tools).
+  /// Updates `params` (the trainable parameters; none is an error).
   Sgd(const Options& options, const ParameterList& params);
 
   void step(double lr_scale) override;

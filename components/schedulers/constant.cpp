@@ -1,5 +1,5 @@
 #include "components/schedulers/schedules.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "components/schedulers/schedules.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "components/schedulers/schedules.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 

@@ -13,7 +13,6 @@
 
 namespace higgs {
 
-class BuildContext;
 
 /// Warmup settings shared by the schedulers.
 struct Warmup {
@@ -35,7 +34,6 @@ class ConstantSchedule : public Scheduler {
     Warmup warmup;
   };
   static void bind(Binder& b, Options& o);
-  ConstantSchedule(const Options& options, BuildContext&) : ConstantSchedule(options) {}
   explicit ConstantSchedule(const Options& options);
   double lr_scale(int64_t step, int64_t total_steps) const override;
 
@@ -51,7 +49,6 @@ class LinearSchedule : public Scheduler {
     double min_lr_ratio = 0.0;
   };
   static void bind(Binder& b, Options& o);
-  LinearSchedule(const Options& options, BuildContext&) : LinearSchedule(options) {}
   explicit LinearSchedule(const Options& options);
   double lr_scale(int64_t step, int64_t total_steps) const override;
 
@@ -68,7 +65,6 @@ class CosineSchedule : public Scheduler {
     double num_cycles = 0.5;
   };
   static void bind(Binder& b, Options& o);
-  CosineSchedule(const Options& options, BuildContext&) : CosineSchedule(options) {}
   explicit CosineSchedule(const Options& options);
   double lr_scale(int64_t step, int64_t total_steps) const override;
 

@@ -15,7 +15,8 @@
 #include "components/audio/audio_tokenizer.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/memory_estimate.h"
-#include "components/models/higgs_audio/recipe_model_config.h"
+#include "components/models/higgs_audio/max_positions.h"
+#include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
 #include "framework/train/dataset.h"
@@ -81,11 +82,11 @@ double gib(double bytes) { return bytes / double(1LL << 30); }
 
 // The longest sample's micro-batch against the model's config: what training would hold for it,
 // and a warning when that is more than this machine's memory (CPU runs) has.
-void print_memory_estimate(const HiggsAudioConfig& cfg, const Json& recipe, const std::string& split,
+// Precision, checkpointing and device are read from the resolved recipe as a whole: the estimate
+// is of the run that recipe describes.
+void print_memory_estimate(const HiggsAudioConfig& cfg, const Json& recipe, int64_t rows,
                            const SplitReport& r) {
   const Json& trainer = recipe.value("trainer", Json::object());
-  int64_t rows = trainer.value("batch_size", int64_t{1});
-  if (split == "eval_data" && trainer.value("eval_batch_size", int64_t{0}) > 0) rows = trainer["eval_batch_size"];
   TrainingMemoryInputs in;
   in.rows = rows;
   in.positions = r.longest_positions;
@@ -115,22 +116,24 @@ class DataCheckTask : public Task {
   static void bind(Binder& b, Options& o) {
     b.opt("workers", o.workers, "Threads loading samples.").min(1);
   }
-  DataCheckTask(const Options& o, BuildContext&) : o_(o) {}
+  explicit DataCheckTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"train_data"}; }
 
-  int run(BuildContext& ctx) override {
+  int run(TaskContext& ctx) override {
+    RecipeParts parts(ctx);
     double hop_seconds = 0.04;
-    if (auto at = ctx.get_optional<AudioTokenizer>("audio_tokenizer"))
+    if (auto at = parts.audio_tokenizer())
       hop_seconds = double(at->hop_length()) / double(at->sample_rate());
     bool failed = false;
     // The model's config (from the recipe's model.path) sizes the memory estimate; without one
     // there is nothing to estimate against.
     std::optional<HiggsAudioConfig> model_cfg;
-    if (auto j = recipe_model_config(ctx)) model_cfg = HiggsAudioConfig::from_json(*j);
+    if (auto j = parts.model_config()) model_cfg = HiggsAudioConfig::from_json(*j);
+    const BatchSizes batches = parts.trainer()->batch_sizes();
     const int64_t num_codebooks = model_cfg ? model_cfg->audio_num_codebooks : 8;
     for (const std::string split : {"train_data", "eval_data"}) {
-      if (!ctx.has(split)) continue;
-      auto ds = ctx.get<Dataset>(split);
+      if (!ctx.components.has(split)) continue;
+      auto ds = parts.dataset(split);
       SplitReport r = check_split(split, *ds, static_cast<int>(o_.workers), num_codebooks);
       double frac = r.total ? double(r.skipped.size()) / double(r.total) : 0.0;
       std::printf("%s: %lld samples, %lld loaded, %zu skipped (%.1f%%, limit %.1f%%)\n", split.c_str(),
@@ -148,7 +151,9 @@ class DataCheckTask : public Task {
         };
         stats("text tokens", r.text_tokens);
         stats("text tokens + audio frames", r.total_tokens);
-        if (model_cfg) print_memory_estimate(*model_cfg, ctx.plan().resolved, split, r);
+        if (model_cfg)
+          print_memory_estimate(*model_cfg, ctx.plan.resolved,
+                                split == "eval_data" ? batches.eval : batches.train, r);
       }
       if (frac > r.max_bad_fraction) {
         std::printf("  FAILED: more samples skipped than max_bad_fraction allows\n");

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "components/tasks/recipe_parts.h"
+#include "framework/run/component_builder.h"
 #include "framework/tensor_io/safetensors.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
@@ -16,11 +18,11 @@ int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
   std::string key = split == "eval" ? "eval_data" : "train_data";
   if (split != "train" && split != "eval") throw RecipeError("--split must be train or eval, got \"" + split + "\"");
   if (!plan.components.count(key)) throw RecipeError(plan.config.source() + ": the recipe has no " + key);
-  int64_t batch_size = 1;
-  if (plan.resolved.contains("trainer")) batch_size = plan.resolved["trainer"].value("batch_size", int64_t{1});
-  BuildContext ctx(plan, {});
-  auto ds = ctx.get<Dataset>(key);
-  auto collator = ctx.get<Collator>("collator");
+  ComponentBuilder components(plan);
+  RecipeParts parts(components, RunSettings{plan.settings.seed, plan.settings.device, {}});
+  const int64_t batch_size = parts.trainer()->batch_sizes().train;  // the batches the run trains on
+  auto ds = parts.dataset(key);
+  auto collator = parts.collator();
   int64_t n = static_cast<int64_t>(ds->size());
   int64_t begin = index * batch_size;
   if (index < 0 || begin >= n)

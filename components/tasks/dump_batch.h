@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
 
 namespace higgs {
 

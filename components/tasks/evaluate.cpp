@@ -9,16 +9,18 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <initializer_list>
 #include <optional>
 #include <spdlog/spdlog.h>
 
 #include "components/generation/run_weights.h"
+#include "components/tasks/recipe_parts.h"
 #include "framework/config/diagnostics.h"
 #include "framework/distributed/communicator.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
+#include "framework/train/collator.h"
+#include "framework/train/dataset.h"
 #include "framework/train/evaluation.h"
 #include "framework/train/hooks.h"
 #include "framework/util/fs.h"
@@ -41,7 +43,7 @@ class EvaluateTask : public Task {
     generation::TrainedWeights::bind(b, o.weights);
     b.choice("data", o.data, {"eval_data", "train_data"}, "The recipe's dataset to evaluate on.");
     b.opt("batch_size", o.batch_size,
-          "Samples per batch; 0 uses trainer.eval_batch_size, else trainer.batch_size, else 8.")
+          "Samples per batch; 0 uses the trainer's evaluation batch size (trainer.eval_batch_size, else trainer.batch_size).")
         .min(0);
     b.opt("max_batches", o.max_batches,
           "Batches to evaluate; 0 means all; null uses trainer.eval_batches (as the run evaluated).")
@@ -50,28 +52,29 @@ class EvaluateTask : public Task {
     b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.").min(0);
     b.opt("out", o.out, "Write the metrics (and counts) to this JSON file; \"\" prints only.");
   }
-  EvaluateTask(const Options& o, BuildContext&) : o_(o) {}
+  explicit EvaluateTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"model", "collator", o_.data}; }
 
-  int run(BuildContext& ctx) override {
-    auto comm = ctx.find<Communicator>("communicator");
-    if (!comm) comm = local_communicator();
-    auto model = ctx.get<Model>("model");
-    auto adapters = ctx.get_list<Adapter>("adapters");
+  int run(TaskContext& ctx) override {
+    auto comm = ctx.communicator;
+    RecipeParts parts(ctx);
+    auto model = parts.model();
+    auto adapters = parts.adapters();
     const std::string loaded = o_.weights.load(*model, adapters);
 
+    // As the run evaluated: the recipe's trainer says how (the default trainer when it has none).
+    const BatchSizes trained = parts.trainer()->batch_sizes();
     EvaluationOptions eo;
-    eo.loader.batch_size =
-        o_.batch_size > 0 ? o_.batch_size : trainer_int(ctx, {"eval_batch_size", "batch_size"}, 8);
+    eo.loader.batch_size = o_.batch_size > 0 ? o_.batch_size : trained.eval;
     eo.loader.num_workers = o_.num_workers;
-    eo.loader.seed = ctx.settings().seed;
-    eo.loader.rank = ctx.placement.rank;
-    eo.loader.world_size = ctx.placement.world_size;
+    eo.loader.seed = ctx.run.seed;
+    eo.loader.rank = ctx.run.placement.rank;
+    eo.loader.world_size = ctx.run.placement.world_size;
     eo.loader.name = o_.data;
-    eo.max_batches = o_.max_batches ? *o_.max_batches : trainer_int(ctx, {"eval_batches"}, 0);
+    eo.max_batches = o_.max_batches ? *o_.max_batches : trained.eval_batches;
     eo.bf16 = o_.precision == "bf16";
-    auto data = ctx.get<Dataset>(o_.data);
-    auto collator = ctx.get<Collator>("collator");
+    auto data = parts.dataset(o_.data);
+    auto collator = parts.collator();
     EvaluationResult r = evaluate_model(*model, data, collator, eo, *comm);
     // Counts over every rank: a rank left without samples (fewer samples than ranks) is fine.
     const auto totals = all_reduce_values(
@@ -81,7 +84,7 @@ class EvaluateTask : public Task {
     if (batches == 0)
       throw RecipeError(o_.data + ": no sample could be evaluated (" + std::to_string(data->size()) +
                         " samples, " + std::to_string(skipped) + " skipped)");
-    if (!ctx.placement.is_main()) return 0;
+    if (!ctx.run.placement.is_main()) return 0;
 
     std::printf("evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
                 loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches,
@@ -105,17 +108,6 @@ class EvaluateTask : public Task {
   }
 
  private:
-  // The first positive integer among the recipe's trainer.KEYS, else `fallback`.
-  static int64_t trainer_int(BuildContext& ctx, std::initializer_list<const char*> keys, int64_t fallback) {
-    const Json& root = ctx.plan().resolved;
-    if (!root.contains("trainer") || !root["trainer"].is_object()) return fallback;
-    for (const char* key : keys) {
-      const Json& t = root["trainer"];
-      if (t.contains(key) && t[key].is_number_integer() && t[key].get<int64_t>() > 0)
-        return t[key].get<int64_t>();
-    }
-    return fallback;
-  }
   Options o_;
 };
 

@@ -12,10 +12,11 @@
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/model.h"
+#include "components/tasks/recipe_parts.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/train/default_trainer.h"
+#include "framework/train/trainable.h"
 #include "framework/run/task.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpoint.h"
@@ -95,20 +96,21 @@ class ExportTask : public Task {
              "\"transformers\": the Transformers higgs_audio_v2 port (HiggsAudioV2ForConditionalGeneration, "
              "load with use_text_head=True; every layer must be DualFFN).");
   }
-  ExportTask(const Options& o, BuildContext&) : o_(o) {
+  explicit ExportTask(const Options& o) : o_(o) {
     parse_byte_size(o_.max_shard_size, "task.max_shard_size");
   }
   std::vector<std::string> required_keys() const override { return {"model"}; }
 
-  int run(BuildContext& ctx) override {
-    const std::string from = o_.from.empty() ? ctx.settings().output_dir : o_.from;
+  int run(TaskContext& ctx) override {
+    const std::string from = o_.from.empty() ? ctx.plan.settings.output_dir : o_.from;
     if (from.empty()) throw RecipeError("export: set task.from to a run or checkpoint directory");
     const std::string ckpt = resolve_export_checkpoint(from, o_.checkpoint);
     if (fs::exists(o_.out) && !fs::is_empty(o_.out))
       throw RecipeError("export: " + o_.out + " is not empty; choose a new --out directory");
 
-    auto model = ctx.get<Model>("model");
-    auto adapters = ctx.get_list<Adapter>("adapters");
+    RecipeParts parts(ctx);
+    auto model = parts.model();
+    auto adapters = parts.adapters();
     if (o_.adapter_only && adapters.empty())
       throw RecipeError(
           "export: the run has no adapter to export alone; drop adapter_only to "
@@ -151,7 +153,7 @@ class ExportTask : public Task {
       auto res = tensor_io::save_sharded_safetensors(o_.out, tensors, so);
       spdlog::info("wrote {} tensors ({} bytes) in {} shards + {}", tensors.size(), res.total_size,
                    res.shard_files.size(), res.index_file);
-      copy_tokenizer_files(ctx);
+      copy_tokenizer_files(higgs->checkpoint_dir());
     }
     spdlog::info("exported {} with {} adapter(s) merged to {}", ckpt, adapters.size(), o_.out);
     return 0;
@@ -194,10 +196,7 @@ class ExportTask : public Task {
 
   // The released layout keeps the text tokenizer beside the weights: copy its files from the base
   // checkpoint so the export can be used as model.path (and text_tokenizer path) as it is.
-  void copy_tokenizer_files(BuildContext& ctx) const {
-    auto it = ctx.plan().components.find("model");
-    if (it == ctx.plan().components.end() || !it->second.resolved.contains("path")) return;
-    const fs::path base = it->second.resolved["path"].get<std::string>();
+  void copy_tokenizer_files(const fs::path& base) const {
     for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                           "generation_config.json"})
       if (fs::exists(base / f)) fs::copy_file(base / f, fs::path(o_.out) / f);

@@ -58,24 +58,25 @@ class GenerateTask : public Task {
     b.opt("out", o.out, "Output .wav (one job) or directory (default: OUTPUT_DIR/generated).");
     generation::DecodeOptions::bind(b, o.decode);
   }
-  GenerateTask(const Options& o, BuildContext&) : o_(o) {}
+  explicit GenerateTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override {
     return {"model", "text_tokenizer", "audio_tokenizer"};
   }
 
-  int run(BuildContext& ctx) override {
+  int run(TaskContext& ctx) override {
     std::vector<GenerationJob> jobs = collect_jobs();
+    RecipeParts parts(ctx);
     // Scorers first: a missing scorer program is reported before the model is loaded.
-    const auto scorers = generation::recipe_scorers(ctx);
-    auto model = ctx.get<Model>("model");
+    const auto scorers = parts.scorers();
+    auto model = parts.model();
     auto* higgs = dynamic_cast<HiggsAudioModel*>(model.get());
     if (!higgs) throw RecipeError("task generate: the recipe's model must be \"higgs_audio\"");
-    auto adapters = ctx.get_list<Adapter>("adapters");
+    auto adapters = parts.adapters();
     o_.weights.load(*model, adapters);
-    auto text_tok = ctx.get<TextTokenizer>("text_tokenizer");
-    auto audio_tok = ctx.get<AudioTokenizer>("audio_tokenizer");
+    auto text_tok = parts.text_tokenizer();   // both required (required_keys)
+    auto audio_tok = parts.audio_tokenizer();
     generation::VoiceCloneGenerator gen(higgs->net(), *text_tok, audio_tok.get(),
-                                        o_.decode.to_generate_options(ctx.settings().seed));
+                                        o_.decode.to_generate_options(ctx.run.seed));
     generation::JobDefaults d;
     d.ref_audio = o_.ref_audio;
     d.ref_text = o_.ref_text;
@@ -83,7 +84,7 @@ class GenerateTask : public Task {
 
     const bool single_file = jobs.size() == 1 && fs::path(o_.out).extension() == ".wav";
     const std::string out_dir =
-        o_.out.empty() ? (fs::path(ctx.settings().output_dir) / "generated").string() : o_.out;
+        o_.out.empty() ? (fs::path(ctx.plan.settings.output_dir) / "generated").string() : o_.out;
     auto out_path = [&](const GenerationJob& job, size_t i) {
       if (!job.out.empty()) return job.out;
       if (single_file) return o_.out;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "components/datasets/chatml_dataset.h"
+#include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
 #include "framework/train/progress.h"
@@ -56,11 +57,12 @@ class PretokenizeTask : public Task {
         .min(1);
     b.opt("progress_bar", o.progress_bar, "Draw a progress bar when stderr is a terminal.");
   }
-  PretokenizeTask(const Options& o, BuildContext&) : o_(o) {}
+  explicit PretokenizeTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"train_data", "audio_tokenizer"}; }
 
-  int run(BuildContext& ctx) override {
-    std::vector<Item> items = collect(ctx);
+  int run(TaskContext& ctx) override {
+    RecipeParts parts(ctx);
+    std::vector<Item> items = collect(parts);
     int64_t workers = o_.workers > 0 ? o_.workers
                                      : std::max<int64_t>(1, at::get_num_threads() / o_.threads_per_worker);
     workers = std::min<int64_t>(workers, std::max<size_t>(1, items.size()));
@@ -75,14 +77,14 @@ class PretokenizeTask : public Task {
 
  private:
   // Every distinct audio item of the recipe's datasets (by cache folder and file slice).
-  std::vector<Item> collect(BuildContext& ctx) {
+  std::vector<Item> collect(RecipeParts& parts) {
     std::vector<Item> items;
     std::set<std::string> seen;
     for (const std::string split : {"train_data", "eval_data"}) {
-      if (!ctx.has(split)) continue;
-      auto ds = std::dynamic_pointer_cast<ChatMLDataset>(ctx.get<Dataset>(split));
+      if (!parts.components().has(split)) continue;
+      auto ds = std::dynamic_pointer_cast<ChatMLDataset>(parts.dataset(split));
       if (!ds)
-        throw std::runtime_error(split + " (type \"" + ctx.plan().components.at(split).entry->name +
+        throw std::runtime_error(split + " (type \"" + parts.components().plan().components.at(split).entry->name +
                                  "\") is not a ChatML dataset: pretokenize has no audio to encode");
       if (!ds->code_cache().enabled())
         throw std::runtime_error(split + ".code_cache_dir is \"none\": pretokenize writes codes to the "

@@ -11,7 +11,7 @@
 #include "components/text/regex_split.h"
 #include "components/text/tiktoken_bpe.h"
 #include "components/text/utf8.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 #include "framework/util/fs.h"
 
 namespace higgs {
@@ -219,7 +219,7 @@ void Llama3BpeTokenizer::bind(Binder& b, Options& o) {
   b.req("path", o.path, "tokenizer.json of the checkpoint, or the directory that holds it.");
 }
 
-Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o, BuildContext&)
+Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o)
     : Llama3BpeTokenizer(o.path) {}
 
 Llama3BpeTokenizer::~Llama3BpeTokenizer() = default;

@@ -16,7 +16,6 @@
 namespace higgs {
 
 class Binder;
-class BuildContext;
 class ByteLevelBpe;
 class AddedTokenSplitter;
 class RegexSplitter;
@@ -27,7 +26,7 @@ class Llama3BpeTokenizer : public TextTokenizer {
     std::string path;  // tokenizer.json, tiktoken tokenizer.model, or a directory holding one
   };
   static void bind(Binder& b, Options& o);
-  Llama3BpeTokenizer(const Options& o, BuildContext& ctx);
+  Llama3BpeTokenizer(const Options& o);
   /// Loads `path`: a tokenizer.json, a tiktoken tokenizer.model, or a directory holding one (see
   /// resolve_llama3_tokenizer_file). Throws naming the file and the field (tokenizer.json) or the
   /// line (tokenizer.model) when the file is malformed or uses a feature this reader lacks.

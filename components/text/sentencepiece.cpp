@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "framework/util/fs.h"
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 
 namespace higgs {
 
@@ -98,7 +98,7 @@ void SentencePieceTokenizer::bind(Binder& b, Options& o) {
         "next to the executable, then ../lib).");
 }
 
-SentencePieceTokenizer::SentencePieceTokenizer(const Options& o, BuildContext&)
+SentencePieceTokenizer::SentencePieceTokenizer(const Options& o)
     : SentencePieceTokenizer(o.path, o.shim) {}
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path,

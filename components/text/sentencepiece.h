@@ -11,7 +11,6 @@
 namespace higgs {
 
 class Binder;
-class BuildContext;
 struct SpmShim;
 
 class SentencePieceTokenizer : public TextTokenizer {
@@ -21,7 +20,7 @@ class SentencePieceTokenizer : public TextTokenizer {
     std::string shim;  // the C shim module; "" = the one this build made
   };
   static void bind(Binder& b, Options& o);
-  SentencePieceTokenizer(const Options& o, BuildContext& ctx);
+  SentencePieceTokenizer(const Options& o);
   explicit SentencePieceTokenizer(const std::string& model_path, const std::string& shim = "");
   ~SentencePieceTokenizer() override;
 

@@ -9,7 +9,7 @@
 
 #include "components/text/llama3_bpe.h"
 #include "components/text/sentencepiece.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "framework/run/runner.h"
 
 namespace higgs {
@@ -56,10 +56,10 @@ std::shared_ptr<TextTokenizer> open_recipe_text_tokenizer(const std::string& rec
   ra.recipe = recipe;
   ra.load = load;
   RecipePlan plan = load_plan(ra, /*check_task=*/false);
-  BuildContext ctx(plan, RunFlags{});
-  if (!ctx.has("text_tokenizer"))
+  ComponentBuilder components(plan);
+  if (!components.has("text_tokenizer"))
     throw std::runtime_error(recipe + ": the recipe has no text_tokenizer key");
-  return ctx.get<TextTokenizer>("text_tokenizer");
+  return components.build<TextTokenizer>("text_tokenizer");
 }
 
 namespace {

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
 
 namespace CLI {
 class App;

@@ -161,7 +161,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   out.push_back({loss, [la] {
                    HiggsAudioModel::Options o;
                    o.path = la->model;
-                   HiggsAudioModel model(o, "cpu", 0);
+                   HiggsAudioModel model(o, higgs::RunSettings{0, "cpu"});
                    Batch batch;
                    batch.tensors = tensor_io::SafetensorsFile::open(la->batch).tensors();
                    int64_t b = batch.at("input_ids").size(0);

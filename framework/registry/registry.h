@@ -1,7 +1,10 @@
 // One registry per component kind, defined once in the framework library and leaked on purpose.
 //
 // A component is a class with `struct Options`, a static `bind(Binder&, Options&)` and a
-// constructor `T(const Options&, BuildContext&)`, registered from its own .cpp:
+// constructor `T(const Options&)`, or `T(const Options&, const Base::Args&)` when it needs what its
+// kind hands over at build time (the optimizer's parameters, the dataset's tokenizers: each kind's
+// `Args` says what, and whoever builds the kind passes it; there is no lookup by name). It is
+// registered from its own .cpp:
 //
 //   HIGGS_REGISTER(higgs::Optimizer, AdamW, "adamw", "AdamW with decoupled weight decay.");
 #pragma once
@@ -10,14 +13,13 @@
 #include <type_traits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "framework/config/options.h"
 
 namespace higgs {
-
-class BuildContext;
 
 /// The kinds the runner knows, in the order `list` prints them.
 const std::vector<std::string>& component_kinds();
@@ -27,10 +29,36 @@ std::string kind_description(const std::string& kind);
 struct RecipePlan;
 class Diagnostics;
 
+/// The creator arguments of a kind with none (no `Args` member).
+struct NoArgs {};
+template <class Base, class = void>
+struct kind_args {
+  using type = NoArgs;
+};
+template <class Base>
+struct kind_args<Base, std::void_t<typename Base::Args>> {
+  using type = typename Base::Args;
+};
+/// What a component of kind Base is built from, besides its options: `Base::Args`, or NoArgs.
+template <class Base>
+using kind_args_t = typename kind_args<Base>::type;
+
+/// A config a component declares before it is built, with the file it comes from (for messages).
+struct DeclaredConfig {
+  Json config;
+  std::string source;
+};
+
 /// A component whose options are bound to a fresh Options object.
 struct BoundComponent {
-  std::function<void(Binder&)> visit;                         // visits the Options fields
-  std::function<std::shared_ptr<void>(BuildContext&)> build;  // constructs it (maybe heavy)
+  std::function<void(Binder&)> visit;  // visits the Options fields
+  /// Constructs it (maybe heavy) from its kind's Args (a `const kind_args_t<Base>*`; the
+  /// ComponentBuilder checks the kind before it calls this).
+  std::function<std::shared_ptr<void>(const void* args)> build;
+  /// What the component says about itself before it is built, e.g. a model's config.json (so
+  /// data-check can check lengths without loading weights). Set when the class has
+  /// `static std::optional<DeclaredConfig> declared_config(const Options&)`.
+  std::function<std::optional<DeclaredConfig>()> declared_config;
   /// Checks that need the rest of the recipe, reported with the option errors (nothing loaded).
   /// Set when the class has `static void check_plan(const Options&, const RecipePlan&,
   /// const std::string& path, Diagnostics&)`.
@@ -44,6 +72,11 @@ struct has_check_plan<T, std::void_t<decltype(T::check_plan(
                              std::declval<const typename T::Options&>(), std::declval<const RecipePlan&>(),
                              std::declval<const std::string&>(), std::declval<Diagnostics&>()))>>
     : std::true_type {};
+template <class T, class = void>
+struct has_declared_config : std::false_type {};
+template <class T>
+struct has_declared_config<T, std::void_t<decltype(T::declared_config(
+                                  std::declval<const typename T::Options&>()))>> : std::true_type {};
 /// Any accessible member named check_plan, to refuse one of the wrong shape at compile time.
 template <class T, class = void>
 struct has_any_check_plan : std::false_type {};
@@ -95,10 +128,23 @@ bool register_component(const char* name, const char* description, const char* f
     auto opts = std::make_shared<typename T::Options>();
     BoundComponent b;
     b.visit = [opts](Binder& binder) { T::bind(binder, *opts); };
-    b.build = [opts](BuildContext& ctx) -> std::shared_ptr<void> {
-      std::shared_ptr<Base> obj = std::make_shared<T>(*opts, ctx);
+    b.build = [opts](const void* args) -> std::shared_ptr<void> {
+      using Args = kind_args_t<Base>;
+      std::shared_ptr<Base> obj;
+      if constexpr (std::is_constructible_v<T, const typename T::Options&, const Args&>) {
+        obj = std::make_shared<T>(*opts, *static_cast<const Args*>(args));
+      } else {
+        static_assert(std::is_constructible_v<T, const typename T::Options&>,
+                      "a component is constructed from (const Options&) or "
+                      "(const Options&, const Base::Args&)");
+        obj = std::make_shared<T>(*opts);
+      }
       return std::static_pointer_cast<void>(obj);
     };
+    if constexpr (has_declared_config<T>::value)
+      b.declared_config = [opts]() -> std::optional<DeclaredConfig> {
+        return T::declared_config(*opts);
+      };
     if constexpr (has_check_plan<T>::value)
       b.check = [opts](const RecipePlan& plan, const std::string& path, Diagnostics& diags) {
         T::check_plan(*opts, plan, path, diags);

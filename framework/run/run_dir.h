@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "framework/run/build_context.h"
+#include "framework/run/task.h"
 
 namespace higgs {
 
@@ -18,18 +18,18 @@ class RunDirectory {
   /// the life of the returned object (a second process training there is refused, naming this
   /// one's pid), writes recipe.resolved.json, recipe.overrides.json and meta.json, and logs to
   /// `log_name` there; other ranks wait for it.
-  static RunDirectory prepare(const BuildContext& ctx, const std::string& log_name = "train.log");
+  static RunDirectory prepare(const TaskContext& ctx, const std::string& log_name = "train.log");
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
  private:
-  static RunDirectory prepare_local(const BuildContext& ctx, const std::string& log_name);
+  static RunDirectory prepare_local(const TaskContext& ctx, const std::string& log_name);
   std::string path_;
   std::shared_ptr<RunDirectoryLock> lock_;  // rank 0: held while training
 };
 
 /// Metadata of this process and build (argv, version, git revision, library versions, host).
-Json run_metadata(const BuildContext& ctx);
+Json run_metadata(const TaskContext& ctx);
 
 }  // namespace higgs

@@ -19,8 +19,8 @@ namespace higgs {
 namespace {
 
 void check_task_keys(RecipePlan& plan) {
-  BuildContext probe(plan, RunFlags{});
-  auto task = probe.get<Task>("task");
+  ComponentBuilder probe(plan);
+  auto task = probe.build<Task>("task");
   Diagnostics diags;
   for (const auto& key : task->required_keys()) {
     bool present = plan.components.count(key) || plan.lists.count(key);
@@ -81,14 +81,15 @@ int run_plan(const RecipePlan& plan, const RunFlags& flags) {
   }
   at::set_num_threads(static_cast<int>(threads));
   torch::manual_seed(static_cast<uint64_t>(plan.settings.seed));
-  BuildContext ctx(plan, flags);
-  ctx.placement = ProcessPlacement{dist.rank, dist.world_size, dist.local_rank};
+  ComponentBuilder components(plan);
+  RunSettings run{plan.settings.seed, plan.settings.device,
+                  ProcessPlacement{dist.rank, dist.world_size, dist.local_rank}};
   auto comm = init_communicator(dist, plan.settings.device);
-  ctx.put("communicator", comm);
   if (comm->world_size() > 1)
     spdlog::info("data parallel: {} processes ({}), this is rank {}", comm->world_size(),
                  comm->backend(), comm->rank());
-  auto task = ctx.get<Task>("task");
+  TaskContext ctx{plan, flags, run, comm, components};
+  auto task = components.build<Task>("task");
   spdlog::debug("task {} with {} threads", plan.components.at("task").entry->name, threads);
   return task->run(ctx);
 }

@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
+#include "framework/train/run_settings.h"
 
 namespace higgs {
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,9 +11,22 @@
 
 namespace higgs {
 
+class TextTokenizer;
+class AudioTokenizer;
+
+/// What a dataset is built from besides its options: the recipe's tokenizers (null when the
+/// recipe names none) and the config of the model it feeds, when known (its lengths bound the
+/// samples; data-check has it from the model's config.json without loading weights).
+struct DatasetArgs {
+  std::shared_ptr<TextTokenizer> text_tokenizer;
+  std::shared_ptr<AudioTokenizer> audio_tokenizer;
+  std::optional<Json> model_config;
+};
+
 class Dataset {
  public:
   static constexpr const char* kKind = "dataset";
+  using Args = DatasetArgs;
   virtual ~Dataset() = default;
   virtual size_t size() const = 0;
   /// Loads example `index`; throws SampleError for a sample that cannot be used. Must be safe

@@ -10,8 +10,10 @@
 #include "framework/config/json_file.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/distributed/resume.h"
-#include "framework/run/run_dir.h"
+#include "framework/train/trainable.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/collator.h"
+#include "framework/train/dataset.h"
 #include "framework/train/data_fingerprint.h"
 #include "framework/train/data_loader.h"
 #include "framework/train/evaluation.h"
@@ -58,7 +60,11 @@ void DefaultTrainer::bind(Binder& b, Options& o) {
         "the epoch's sample order.");
 }
 
-DefaultTrainer::DefaultTrainer(const Options& o, BuildContext&) : o_(o) {}
+DefaultTrainer::DefaultTrainer(const Options& o) : o_(o) {}
+
+BatchSizes DefaultTrainer::batch_sizes() const {
+  return {o_.batch_size, o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size, o_.eval_batches};
+}
 
 const std::vector<std::string>& default_resume_changeable_keys() {
   static const std::vector<std::string> keys{
@@ -114,68 +120,6 @@ class StopSignals {
   void (*old_[3])(int) = {};
 };
 
-ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<Adapter>>& adapters) {
-  ParameterList out;
-  std::set<const void*> seen;
-  for (const auto& item : model.module().named_parameters(true)) {
-    if (!item.value().requires_grad()) continue;
-    if (seen.insert(item.value().unsafeGetTensorImpl()).second) out.push_back({item.key(), item.value()});
-  }
-  for (const auto& a : adapters)
-    for (const auto& p : a->parameters())
-      if (p.tensor.requires_grad() && seen.insert(p.tensor.unsafeGetTensorImpl()).second) out.push_back(p);
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> outside_adapters(const ParameterList& trained,
-                                          const std::vector<std::shared_ptr<Adapter>>& adapters) {
-  std::set<const void*> saved;
-  for (const auto& a : adapters)
-    for (const auto& p : a->parameters()) saved.insert(p.tensor.unsafeGetTensorImpl());
-  std::vector<std::string> out;
-  for (const auto& p : trained)
-    if (!saved.count(p.tensor.unsafeGetTensorImpl())) out.push_back(p.name);
-  return out;
-}
-
-std::string adapter_coverage_warning(const std::vector<std::string>& outside) {
-  if (outside.empty()) return "";
-  std::string list;
-  for (size_t i = 0; i < outside.size() && i < 4; ++i) list += (i ? ", " : "") + outside[i];
-  if (outside.size() > 4) list += ", ...";
-  return std::to_string(outside.size()) + " trainable tensor(s) are not part of any adapter (" + list +
-         "): the adapter-only final/ (and export --adapter-only) will not hold them. Every "
-         "checkpoint-STEP/trainable.pt and the merged `higgs-run export RUN --out DIR` do. To ship them "
-         "with the adapter, list their modules in the LoRA adapter's modules_to_save.";
-}
-
-namespace {
-
-void log_parameter_summary(Model& model) {
-  std::map<std::string, std::pair<int64_t, int64_t>> groups;  // prefix -> (trainable, total)
-  int64_t trainable = 0, total = 0;
-  for (const auto& item : model.module().named_parameters(true)) {
-    const std::string& name = item.key();
-    // Group by the module path without the layer index: "layers.*.self_attn".
-    std::string key;
-    size_t dots = 0;
-    for (size_t i = 0; i < name.size() && dots < 3; ++i) {
-      if (name[i] == '.') ++dots;
-      if (dots < 3) key += name[i];
-    }
-    int64_t n = item.value().numel();
-    total += n;
-    groups[key].second += n;
-    if (item.value().requires_grad()) trainable += n, groups[key].first += n;
-  }
-  spdlog::info("parameters: {} trainable of {} ({:.2f}%)", trainable, total,
-               total ? 100.0 * double(trainable) / double(total) : 0.0);
-  for (const auto& [k, v] : groups)
-    spdlog::debug("  {:<48} {:>12} trainable of {:>12}", k, v.first, v.second);
-}
-
 // Memory figures of the log window: the CUDA caching allocator's peaks since the last log (then
 // a new window starts) and the process's peak resident set, in GiB.
 void add_memory_metrics(Json& m, const at::Device& device) {
@@ -190,29 +134,19 @@ void add_memory_metrics(Json& m, const at::Device& device) {
 
 }  // namespace
 
-int DefaultTrainer::train(BuildContext& ctx) {
-  auto comm = ctx.find<Communicator>("communicator");
-  if (!comm) comm = local_communicator();
-  RunDirectory run = RunDirectory::prepare(ctx);
-  bool main_rank = ctx.placement.is_main();
-  auto model = ctx.get<Model>("model");
-  auto adapters = ctx.get_list<Adapter>("adapters");
-  for (auto& a : adapters) a->attach(*model);
-  for (auto& f : ctx.get_list<Freezing>("freezing")) f->apply(*model);
-  auto params = std::make_shared<ParameterList>(collect_trainable(*model, adapters));
+int DefaultTrainer::train(const TrainerParts& parts, const TrainerRun& ctx) {
+  auto comm = ctx.communicator ? ctx.communicator : local_communicator();
+  const bool main_rank = ctx.settings.placement.is_main();
+  const auto& model = parts.model;
+  const auto& adapters = parts.adapters;
+  const auto params = &parts.trainable;
   if (params->empty()) throw RecipeError("nothing to train: every parameter is frozen (check freezing and adapters)");
-  log_parameter_summary(*model);
-  if (!adapters.empty() && main_rank) {
-    const std::string warning = adapter_coverage_warning(outside_adapters(*params, adapters));
-    if (!warning.empty()) spdlog::warn("{}", warning);
-  }
-  ctx.put("trainable_parameters", params);
-  auto optimizer = ctx.get<Optimizer>("optimizer");
-  auto scheduler = ctx.get_optional<Scheduler>("scheduler");
-  auto callbacks = ctx.get_list<Callback>("callbacks");
-  auto collator = ctx.get<Collator>("collator");
-  auto train_data = ctx.get<Dataset>("train_data");
-  auto eval_data = ctx.get_optional<Dataset>("eval_data");
+  const auto& optimizer = parts.optimizer;
+  const auto& scheduler = parts.scheduler;
+  const auto& callbacks = parts.callbacks;
+  const auto& collator = parts.collator;
+  const auto& train_data = parts.train_data;
+  const auto& eval_data = parts.eval_data;
   // The data files as they are now: every checkpoint records them, and resuming refuses a file
   // that changed since (its saved position would index other samples).
   Json data_files = Json::object();
@@ -225,11 +159,11 @@ int DefaultTrainer::train(BuildContext& ctx) {
   lo.pin_memory = device.is_cuda();  // page-locked batches: the copies to the GPU are asynchronous
   lo.batch_size = o_.batch_size;
   lo.shuffle = o_.shuffle;
-  lo.seed = ctx.settings().seed;
+  lo.seed = ctx.settings.seed;
   lo.num_workers = o_.num_workers;
   lo.prefetch = o_.prefetch;
-  lo.rank = ctx.placement.rank;
-  lo.world_size = ctx.placement.world_size;
+  lo.rank = ctx.settings.placement.rank;
+  lo.world_size = ctx.settings.placement.world_size;
   DataLoader loader(train_data, collator, lo);
   if (loader.batches_per_epoch() == 0)
     throw RecipeError("train_data has " + std::to_string(train_data->size()) +
@@ -238,12 +172,12 @@ int DefaultTrainer::train(BuildContext& ctx) {
   int64_t steps_per_epoch = (loader.batches_per_epoch() + o_.grad_accum_steps - 1) / o_.grad_accum_steps;
   int64_t total_steps = o_.max_steps > 0 ? o_.max_steps : o_.epochs * steps_per_epoch;
 
-  CheckpointStore store(run.path());
+  CheckpointStore store(ctx.output_dir);
   TrainerProgress prog;
   if (main_rank) store.recover();
-  if (!ctx.flags().resume.empty()) {
+  if (!ctx.resume.empty()) {
     std::optional<std::string> ckpt;
-    if (ctx.flags().resume == "auto") {
+    if (ctx.resume == "auto") {
       // The newest checkpoint whose files match their manifest; a damaged newer one is passed over.
       ckpt = store.newest_verified([&](const std::string& dir, const std::string& problem) {
         if (main_rank)
@@ -251,22 +185,22 @@ int DefaultTrainer::train(BuildContext& ctx) {
                        dir, problem);
       });
     } else {
-      ckpt = ctx.flags().resume;
+      ckpt = ctx.resume;
       if (fs::exists(fs::path(*ckpt) / kManifestFile))  // else: not a checkpoint (below)
         if (auto problem = CheckpointStore::verify(*ckpt))
           throw RecipeError("--resume " + *ckpt + ": the checkpoint is damaged: " + *problem +
                             "; resume from an older checkpoint-STEP of the run (or --resume auto, "
                             "which picks the newest complete one)");
     }
-    ckpt = agree_on_checkpoint(*comm, ckpt, run.path(), ctx.flags().resume == "auto");
+    ckpt = agree_on_checkpoint(*comm, ckpt, ctx.output_dir, ctx.resume == "auto");
     if (!ckpt) {
-      spdlog::info("--resume auto: no checkpoint in {}, starting from step 0", run.path());
+      spdlog::info("--resume auto: no checkpoint in {}, starting from step 0", ctx.output_dir);
     } else {
       if (!fs::exists(fs::path(*ckpt) / "trainer_state.json"))
         throw RecipeError("--resume " + *ckpt + ": not a complete checkpoint (no trainer_state.json)");
       const std::string advice = "the checkpoint is damaged: resume from an older checkpoint-STEP of the run";
       Json before = read_json_file((fs::path(*ckpt) / "recipe.resolved.json").string(), advice);
-      auto bad = disallowed_recipe_changes(before, ctx.plan().resolved, o_.allow_changed_on_resume);
+      auto bad = disallowed_recipe_changes(before, ctx.resolved_recipe, o_.allow_changed_on_resume);
       if (!bad.empty()) {
         std::vector<Diagnostic> items;
         for (const auto& b : bad) items.push_back({"", b});
@@ -309,10 +243,11 @@ int DefaultTrainer::train(BuildContext& ctx) {
   broadcast_parameters(*comm, *params);  // every rank starts from rank 0's weights
 
   std::unique_ptr<MetricsWriter> metrics;
-  if (main_rank) metrics = std::make_unique<MetricsWriter>(run.file("metrics.jsonl"));
+  if (main_rank) metrics = std::make_unique<MetricsWriter>(ctx.output_dir + "/metrics.jsonl");
   TrainState state;
   state.total_steps = total_steps;
-  state.output_dir = run.path();
+  state.output_dir = ctx.output_dir;
+  state.eval_every = o_.eval_every;
   state.step = prog.step;
   state.epoch = prog.epoch;
 
@@ -344,7 +279,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
       save_tensor_map(dir + "/rng.pt", rng_states(device));
       for (size_t i = 0; i < adapters.size(); ++i)
         adapters[i]->save(dir + (i == 0 ? "/adapter" : "/adapter_" + std::to_string(i)));
-      write_file_atomic(dir + "/recipe.resolved.json", ctx.plan().resolved.dump(2) + "\n");
+      write_file_atomic(dir + "/recipe.resolved.json", ctx.resolved_recipe.dump(2) + "\n");
       write_file_atomic(dir + "/trainer_state.json", prog.to_json().dump(2) + "\n");
     });
     spdlog::info("saved checkpoint {}", path);
@@ -354,7 +289,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
     store.prune(o_.keep_last, prog.best_checkpoint);
     if (is_final) {
       // Written whole and renamed in: an existing final/ stays until the new one is complete.
-      const std::string final_dir = run.file("final");
+      const std::string final_dir = ctx.output_dir + "/final";
       write_directory_atomically(final_dir, [&](const std::string& dir) {
         if (!adapters.empty()) {
           for (size_t i = 0; i < adapters.size(); ++i)
@@ -416,7 +351,7 @@ int DefaultTrainer::train(BuildContext& ctx) {
   for (auto& cb : callbacks) cb->on_train_begin(state);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)", total_steps,
                steps_per_epoch, o_.batch_size, o_.grad_accum_steps, lo.world_size);
-  if (ctx.flags().dry_run) {
+  if (ctx.dry_run) {
     spdlog::info("--dry-run: every component built; not training");
     return 0;
   }

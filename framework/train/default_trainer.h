@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/run/build_context.h"
+#include "framework/registry/registry.h"
 #include "framework/train/hooks.h"
 
 namespace higgs {
@@ -41,19 +41,13 @@ class DefaultTrainer : public Trainer {
     bool allow_world_size_change = false;
   };
   static void bind(Binder& b, Options& o);
-  DefaultTrainer(const Options& o, BuildContext& ctx);
-  int train(BuildContext& ctx) override;
+  explicit DefaultTrainer(const Options& o);
+  int train(const TrainerParts& parts, const TrainerRun& run) override;
+  BatchSizes batch_sizes() const override;
 
  private:
   Options o_;
 };
-
-/// The names of `trained` that no adapter saves (neither adapter weights nor its
-/// modules_to_save): an adapter-only save (final/, export --adapter-only) leaves them out.
-std::vector<std::string> outside_adapters(const ParameterList& trained,
-                                          const std::vector<std::shared_ptr<Adapter>>& adapters);
-/// The warning for those parameters ("" when there are none), naming a few and what to do.
-std::string adapter_coverage_warning(const std::vector<std::string>& outside);
 
 /// Recipe keys that may change when a run is resumed without being listed explicitly.
 const std::vector<std::string>& default_resume_changeable_keys();

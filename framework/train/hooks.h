@@ -1,14 +1,24 @@
 // Kinds `adapter`, `freezing`, `callback` and `trainer`.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "framework/train/model.h"
 #include "framework/train/optimizer.h"
+#include "framework/train/run_settings.h"
 
 namespace higgs {
 
-class BuildContext;
+class TextTokenizer;
+class AudioTokenizer;
+class Dataset;
+class Collator;
+class Communicator;
+namespace generation {
+class GenerationScorer;
+}
 
 /// Adds trainable parameters to a model (e.g. LoRA) and saves them on their own.
 class Adapter {
@@ -38,14 +48,33 @@ struct TrainState {
   int64_t step = 0;         // optimizer steps done
   int64_t total_steps = 0;  // planned
   int64_t epoch = 0;
+  int64_t eval_every = 0;   // steps between evaluations; 0: only at the end
   std::string output_dir;
   Json metrics = Json::object();  // latest train or eval metrics
   bool stop_requested = false;    // set by a callback to end training after this step
 };
 
+/// A scorer of generated speech with the recipe path it was built from ("scorers[0]"), which
+/// names it in messages (kind `scorer`, components/generation/checks.h).
+struct NamedScorer {
+  std::string name;
+  std::shared_ptr<generation::GenerationScorer> scorer;
+};
+
+/// What a callback is built from besides its options: the model trained, the recipe's tokenizers
+/// and scorers (null or empty when the recipe names none), and the run-wide settings.
+struct CallbackArgs {
+  std::shared_ptr<Model> model;
+  std::shared_ptr<TextTokenizer> text_tokenizer;
+  std::shared_ptr<AudioTokenizer> audio_tokenizer;
+  std::vector<NamedScorer> scorers;
+  RunSettings run;
+};
+
 class Callback {
  public:
   static constexpr const char* kKind = "callback";
+  using Args = CallbackArgs;
   virtual ~Callback() = default;
   virtual void on_train_begin(TrainState&) {}
   virtual void on_step_end(TrainState&) {}
@@ -57,12 +86,48 @@ class Callback {
   virtual void load_state(const Json&) {}
 };
 
+/// The components a trainer trains with, built and wired by the train task: adapters attached,
+/// freezing applied, the optimizer made over `trainable`.
+struct TrainerParts {
+  std::shared_ptr<Model> model;
+  std::vector<std::shared_ptr<Adapter>> adapters;
+  ParameterList trainable;
+  std::shared_ptr<Optimizer> optimizer;
+  std::shared_ptr<Scheduler> scheduler;  // null: a constant learning rate
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::shared_ptr<Dataset> train_data;
+  std::shared_ptr<Dataset> eval_data;  // null: no evaluation
+  std::shared_ptr<Collator> collator;
+};
+
+/// Where and how a trainer runs: the prepared (and locked) run directory, the resolved recipe it
+/// saves with every checkpoint and compares on resume, the command-line flags that reach it, the
+/// run-wide settings and the process group.
+struct TrainerRun {
+  std::string output_dir;
+  Json resolved_recipe;
+  std::string resume;  // "", "auto" or a checkpoint path
+  bool dry_run = false;
+  RunSettings settings;
+  std::shared_ptr<Communicator> communicator;
+};
+
+/// How a trainer batches the data, so that tools (evaluate, dump-batch) see the batches a run
+/// trained and evaluated on.
+struct BatchSizes {
+  int64_t train = 8;        // examples per batch on each process
+  int64_t eval = 8;         // examples per evaluation batch
+  int64_t eval_batches = 0;  // batches an evaluation reads; 0: all
+};
+
 /// The training loop.
 class Trainer {
  public:
   static constexpr const char* kKind = "trainer";
   virtual ~Trainer() = default;
-  virtual int train(BuildContext& ctx) = 0;
+  virtual BatchSizes batch_sizes() const = 0;
+  /// Trains; returns the process exit code.
+  virtual int train(const TrainerParts& parts, const TrainerRun& run) = 0;
 };
 
 }  // namespace higgs

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/train/run_settings.h"
 #include "framework/train/types.h"
 
 namespace torch::nn {
@@ -29,6 +30,9 @@ struct LossTerm {
 class Model {
  public:
   static constexpr const char* kKind = "model";
+  /// A model is placed and seeded by the run: its device (a plain "cuda" is cuda:LOCAL_RANK)
+  /// and its random initialisation come from the recipe's settings.
+  using Args = RunSettings;
   virtual ~Model() = default;
   /// The module holding every parameter (named as in the checkpoint layout).
   virtual torch::nn::Module& module() = 0;

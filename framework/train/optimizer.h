@@ -14,13 +14,15 @@ struct NamedParameter {
   at::Tensor tensor;
 };
 
-/// The parameters an optimizer updates; the trainer puts them in the BuildContext as
-/// "trainable_parameters" before the optimizer is built.
+/// The parameters an optimizer updates.
 using ParameterList = std::vector<NamedParameter>;
 
 class Optimizer {
  public:
   static constexpr const char* kKind = "optimizer";
+  /// An optimizer is built over the parameters it updates: those that require gradients once
+  /// adapters are attached and freezing applied (framework/train/trainable.h).
+  using Args = ParameterList;
   virtual ~Optimizer() = default;
   /// One update from the current gradients, with every group's lr = base lr * lr_scale.
   virtual void step(double lr_scale) = 0;

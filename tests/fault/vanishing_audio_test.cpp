@@ -30,7 +30,7 @@ struct DeleteFilesCallback : Callback {
     b.opt("at_step", o.at_step, "Step after which the files are deleted.");
     b.opt("files", o.files, "Files to delete.");
   }
-  DeleteFilesCallback(const Options& o, BuildContext&) : o_(o) {}
+  explicit DeleteFilesCallback(const Options& o) : o_(o) {}
   void on_step_end(TrainState& s) override {
     if (s.step != o_.at_step) return;
     for (const auto& f : o_.files) fs::remove(f);

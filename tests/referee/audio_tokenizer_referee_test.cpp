@@ -11,7 +11,7 @@
 #include "components/audio/audio_io.h"
 #include "components/audio/audio_tokenizer.h"
 #include "framework/config/config.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "framework/tensor_io/safetensors.h"
 #include "tests/referee/referee_support.h"
 
@@ -64,8 +64,8 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
 
   higgs::RecipePlan plan = higgs::plan_recipe(
       higgs::Config(Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}}}}, "recipe.json"));
-  higgs::BuildContext ctx(plan, higgs::RunFlags{});
-  auto tok = ctx.get<higgs::AudioTokenizer>("audio_tokenizer");
+  higgs::ComponentBuilder components(plan);
+  auto tok = components.build<higgs::AudioTokenizer>("audio_tokenizer", higgs::RunSettings{});
   torch::NoGradGuard no_grad;
   int64_t frames = 0, equal_frames = 0;
   double worst_wave = 0;
@@ -97,8 +97,8 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
   // of the first five clips change when the tokenizer runs in bf16.
   higgs::RecipePlan plan16 = higgs::plan_recipe(higgs::Config(
       Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}, {"dtype", "bfloat16"}}}}, "recipe.json"));
-  higgs::BuildContext ctx16(plan16, higgs::RunFlags{});
-  auto tok16 = ctx16.get<higgs::AudioTokenizer>("audio_tokenizer");
+  higgs::ComponentBuilder components16(plan16);
+  auto tok16 = components16.build<higgs::AudioTokenizer>("audio_tokenizer", higgs::RunSettings{});
   int64_t frames16 = 0, changed16 = 0;
   for (size_t i = 0; i < 5; ++i) {
     higgs::LoadAudioOptions lo;

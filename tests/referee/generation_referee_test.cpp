@@ -65,7 +65,7 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
   fs::path dir = work_dir("generation");
   higgs::HiggsAudioModel::Options mo;
   mo.path = build_boson_model(generation_config(), dir, 7);
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
   const std::string tokenizer = higgs_tokenizer_json();
   higgs::Llama3BpeTokenizer tok(tokenizer);
   const gen::PromptSpec spec = referee_prompt();
@@ -150,7 +150,7 @@ TEST_CASE("referee: continue_after_audio_eos follows Boson's generate past <|aud
   fs::path dir = work_dir("generation-continue");
   higgs::HiggsAudioModel::Options mo;
   mo.path = build_boson_model(generation_referee::generation_config(), dir, 7);
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
   const std::string tokenizer = higgs_tokenizer_json();
   higgs::Llama3BpeTokenizer tok(tokenizer);
   const gen::PromptSpec spec = generation_referee::referee_prompt();

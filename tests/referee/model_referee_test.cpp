@@ -160,7 +160,7 @@ TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's mo
   fs::path dir = work_dir("lora");
   higgs::HiggsAudioModel::Options mo;
   mo.path = build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
 
   higgs::LoraAdapter::Options lo;
   lo.r = 4;
@@ -251,7 +251,7 @@ void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::st
   auto boson = higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".grads.safetensors")).string());
   higgs::HiggsAudioModel::Options mo;
   mo.path = (dir / "model").string();
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
   model.module().eval();
   auto terms = model.loss_terms(batch);
   at::Tensor loss = terms[0].sum / double(terms[0].count);
@@ -309,7 +309,7 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
   cfg["audio_codebook_size"] = 16;
   higgs::HiggsAudioModel::Options mo;
   mo.path = build_boson_model(cfg, dir, 21);
-  higgs::HiggsAudioModel model(mo, "cpu", 0);
+  higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
   model.module().eval();
 
   const fs::path port = dir / "port";
@@ -355,7 +355,7 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
 
   higgs::HiggsAudioModel::Options po;
   po.path = port.string();
-  higgs::HiggsAudioModel back(po, "cpu", 0);
+  higgs::HiggsAudioModel back(po, higgs::RunSettings{0, "cpu"});
   back.module().eval();
   auto again = back.net().forward(batch);
   CHECK(torch::equal(again.logits, ours.logits));

@@ -9,7 +9,6 @@
 #include <stdexcept>
 
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
 #include "framework/util/device.h"
 
 namespace higgs {
@@ -68,8 +67,8 @@ TensorMap read_checkpoint_tensors(const std::string& path) {
 namespace {
 
 // A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
-std::string tokenizer_device(const std::string& d, const BuildContext& ctx) {
-  return higgs::resolve_device(d.empty() ? ctx.settings().device : d, ctx.placement.local_rank,
+std::string tokenizer_device(const std::string& d, const higgs::RunSettings& run) {
+  return higgs::resolve_device(d.empty() ? run.device : d, run.placement.local_rank,
                                "audio_tokenizer.device")
       .str();
 }
@@ -83,9 +82,9 @@ void HiggsAudioTokenizer::bind(Binder& b, Options& o) {
            "Precision of the encoders and decoder (the quantizer always runs in float32).");
 }
 
-HiggsAudioTokenizer::HiggsAudioTokenizer(const Options& o, BuildContext& ctx) {
+HiggsAudioTokenizer::HiggsAudioTokenizer(const Options& o, const RunSettings& settings) {
   higgs_audio::RunOptions run;
-  run.device = tokenizer_device(o.device, ctx);
+  run.device = tokenizer_device(o.device, settings);
   run.dtype = o.dtype;
   std::string identity;
   model_ = higgs_audio::load_higgs_audio_tokenizer(

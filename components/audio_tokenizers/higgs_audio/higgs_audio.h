@@ -16,7 +16,6 @@
 namespace higgs {
 
 class Binder;
-class BuildContext;
 
 class HiggsAudioTokenizer : public AudioTokenizer {
  public:
@@ -26,7 +25,8 @@ class HiggsAudioTokenizer : public AudioTokenizer {
     std::string dtype = "float32";
   };
   static void bind(Binder& b, Options& o);
-  HiggsAudioTokenizer(const Options& o, BuildContext& ctx);
+  /// Loads `path`; its device is the option's, else the run's (a plain "cuda" is cuda:LOCAL_RANK).
+  HiggsAudioTokenizer(const Options& o, const RunSettings& run);
   /// Wraps an already built model (tests, tools); `identity` keys the code cache.
   HiggsAudioTokenizer(std::shared_ptr<higgs_audio::HiggsAudioTokenizerModel> model,
                       std::string identity);

@@ -8,7 +8,6 @@
 
 #include "components/audio/audio_io.h"
 #include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
-#include "framework/run/build_context.h"
 #include "framework/tensor_io/safetensors.h"
 
 namespace higgs {
@@ -28,9 +27,7 @@ int run_reconstruct_command(const ReconstructArgs& args, std::ostream& out, std:
     o.path = args.audio_tokenizer;
     o.device = args.device;
     o.dtype = args.dtype;
-    RecipePlan plan;
-    BuildContext ctx(plan, RunFlags{});
-    HiggsAudioTokenizer tok(o, ctx);
+    HiggsAudioTokenizer tok(o, RunSettings{});
     const auto rate = static_cast<int>(tok.sample_rate());
 
     LoadAudioOptions lo;

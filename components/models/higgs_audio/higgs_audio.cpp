@@ -14,7 +14,6 @@
 #include "framework/config/json_file.h"
 #include "framework/registry/registry.h"
 #include "framework/util/device.h"
-#include "framework/run/build_context.h"
 
 namespace higgs {
 
@@ -55,21 +54,14 @@ std::string device_spec(const std::string& opt, const std::string& recipe_device
 
 }  // namespace
 
-HiggsAudioModel::HiggsAudioModel(const Options& o, BuildContext& ctx)
-    // A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
-    : HiggsAudioModel(o,
-                      resolve_device(device_spec(o.device, ctx.settings().device),
-                                     ctx.placement.local_rank, "model.device")
-                          .str(),
-                      ctx.settings().seed) {
-  // The collator and the demo read token ids and codebook layout from here.
-  ctx.put<HiggsAudioConfig>("higgs_audio_config", cfg_);
-  ctx.put<Json>("model_config", std::make_shared<Json>(cfg_->to_json()));
+std::optional<DeclaredConfig> HiggsAudioModel::declared_config(const Options& o) {
+  const std::string cfg_path = (std::filesystem::path(o.path) / "config.json").string();
+  if (o.path.empty() || !std::filesystem::exists(cfg_path)) return std::nullopt;
+  // As the built model reports it (config()): the port's layout read as the released one.
+  return DeclaredConfig{HiggsAudioConfig::from_file(cfg_path).to_json(), cfg_path};
 }
 
-HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_device,
-                                 int64_t recipe_seed)
-    : opts_(o) {
+HiggsAudioModel::HiggsAudioModel(const Options& o, const RunSettings& run) : opts_(o) {
   namespace fs = std::filesystem;
   const std::string cfg_path = (fs::path(o.path) / "config.json").string();
   cfg_ = std::make_shared<HiggsAudioConfig>(HiggsAudioConfig::from_file(cfg_path));
@@ -81,7 +73,8 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
                              cfg_path + " has audio_num_codebooks " + std::to_string(k));
   const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
-  net_->to(resolve_device(device_spec(o.device, recipe_device), 0, "model.device"));
+  // A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
+  net_->to(resolve_device(device_spec(o.device, run.device), run.placement.local_rank, "model.device"));
   const bool whisper = !o.audio_tower_init.empty();
   if (whisper && cfg_->skip_audio_tower)
     throw std::runtime_error("model.audio_tower_init is set but " + cfg_path +
@@ -90,7 +83,7 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const std::string& recipe_dev
   // Random first when a Whisper encoder completes a checkpoint without tower weights: the
   // projector (audio_encoder_proj) then keeps its seeded random start.
   if (o.init == "random" || whisper)
-    net_->init_weights(static_cast<uint64_t>(o.seed.value_or(recipe_seed)),
+    net_->init_weights(static_cast<uint64_t>(o.seed.value_or(run.seed)),
                        cfg_->audio_encoder_config.init_std);
   if (o.init != "random") {
     // With a Whisper encoder, the checkpoint may lack the tower and its projector.

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "framework/registry/registry.h"
 #include "framework/train/model.h"
 
 namespace higgs {
 
-class BuildContext;
 class Binder;
 struct HiggsAudioConfig;
 namespace higgs_audio {
@@ -38,9 +38,12 @@ class HiggsAudioModel : public Model {
   };
   static void bind(Binder& b, Options& o);
 
-  HiggsAudioModel(const Options& o, BuildContext& ctx);
-  /// Without a recipe: `recipe_device` and `recipe_seed` stand in for the recipe's settings.
-  HiggsAudioModel(const Options& o, const std::string& recipe_device, int64_t recipe_seed);
+  /// Reads `path`/config.json and the weights; `run` gives the device (a plain "cuda" is
+  /// cuda:LOCAL_RANK) and the seed of a random initialisation, unless the options set them.
+  HiggsAudioModel(const Options& o, const RunSettings& run);
+  /// The model's config.json as the built model reports it, without loading weights (nullopt
+  /// when there is none): what data-check and dump-batch check samples and batches against.
+  static std::optional<DeclaredConfig> declared_config(const Options& o);
   ~HiggsAudioModel() override;
 
   torch::nn::Module& module() override;
@@ -53,6 +56,8 @@ class HiggsAudioModel : public Model {
   higgs_audio::HiggsAudioModelImpl& net() { return *net_; }
   const HiggsAudioConfig& model_config() const;
   std::shared_ptr<HiggsAudioConfig> shared_config() const { return cfg_; }
+  /// The checkpoint directory the model was read from (options `path`).
+  const std::string& checkpoint_dir() const { return opts_.path; }
 
  private:
   Options opts_;

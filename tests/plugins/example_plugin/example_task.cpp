@@ -18,10 +18,10 @@ class ExampleGreeting : public higgs::Task {
     b.opt("name", o.name, "Who to greet.");
     b.opt("repeat", o.repeat, "How many lines to write.").min(1);
   }
-  ExampleGreeting(const Options& o, higgs::BuildContext&) : o_(o) {}
+  explicit ExampleGreeting(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"output_dir"}; }
-  int run(higgs::BuildContext& ctx) override {
-    std::ofstream out(ctx.settings().output_dir + "/greeting.txt");
+  int run(higgs::TaskContext& ctx) override {
+    std::ofstream out(ctx.plan.settings.output_dir + "/greeting.txt");
     for (int64_t i = 0; i < o_.repeat; ++i) out << "hello " << o_.name << "\n";
     return 0;
   }

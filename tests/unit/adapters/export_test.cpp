@@ -15,7 +15,7 @@
 #include "framework/tensor_io/safetensors.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpoint.h"
-#include "framework/train/default_trainer.h"
+#include "framework/train/trainable.h"
 #include "framework/util/fs.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
@@ -28,7 +28,7 @@ HiggsAudioModel tiny(const fs::path& dir, const std::string& init = "random") {
   o.path = dir.string();
   o.init = init;
   o.seed = 5;
-  return HiggsAudioModel(o, "cpu", 0);
+  return HiggsAudioModel(o, higgs::RunSettings{0, "cpu"});
 }
 
 LoraAdapter::Options lora_options() {

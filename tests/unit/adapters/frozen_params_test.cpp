@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
+#include "framework/distributed/communicator.h"
 #include "framework/run/task.h"
 #include "framework/train/model.h"
 #include "tests/support/test_support.h"
@@ -45,12 +46,14 @@ TEST_CASE("frozen parameters are unchanged bit for bit after training; trainable
       higgs::Config(higgs::frozen_params_test::recipe(dir.file("run")), "test.json"));
   at::set_num_threads(1);
   torch::manual_seed(3);
-  higgs::BuildContext ctx(plan, {});
-  auto model = ctx.get<higgs::Model>("model");  // the instance the trainer will train
+  higgs::ComponentBuilder components(plan);
+  higgs::TaskContext ctx{plan, {}, higgs::RunSettings{plan.settings.seed, plan.settings.device, {}},
+                         higgs::local_communicator(), components};
+  auto model = components.build<higgs::Model>("model", ctx.run);  // the instance the task trains
   std::map<std::string, at::Tensor> before;
   for (const auto& p : model->module().named_parameters(true))
     before[p.key()] = p.value().detach().clone();
-  REQUIRE(ctx.get<higgs::Task>("task")->run(ctx) == 0);
+  REQUIRE(components.build<higgs::Task>("task")->run(ctx) == 0);
 
   size_t frozen = 0, trained = 0;
   for (const auto& p : model->module().named_parameters(true)) {

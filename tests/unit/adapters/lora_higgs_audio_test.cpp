@@ -26,7 +26,7 @@ higgs::HiggsAudioModel tiny_model(const std::string& dtype, const higgs_test::fs
   o.init = "random";
   o.seed = 5;
   o.dtype = dtype;
-  return higgs::HiggsAudioModel(o, "cpu", 0);
+  return higgs::HiggsAudioModel(o, higgs::RunSettings{0, "cpu"});
 }
 
 }  // namespace

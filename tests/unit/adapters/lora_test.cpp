@@ -11,7 +11,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "framework/tensor_io/safetensors.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/adapters/tiny_higgs_model.h"
@@ -414,8 +414,7 @@ TEST_CASE(
 }
 
 TEST_CASE("lora: builds from recipe options through the registry") {
-  higgs::RecipePlan plan;
-  higgs::BuildContext ctx(plan, higgs::RunFlags{});
+  const higgs::NoArgs none;
   const higgs::RegistryEntry* entry = higgs::registry("adapter").find("lora");
   REQUIRE(entry != nullptr);
   higgs::Diagnostics diags;
@@ -427,7 +426,7 @@ TEST_CASE("lora: builds from recipe options through the registry") {
   bound.visit(reader);
   reader.finish();
   REQUIRE(diags.empty());
-  auto adapter = std::static_pointer_cast<higgs::Adapter>(bound.build(ctx));
+  auto adapter = std::static_pointer_cast<higgs::Adapter>(bound.build(&none));
   TinyHiggsModel model;
   adapter->attach(model);
   CHECK(adapter->parameters().size() == 4);

@@ -22,13 +22,13 @@ namespace higgs::test {
 struct TinyHiggsRecipeModel : TinyHiggsModel {
   struct Options {};
   static void bind(Binder&, Options&) {}
-  TinyHiggsRecipeModel(const Options&, BuildContext&) {}
+  explicit TinyHiggsRecipeModel(const Options&) {}
 };
 
 struct TinyTokens : Dataset {
   struct Options {};
   static void bind(Binder&, Options&) {}
-  TinyTokens(const Options&, BuildContext&) {}
+  explicit TinyTokens(const Options&) {}
   size_t size() const override { return 12; }
   Example get(size_t i) const override {
     auto ids = (torch::arange(5, at::kLong) + int64_t(i) * 3).remainder(TinyHiggsNet::kVocab);
@@ -41,7 +41,7 @@ struct TinyTokens : Dataset {
 struct TinyStack : Collator {
   struct Options {};
   static void bind(Binder&, Options&) {}
-  TinyStack(const Options&, BuildContext&) {}
+  explicit TinyStack(const Options&) {}
   Batch collate(const std::vector<Example>& ex) const override {
     Batch b;
     for (const char* k : {"ids", "audio_mask", "labels"}) {

@@ -12,7 +12,7 @@
 #include <fstream>
 
 #include "components/audio/audio_tokenizer.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/audio_tokenizers/higgs_audio_fixture.h"
 
@@ -44,8 +44,8 @@ TEST_CASE("higgs_audio from a recipe: released-format model.pth, 7.2 s -> (8, 18
 
   RecipePlan plan = plan_recipe(Config(
       Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}}}}, "recipe.json"));
-  BuildContext ctx(plan, RunFlags{});
-  auto tok = ctx.get<AudioTokenizer>("audio_tokenizer");
+  ComponentBuilder components(plan);
+  auto tok = components.build<AudioTokenizer>("audio_tokenizer", RunSettings{});
   CHECK(tok->num_codebooks() == 8);
   CHECK(tok->codebook_size() == 1024);
   CHECK(tok->hop_length() == 960);

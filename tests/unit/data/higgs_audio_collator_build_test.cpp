@@ -8,7 +8,7 @@
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/collators/higgs_audio.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;
@@ -137,11 +137,11 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
                         {"audio_num_codebooks", 4},
                         {"use_delay_pattern", true}};
 
-  // From the runtime object "model_config".
+  // From the model config its creator arguments carry.
   auto plan = plan_with({{"type", "higgs_audio"}, {"round_to", 1}});
-  higgs::BuildContext ctx(plan, {});
-  ctx.put<higgs::Json>("model_config", std::make_shared<higgs::Json>(config));
-  auto col = std::dynamic_pointer_cast<HiggsAudioCollator>(ctx.get<higgs::Collator>("collator"));
+  higgs::ComponentBuilder ctx(plan);
+  auto col = std::dynamic_pointer_cast<HiggsAudioCollator>(
+      ctx.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}));
   REQUIRE(col);
   CHECK(col->options().round_to == 1);
   CHECK(col->token_ids().audio_out_token_idx == 8);
@@ -151,20 +151,19 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
   auto path = std::filesystem::temp_directory_path() / "higgs_collator_build_test_config.json";
   std::ofstream(path) << config.dump();
   auto plan2 = plan_with({{"type", "higgs_audio"}, {"model_config", path.string()}});
-  higgs::BuildContext ctx2(plan2, {});
-  auto col2 = std::dynamic_pointer_cast<HiggsAudioCollator>(ctx2.get<higgs::Collator>("collator"));
+  higgs::ComponentBuilder ctx2(plan2);
+  auto col2 = std::dynamic_pointer_cast<HiggsAudioCollator>(ctx2.build<higgs::Collator>("collator"));
   CHECK(col2->token_ids().audio_in_token_idx == 7);
   CHECK(col2->options().round_to == 8);
   std::filesystem::remove(path);
 
   // Neither: a clear error. Whisper without a feature extractor: a clear error.
-  higgs::BuildContext ctx3(plan, {});
-  CHECK_THROWS_WITH(ctx3.get<higgs::Collator>("collator"),
+  higgs::ComponentBuilder ctx3(plan);
+  CHECK_THROWS_WITH(ctx3.build<higgs::Collator>("collator"),
                     doctest::Contains("set collator.model_config"));
   auto plan4 = plan_with({{"type", "higgs_audio"}, {"encode_whisper_embed", true}});
-  higgs::BuildContext ctx4(plan4, {});
-  ctx4.put<higgs::Json>("model_config", std::make_shared<higgs::Json>(config));
-  CHECK_THROWS_WITH(ctx4.get<higgs::Collator>("collator"),
+  higgs::ComponentBuilder ctx4(plan4);
+  CHECK_THROWS_WITH(ctx4.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}),
                     doctest::Contains("no feature_extractor"));
   // Unknown options are recipe errors.
   CHECK_THROWS(plan_with({{"type", "higgs_audio"}, {"round_too", 1}}));

@@ -39,7 +39,7 @@ higgs::HiggsAudioModel make_model(const higgs_test::fs::path& dir, const torch::
   o.path = dir.string();
   o.init = "random";  // seeded: the same weights on every device (initialised on the CPU)
   o.seed = 5;
-  return higgs::HiggsAudioModel(o, device.str(), 0);
+  return higgs::HiggsAudioModel(o, higgs::RunSettings{0, device.str()});
 }
 
 struct StepResult {

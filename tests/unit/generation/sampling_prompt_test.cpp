@@ -9,7 +9,7 @@
 #include "components/generation/checks.h"
 #include "components/generation/prompt.h"
 #include "components/generation/sampling.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "tests/unit/data/fake_text_tokenizer.h"
 
 namespace higgs::sampling_prompt_test {
@@ -215,7 +215,7 @@ TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics")
                          {{"type", "command"},
                           {"command", {"/bin/sh", "-c", "sleep 5"}},
                           {"timeout_s", 0.2}}}}});
-  BuildContext ctx(plan, {});
+  ComponentBuilder ctx(plan);
   auto scorers = recipe_scorers(ctx);
   REQUIRE(scorers.size() == 4);
   CHECK(scorers[3].name == "scorers[3]");
@@ -244,10 +244,10 @@ TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics")
 
 TEST_CASE("scorer `command`: a program that is not there is a recipe error") {
   auto plan = plan_of({{"scorers", {{{"type", "command"}, {"command", {"no-such-asr-program"}}}}}});
-  BuildContext ctx(plan, {});
+  ComponentBuilder ctx(plan);
   CHECK_THROWS_WITH(recipe_scorers(ctx), doctest::Contains("no-such-asr-program is not on PATH"));
   auto plan2 = plan_of({{"scorers", {{{"type", "command"}, {"command", {"/nonexistent/asr"}}}}}});
-  BuildContext ctx2(plan2, {});
+  ComponentBuilder ctx2(plan2);
   CHECK_THROWS_WITH(recipe_scorers(ctx2), doctest::Contains("/nonexistent/asr is not an executable"));
 }
 

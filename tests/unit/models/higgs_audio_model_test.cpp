@@ -333,7 +333,7 @@ TEST_CASE("higgs_audio component: registered, random init, loss terms, save and 
   o.path = dir.string();
   o.init = "random";
   o.seed = 9;
-  higgs::HiggsAudioModel a(o, "cpu", 0);
+  higgs::HiggsAudioModel a(o, higgs::RunSettings{0, "cpu"});
   auto terms = a.loss_terms(two_sample_batch());
   REQUIRE(terms.size() == 5);
   CHECK(terms[0].group == "text");
@@ -342,7 +342,7 @@ TEST_CASE("higgs_audio component: registered, random init, loss terms, save and 
   CHECK(counts.at("text") == terms[0].count);
   CHECK(counts.at("audio_cb2") == terms[3].count);
   // Seeded init: two builds agree; padding row is zero.
-  higgs::HiggsAudioModel a2(o, "cpu", 0);
+  higgs::HiggsAudioModel a2(o, higgs::RunSettings{0, "cpu"});
   CHECK(torch::equal(a.net().embed_tokens->weight, a2.net().embed_tokens->weight));
   CHECK(a.net().embed_tokens->weight[kPad].abs().sum().item<double>() == 0.0);
 
@@ -353,12 +353,12 @@ TEST_CASE("higgs_audio component: registered, random init, loss terms, save and 
                    "model.safetensors"));
   o.path = saved.string();
   o.init = "checkpoint";
-  higgs::HiggsAudioModel b(o, "cpu", 0);
+  higgs::HiggsAudioModel b(o, higgs::RunSettings{0, "cpu"});
   for (const auto& kv : a.net().state_dict())
     CHECK(torch::equal(kv.second, b.net().state_dict().at(kv.first)));
 
   o.dtype = "bfloat16";
-  higgs::HiggsAudioModel c(o, "cpu", 0);
+  higgs::HiggsAudioModel c(o, higgs::RunSettings{0, "cpu"});
   CHECK((c.net().norm->weight.scalar_type() == torch::kBFloat16));
   auto bf = c.loss_terms(two_sample_batch());
   CHECK(std::abs(bf[0].sum.item<double>() - terms[0].sum.item<double>()) <

@@ -107,7 +107,7 @@ TEST_CASE("audio tower: strict loading names the tower tensors; save/load is bit
   o.path = dir.string();
   o.init = "random";
   o.seed = 5;
-  higgs::HiggsAudioModel a(o, "cpu", 0);
+  higgs::HiggsAudioModel a(o, higgs::RunSettings{0, "cpu"});
   // Seeded init: N(0, init_std) for linear/conv/embedding weights, LayerNorm one/zero.
   CHECK(a.net().audio_tower->layer_norm->weight.eq(1).all().item<bool>());
   CHECK(a.net().audio_tower->conv1->bias.eq(0).all().item<bool>());
@@ -117,7 +117,7 @@ TEST_CASE("audio tower: strict loading names the tower tensors; save/load is bit
   a.save(saved.string());
   o.path = saved.string();
   o.init = "checkpoint";
-  higgs::HiggsAudioModel b(o, "cpu", 0);
+  higgs::HiggsAudioModel b(o, higgs::RunSettings{0, "cpu"});
   auto sa = a.net().state_dict(), sb = b.net().state_dict();
   REQUIRE(sa.size() == sb.size());
   size_t tower_tensors = 0;
@@ -309,7 +309,7 @@ TEST_CASE("audio tower: audio_tower_init copies a Whisper encoder (HF names) int
   higgs::HiggsAudioModel::Options o;
   o.path = dir.file("model");
   o.audio_tower_init = dir.file("whisper");
-  higgs::HiggsAudioModel m(o, "cpu", 5);
+  higgs::HiggsAudioModel m(o, higgs::RunSettings{5, "cpu"});
   HiggsAudioModel random5(cfg);
   random5->init_weights(5, cfg.audio_encoder_config.init_std);
   const auto src = whisper_src->state_dict(), b = base->state_dict(), r = random5->state_dict();
@@ -334,19 +334,19 @@ TEST_CASE("audio tower: audio_tower_init copies a Whisper encoder (HF names) int
   higgs::HiggsAudioModel::Options plain = o;
   plain.audio_tower_init.clear();
   const std::string missing = "missing (" + std::to_string(n_tower + proj) + ")";
-  CHECK_THROWS_WITH(higgs::HiggsAudioModel(plain, "cpu", 5), doctest::Contains(missing.c_str()));
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(plain, higgs::RunSettings{5, "cpu"}), doctest::Contains(missing.c_str()));
   // A Whisper checkpoint that lacks a tower tensor names it.
   whisper.erase("model.encoder.layer_norm.weight");
   higgs_audio::save_checkpoint_weights(dir.file("whisper_cut"), whisper);
   o.audio_tower_init = dir.file("whisper_cut");
-  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, "cpu", 5),
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, higgs::RunSettings{5, "cpu"}),
                     doctest::Contains("missing (1): audio_tower.layer_norm.weight"));
   // No tower in config.json: a clear error.
   Json no_tower = cfgj;
   no_tower["skip_audio_tower"] = true;
   test::write_text(dir.file("model/config.json"), no_tower.dump());
   o.audio_tower_init = dir.file("whisper");
-  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, "cpu", 5),
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(o, higgs::RunSettings{5, "cpu"}),
                     doctest::Contains("skip_audio_tower: true"));
 }
 

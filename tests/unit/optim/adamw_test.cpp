@@ -7,7 +7,7 @@
 #include "components/optim/adamw.h"
 
 #include "components/schedulers/schedules.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "tests/unit/optim/reference.h"
 
 using namespace higgs;
@@ -200,17 +200,15 @@ TEST_CASE("adamw: built through the registry from recipe options and the build c
   reader.finish();
   CHECK(diags.items().empty());
 
-  RecipePlan plan;
-  BuildContext ctx(plan, RunFlags{});
-  CHECK_THROWS_WITH_AS(bound.build(ctx),
-                       doctest::Contains("the optimizer needs the trainable parameters; build it "
-                                         "through the trainer"),
+  // Its creator arguments are the parameters it updates (Optimizer::Args); none is an error.
+  const ParameterList none;
+  CHECK_THROWS_WITH_AS(bound.build(&none),
+                       doctest::Contains("optimizer \"adamw\": there are no trainable parameters"),
                        std::runtime_error);
   auto params = std::make_shared<ParameterList>(
       ParameterList{{"layers.0.special.weight", torch::zeros({2}).requires_grad_(true)},
                     {"layers.0.norm.weight", torch::zeros({2}).requires_grad_(true)}});
-  ctx.put("trainable_parameters", params);
-  auto opt = std::static_pointer_cast<Optimizer>(bound.build(ctx));
+  auto opt = std::static_pointer_cast<Optimizer>(bound.build(params.get()));
   CHECK(opt->base_lr() == 0.5);
   auto* adamw = dynamic_cast<AdamW*>(opt.get());
   REQUIRE(adamw != nullptr);

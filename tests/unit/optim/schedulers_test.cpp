@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "components/schedulers/schedules.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "tests/unit/optim/reference.h"
 
 using namespace higgs;
@@ -25,9 +25,8 @@ std::shared_ptr<Scheduler> build_scheduler(const Json& node) {
   bound.visit(reader);
   reader.finish();
   REQUIRE(diags.empty());
-  RecipePlan plan;
-  BuildContext ctx(plan, RunFlags{});
-  return std::static_pointer_cast<Scheduler>(bound.build(ctx));
+  const NoArgs none;
+  return std::static_pointer_cast<Scheduler>(bound.build(&none));
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "framework/run/task.h"
 #include "framework/train/optimizer.h"
 
@@ -20,7 +20,7 @@ struct TestWarmup : higgs::Scheduler {
     b.opt("warmup_steps", o.warmup_steps, "Warmup steps.").min(0);
     b.opt("floor", o.floor, "Lowest scale.");
   }
-  TestWarmup(const Options& o, higgs::BuildContext&) : o_(o) { ++built; }
+  explicit TestWarmup(const Options& o) : o_(o) { ++built; }
   double lr_scale(int64_t step, int64_t) const override {
     return step < o_.warmup_steps ? double(step + 1) / o_.warmup_steps : 1.0;
   }
@@ -34,11 +34,36 @@ struct TestTask : higgs::Task {
     std::string note = "n";
   };
   static void bind(higgs::Binder& b, Options& o) { b.opt("note", o.note, "A note."); }
-  TestTask(const Options&, higgs::BuildContext&) {}
+  explicit TestTask(const Options&) {}
   std::vector<std::string> required_keys() const override { return {"scheduler"}; }
-  int run(higgs::BuildContext& ctx) override { return ctx.get<higgs::Scheduler>("scheduler") ? 0 : 1; }
+  int run(higgs::TaskContext& ctx) override {
+    return ctx.components.build<higgs::Scheduler>("scheduler") ? 0 : 1;
+  }
 };
 HIGGS_REGISTER(higgs::Task, TestTask, "test_task", "Test double.");
+
+// An optimizer built from its kind's creator arguments (the parameters it updates), and one
+// component that declares a config without being built.
+struct TestRecordingOptimizer : higgs::Optimizer {
+  struct Options {
+    double lr = 0.5;
+  };
+  static void bind(higgs::Binder& b, Options& o) { b.opt("lr", o.lr, "Learning rate."); }
+  TestRecordingOptimizer(const Options& o, const higgs::ParameterList& params) : lr(o.lr) {
+    for (const auto& p : params) names.push_back(p.name);
+  }
+  static std::optional<higgs::DeclaredConfig> declared_config(const Options& o) {
+    return higgs::DeclaredConfig{Json{{"lr", o.lr}}, "declared.json"};
+  }
+  void step(double) override {}
+  void zero_grad() override {}
+  double base_lr() const override { return lr; }
+  higgs::TensorMap state() const override { return {}; }
+  void load_state(const higgs::TensorMap&) override {}
+  double lr;
+  std::vector<std::string> names;
+};
+HIGGS_REGISTER(higgs::Optimizer, TestRecordingOptimizer, "test_recording", "Test double.");
 
 higgs::RecipePlan plan_of(const Json& j) { return higgs::plan_recipe(higgs::Config(j, "r.json")); }
 
@@ -56,23 +81,38 @@ TEST_CASE("a recipe plan resolves defaults and marks their provenance") {
   CHECK(plan.config.provenance("device").origin == higgs::Origin::kDefault);
 }
 
-TEST_CASE("components are built lazily, once, through the context") {
+TEST_CASE("components are built lazily, once, by the component builder") {
   auto plan = plan_of({{"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 4}}}, {"task", "test_task"}});
   int before = TestWarmup::built;
-  higgs::BuildContext ctx(plan, {});
+  higgs::ComponentBuilder components(plan);
   CHECK(TestWarmup::built == before);
-  auto s1 = ctx.get<higgs::Scheduler>("scheduler");
-  auto s2 = ctx.get<higgs::Scheduler>("scheduler");
+  auto s1 = components.build<higgs::Scheduler>("scheduler");
+  auto s2 = components.build<higgs::Scheduler>("scheduler");
   CHECK(s1.get() == s2.get());
   CHECK(TestWarmup::built == before + 1);
   CHECK(s1->lr_scale(1, 10) == doctest::Approx(0.5));
-  CHECK(ctx.get_optional<higgs::Scheduler>("optimizer") == nullptr);
-  CHECK_THROWS_WITH_AS(ctx.get<higgs::Scheduler>("model"), doctest::Contains("needs \"model\""),
+  CHECK(components.build_optional<higgs::Scheduler>("optimizer") == nullptr);
+  CHECK_THROWS_WITH_AS(components.build<higgs::Scheduler>("model"), doctest::Contains("needs \"model\""),
                        higgs::RecipeError);
-  auto params = std::make_shared<higgs::ParameterList>();
-  ctx.put("trainable_parameters", params);
-  CHECK(ctx.find<higgs::ParameterList>("trainable_parameters") == params);
-  CHECK(ctx.find<higgs::ParameterList>("missing") == nullptr);
+  // A recipe key holding another kind is refused before its creator arguments are read.
+  CHECK_THROWS_AS(components.build<higgs::Task>("scheduler"), std::logic_error);
+  CHECK_FALSE(components.declared_config("scheduler").has_value());
+}
+
+TEST_CASE("a component receives its kind's creator arguments and may declare a config") {
+  auto plan = plan_of({{"optimizer", {{"type", "test_recording"}, {"lr", 0.25}}}, {"task", "test_task"},
+                       {"scheduler", "test_warmup"}});
+  higgs::ComponentBuilder components(plan);
+  auto declared = components.declared_config("optimizer");
+  REQUIRE(declared.has_value());
+  CHECK(declared->config == Json{{"lr", 0.25}});
+  CHECK(declared->source == "declared.json");
+  higgs::ParameterList params{{"a.weight", torch::zeros({2})}, {"b.bias", torch::ones({1})}};
+  auto opt = components.build<higgs::Optimizer>("optimizer", params);
+  auto* rec = dynamic_cast<TestRecordingOptimizer*>(opt.get());
+  REQUIRE(rec != nullptr);
+  CHECK(rec->names == std::vector<std::string>{"a.weight", "b.bias"});
+  CHECK(rec->lr == 0.25);
 }
 
 TEST_CASE("all recipe errors are collected with paths and suggestions") {

@@ -12,7 +12,7 @@
 
 #include "components/text/llama3_bpe.h"
 #include "framework/config/diagnostics.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -105,8 +105,7 @@ TEST_CASE("tokenize command: usage and input errors") {
 
 TEST_CASE("text tokenizers build from recipe options through the registry") {
   Fixture f;
-  higgs::RecipePlan plan;
-  higgs::BuildContext ctx(plan, higgs::RunFlags{});
+  const higgs::NoArgs none;
   const higgs::RegistryEntry* entry = higgs::registry("text_tokenizer").find("llama3_bpe");
   REQUIRE(entry != nullptr);
 
@@ -125,7 +124,7 @@ TEST_CASE("text tokenizers build from recipe options through the registry") {
   bound.visit(reader);
   reader.finish();
   REQUIRE(diags.empty());
-  auto tok = std::static_pointer_cast<higgs::TextTokenizer>(bound.build(ctx));
+  auto tok = std::static_pointer_cast<higgs::TextTokenizer>(bound.build(&none));
   CHECK(tok->encode("he<|eot_id|> he") == std::vector<int64_t>{256, 300, 257});
 
   const higgs::RegistryEntry* spm = higgs::registry("text_tokenizer").find("sentencepiece");

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "framework/registry/registry.h"
-#include "framework/run/build_context.h"
+#include "framework/run/component_builder.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
 #include "framework/run/runner.h"
@@ -23,7 +23,7 @@ namespace higgs::test {
 struct LinearModel : Model {
   struct Options { int64_t dim = 4; };
   static void bind(Binder& b, Options& o) { b.opt("dim", o.dim, "Input size."); }
-  LinearModel(const Options& o, BuildContext&) {
+  explicit LinearModel(const Options& o) {
     net = std::make_shared<torch::nn::LinearImpl>(o.dim, 2);
   }
   torch::nn::Module& module() override { return *net; }
@@ -67,7 +67,7 @@ struct SyntheticData : Dataset {
     b.opt("bad", o.bad, "Indices that fail.");
     b.opt("max_bad_fraction", o.max_bad, "Allowed bad fraction.");
   }
-  SyntheticData(const Options& o, BuildContext&) : o_(o) {}
+  explicit SyntheticData(const Options& o) : o_(o) {}
   size_t size() const override { return o_.size; }
   Example get(size_t i) const override {
     for (auto b : o_.bad)
@@ -86,7 +86,7 @@ struct SyntheticData : Dataset {
 struct StackCollator : Collator {
   struct Options {};
   static void bind(Binder&, Options&) {}
-  StackCollator(const Options&, BuildContext&) {}
+  explicit StackCollator(const Options&) {}
   Batch collate(const std::vector<Example>& ex) const override {
     Batch b;
     for (const char* k : {"x", "y", "mask"}) {
@@ -102,9 +102,7 @@ struct StackCollator : Collator {
 struct PlainSgd : Optimizer {
   struct Options { double lr = 0.1; };
   static void bind(Binder& b, Options& o) { b.opt("lr", o.lr, "Learning rate."); }
-  PlainSgd(const Options& o, BuildContext& ctx) : lr(o.lr) {
-    params = *ctx.find<ParameterList>("trainable_parameters");
-  }
+  PlainSgd(const Options& o, const ParameterList& trainable) : lr(o.lr), params(trainable) {}
   void step(double scale) override {
     torch::NoGradGuard g;
     for (auto& p : params) p.tensor.add_(p.tensor.grad(), -lr * scale);

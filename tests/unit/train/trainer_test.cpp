@@ -59,9 +59,9 @@ TEST_CASE("data loader order is deterministic, sharded and resumable") {
   higgs::Config cfg(Json::object(), "x");
   auto plan = higgs::plan_recipe(higgs::Config(Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}}},
                                                     {"collator", "test_stack"}}, "x"));
-  higgs::BuildContext ctx(plan, {});
-  auto ds = ctx.get<higgs::Dataset>("train_data");
-  auto col = ctx.get<higgs::Collator>("collator");
+  higgs::ComponentBuilder ctx(plan);
+  auto ds = ctx.build<higgs::Dataset>("train_data");
+  auto col = ctx.build<higgs::Collator>("collator");
   higgs::LoaderOptions lo;
   lo.batch_size = 3;
   lo.seed = 5;
@@ -97,11 +97,11 @@ TEST_CASE("bad samples are skipped and counted; too many fail the run") {
       Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {1, 2}}, {"max_bad_fraction", 0.25}}},
            {"collator", "test_stack"}},
       "x"));
-  higgs::BuildContext ctx(plan, {});
+  higgs::ComponentBuilder ctx(plan);
   higgs::LoaderOptions lo;
   lo.batch_size = 4;
   lo.shuffle = false;
-  higgs::DataLoader dl(ctx.get<higgs::Dataset>("train_data"), ctx.get<higgs::Collator>("collator"), lo);
+  higgs::DataLoader dl(ctx.build<higgs::Dataset>("train_data"), ctx.build<higgs::Collator>("collator"), lo);
   dl.start_epoch(0);
   auto b = dl.next();
   REQUIRE(b);
@@ -115,8 +115,8 @@ TEST_CASE("bad samples are skipped and counted; too many fail the run") {
       Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {0, 1, 2}}, {"max_bad_fraction", 0.2}}},
            {"collator", "test_stack"}},
       "x"));
-  higgs::BuildContext ctx2(plan2, {});
-  higgs::DataLoader dl2(ctx2.get<higgs::Dataset>("train_data"), ctx2.get<higgs::Collator>("collator"), lo);
+  higgs::ComponentBuilder ctx2(plan2);
+  higgs::DataLoader dl2(ctx2.build<higgs::Dataset>("train_data"), ctx2.build<higgs::Collator>("collator"), lo);
   dl2.start_epoch(0);
   CHECK_THROWS_WITH(dl2.next(), doctest::Contains("more than max_bad_fraction allows"));
 }

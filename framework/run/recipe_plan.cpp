@@ -1,4 +1,4 @@
-#include "framework/run/build_context.h"
+#include "framework/run/recipe_plan.h"
 
 #include <set>
 
@@ -176,29 +176,6 @@ RecipePlan plan_recipe(Config config) {
     if (cn.bound.check) cn.bound.check(plan, path, diags);
   diags.throw_if_any(plan.config.source());
   return plan;
-}
-
-BuildContext::BuildContext(const RecipePlan& plan, RunFlags flags)
-    : plan_(plan), flags_(std::move(flags)) {}
-
-bool BuildContext::has(const std::string& key) const { return plan_.components.count(key) > 0; }
-
-std::shared_ptr<void> BuildContext::get_erased(const std::string& key, const std::string& kind) {
-  auto it = built_.find(key);
-  if (it != built_.end()) return it->second;
-  auto node = plan_.components.find(key);
-  if (node == plan_.components.end())
-    throw RecipeError(plan_.config.source() + ": this task needs \"" + key +
-                      "\" in the recipe (a " + kind + " component)");
-  if (node->second.entry->kind != kind)
-    throw std::logic_error("recipe key " + key + " holds a " + node->second.entry->kind +
-                           ", asked for a " + kind);
-  if (building_[key]) throw std::logic_error("component " + key + " depends on itself");
-  building_[key] = true;
-  auto obj = node->second.bound.build(*this);
-  building_[key] = false;
-  built_[key] = obj;
-  return obj;
 }
 
 }  // namespace higgs

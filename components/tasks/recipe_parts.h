@@ -1,0 +1,65 @@
+// How the tasks of higgs-train compose a run from a recipe: each part built once, from the
+// components it depends on, which are built first (the dataset from the tokenizers and the
+// model's config, the optimizer from the trainable parameters, callbacks from the model). This
+// is the one place that knows which recipe key feeds which creator argument.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/train/hooks.h"
+#include "framework/train/run_settings.h"
+
+namespace higgs {
+
+class ComponentBuilder;
+class TextTokenizer;
+class AudioTokenizer;
+class FeatureExtractor;
+class Dataset;
+class Collator;
+struct TaskContext;
+
+class RecipeParts {
+ public:
+  RecipeParts(ComponentBuilder& components, RunSettings run);
+  explicit RecipeParts(TaskContext& ctx);
+
+  ComponentBuilder& components() { return components_; }
+  const RunSettings& run() const { return run_; }
+
+  /// The recipe's `model`, placed and seeded by the run settings.
+  std::shared_ptr<Model> model();
+  /// The model's config: the built model's, else what the recipe's model declares without
+  /// loading weights (its config.json), else nullopt (no model in the recipe, or no config.json).
+  std::optional<Json> model_config();
+
+  /// The recipe's tokenizers and feature extractor; null when the recipe names none.
+  std::shared_ptr<TextTokenizer> text_tokenizer();
+  std::shared_ptr<AudioTokenizer> audio_tokenizer();
+  std::shared_ptr<FeatureExtractor> feature_extractor();
+
+  /// A dataset key ("train_data", "eval_data") with the tokenizers and the model config.
+  std::shared_ptr<Dataset> dataset(const std::string& key);
+  /// The recipe's `collator` with the model config and the feature extractor.
+  std::shared_ptr<Collator> collator();
+
+  std::vector<std::shared_ptr<Adapter>> adapters();
+  std::vector<std::shared_ptr<Freezing>> freezing();
+  std::shared_ptr<Optimizer> optimizer(const ParameterList& trainable);
+  std::shared_ptr<Scheduler> scheduler();  // null when the recipe has none
+  /// The recipe's `scorers:` named by their recipe paths (empty when none).
+  std::vector<NamedScorer> scorers();
+  /// The recipe's `callbacks:`, with the model, tokenizers and scorers.
+  std::vector<std::shared_ptr<Callback>> callbacks();
+  std::shared_ptr<Trainer> trainer();
+
+ private:
+  ComponentBuilder& components_;
+  RunSettings run_;
+  bool model_built_ = false;
+};
+
+}  // namespace higgs
