@@ -395,6 +395,37 @@ void LoraAdapter::save(const std::string& dir) const {
   write_file_atomic(dir + "/adapter_config.json", peft_config().dump(2) + "\n");
 }
 
+LoraAdapter::Options LoraAdapter::peft_options(const std::string& dir) {
+  const std::string path = dir + "/adapter_config.json";
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(dir + ": no adapter_config.json (expected a PEFT LoRA directory)");
+  const Json c = read_json_file(path);
+  if (c.value("peft_type", "") != "LORA") throw std::runtime_error(path + ": peft_type is not \"LORA\"");
+  auto names = [&](const char* key) {
+    const Json v = c.value(key, Json());
+    if (v.is_null()) return std::vector<std::string>{};
+    if (!v.is_array())
+      throw std::runtime_error(path + ": " + key + " " + v.dump() +
+                               " is a regex; it is not supported here: name the adapter in the "
+                               "recipe with its target_modules instead");
+    return v.get<std::vector<std::string>>();
+  };
+  Options o;
+  o.r = c.value("r", o.r);
+  o.alpha = c.value("lora_alpha", o.alpha);
+  o.use_rslora = c.value("use_rslora", false);
+  o.dropout = 0.0;
+  o.target_modules = names("target_modules");
+  o.exclude_modules = names("exclude_modules");
+  o.modules_to_save = names("modules_to_save");
+  o.bias = c.value("bias", o.bias);
+  o.base_model_name = c.value("base_model_name_or_path", Json("")).is_string()
+                          ? c.value("base_model_name_or_path", std::string())
+                          : std::string();
+  o.task_type = c.value("task_type", Json("")).is_string() ? c.value("task_type", std::string()) : "";
+  return o;
+}
+
 void LoraAdapter::load(const std::string& dir) {
   if (!root_) throw std::logic_error("adapter \"lora\": load() before attach()");
   if (merged_) throw std::logic_error("adapter \"lora\": load() while merged; unmerge() first");

@@ -39,6 +39,11 @@ class LoraAdapter : public Adapter {
     std::string task_type;  // "" (written as null) or "CAUSAL_LM"
   };
   static void bind(Binder& b, Options& o);
+  /// The options of a saved PEFT adapter, from DIR/adapter_config.json (r, lora_alpha,
+  /// use_rslora, target_modules, exclude_modules, modules_to_save, bias, task_type), with dropout
+  /// off: an adapter built from them and attached loads DIR exactly. Regex target or exclude
+  /// modules are refused (this adapter matches by name).
+  static Options peft_options(const std::string& dir);
 
   explicit LoraAdapter(const Options& options);
   ~LoraAdapter() override;

@@ -15,18 +15,8 @@ class Adapter;
 
 namespace higgs::generation {
 
-/// The checkpoint directory `path` names: itself when it holds trainer_state.json, else the
-/// newest complete checkpoint-STEP/ of a run directory. Throws naming `path` when none.
-std::string resolve_checkpoint_dir(const std::string& path);
-
-/// Copies every tensor of CHECKPOINT/trainable.pt into the parameter of the same name of the
-/// model (adapters attached) or of an adapter. Returns how many tensors were loaded. Throws
-/// listing names the model does not have (e.g. another adapter configuration).
-int64_t load_checkpoint_trainables(const std::string& checkpoint_dir, Model& model,
-                                   const std::vector<std::shared_ptr<Adapter>>& adapters);
-
-/// A LoRA adapter built from DIR/adapter_config.json (r, lora_alpha, target_modules,
-/// use_rslora), attached to the model, with DIR/adapter_model.safetensors loaded.
+/// A LoRA adapter built from DIR/adapter_config.json (LoraAdapter::peft_options), attached to
+/// the model, with DIR/adapter_model.safetensors loaded.
 std::shared_ptr<Adapter> load_lora_adapter(const std::string& dir, Model& model);
 
 /// The weights a task runs with besides the recipe's model: a run's or checkpoint's trainable
@@ -35,6 +25,9 @@ struct TrainedWeights {
   std::string checkpoint;
   std::string adapter;
   static void bind(Binder& b, TrainedWeights& o);
+  /// Finds the checkpoint and reads the adapter's config, so that a wrong path is reported
+  /// before the model is built and its weights loaded.
+  void check() const;
   /// Attaches `adapters` (the recipe's) to the model, then loads the checkpoint's trainable
   /// tensors and the adapter. Returns what was loaded, for messages ("the model as the recipe
   /// builds it" when nothing was).

@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "framework/util/glob.h"
 
 namespace higgs {
 
@@ -12,27 +13,6 @@ const std::vector<std::string>& default_no_decay_patterns() {
   // "*embed*": embed_tokens, audio_codebook_embeddings (and PEFT's lora_embedding_A/B).
   static const auto* patterns = new std::vector<std::string>{"bias", "*.bias", "*norm*", "*embed*"};
   return *patterns;
-}
-
-bool glob_match(const std::string& pattern, const std::string& name) {
-  // Iterative matcher with one backtrack point (the last '*'): linear for typical names.
-  size_t p = 0, n = 0, star = std::string::npos, star_n = 0;
-  while (n < name.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
-      ++p;
-      ++n;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      star_n = n;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      n = ++star_n;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 LrMultipliers parse_lr_multipliers(const Json& option, const std::string& component) {

@@ -17,10 +17,6 @@ namespace higgs {
 /// Default `no_decay` globs: norm scales, biases, embedding tables.
 const std::vector<std::string>& default_no_decay_patterns();
 
-/// Shell-style match of a whole name: `*` is any run of characters (dots included), `?` one
-/// character; everything else matches itself.
-bool glob_match(const std::string& pattern, const std::string& name);
-
 /// One group of parameters updated with the same hyperparameters.
 struct ParamGroup {
   std::string label;  // "decay" or "no_decay", then " <glob>" for an lr multiplier group

@@ -57,6 +57,7 @@ class EvaluateTask : public Task {
 
   int run(TaskContext& ctx) override {
     auto comm = ctx.communicator;
+    o_.weights.check();  // before the model is built
     RecipeParts parts(ctx);
     auto model = parts.model();
     auto adapters = parts.adapters();

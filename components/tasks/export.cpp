@@ -19,7 +19,7 @@
 #include "framework/train/trainable.h"
 #include "framework/run/task.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/train/hooks.h"
 #include "framework/util/fs.h"
 
@@ -47,23 +47,6 @@ uint64_t parse_byte_size(const std::string& text, const std::string& what) {
     throw RecipeError(what + " \"" + text +
                       "\" is not a size: write e.g. \"5GB\", \"500MB\" or \"2GiB\"");
   return static_cast<uint64_t>(n * it->second);
-}
-
-std::string resolve_export_checkpoint(const std::string& from, const std::string& which) {
-  if (fs::exists(fs::path(from) / "trainer_state.json")) return from;
-  if (!fs::is_directory(from))
-    throw RecipeError("export: " + from + " is neither a run directory nor a checkpoint directory");
-  CheckpointStore store(from);
-  if (which == "best") {
-    if (auto b = store.best()) return *b;
-    throw RecipeError("export: " + from +
-                      " has no `best` checkpoint (it is written when the run "
-                      "evaluates with trainer.save_best); use checkpoint: \"newest\"");
-  }
-  if (auto n = store.newest()) return *n;
-  throw RecipeError("export: " + from +
-                    " holds no complete checkpoint (checkpoint-STEP/ with "
-                    "trainer_state.json)");
 }
 
 namespace {
@@ -104,7 +87,7 @@ class ExportTask : public Task {
   int run(TaskContext& ctx) override {
     const std::string from = o_.from.empty() ? ctx.plan.settings.output_dir : o_.from;
     if (from.empty()) throw RecipeError("export: set task.from to a run or checkpoint directory");
-    const std::string ckpt = resolve_export_checkpoint(from, o_.checkpoint);
+    const std::string ckpt = Checkpointer::resolve(from, o_.checkpoint, "export task.from");
     if (fs::exists(o_.out) && !fs::is_empty(o_.out))
       throw RecipeError("export: " + o_.out + " is not empty; choose a new --out directory");
 
@@ -116,15 +99,15 @@ class ExportTask : public Task {
           "export: the run has no adapter to export alone; drop adapter_only to "
           "write the full model");
     for (auto& a : adapters) a->attach(*model);
-    const ParameterList restored = restore_trained_weights(*model, ckpt);
+    const ParameterList restored = Checkpointer::restore_trainables(ckpt, *model, adapters);
+    spdlog::info("export: restored {} trained tensors from {}", restored.size(), ckpt);
 
     fs::create_directories(o_.out);
     if (o_.adapter_only) {
       // Tensors the run trained (in the checkpoint) that the adapter file will not hold.
       const std::string warning = adapter_coverage_warning(outside_adapters(restored, adapters));
       if (!warning.empty()) spdlog::warn("{}", warning);
-      for (size_t i = 0; i < adapters.size(); ++i)
-        adapters[i]->save(o_.out + (i == 0 ? "" : "/adapter_" + std::to_string(i)));
+      save_adapters(o_.out, adapters, /*at_root=*/true);
       spdlog::info("exported the adapter of {} to {} (PEFT layout)", ckpt, o_.out);
       return 0;
     }
@@ -160,40 +143,6 @@ class ExportTask : public Task {
   }
 
  private:
-  // Copies the checkpoint's trainable tensors (LoRA weights, modules trained in full) into the
-  // model; every saved name must be a parameter of the model with the same shape.
-  // Returns the parameters restored.
-  static ParameterList restore_trained_weights(Model& model, const std::string& ckpt) {
-    const std::string path = (fs::path(ckpt) / "trainable.pt").string();
-    TensorMap saved = load_tensor_map(path);
-    auto params = model.module().named_parameters(true);
-    torch::NoGradGuard no_grad;
-    std::vector<std::string> unknown;
-    ParameterList restored;
-    for (const auto& [name, t] : saved) {
-      auto* p = params.find(name);
-      if (!p) {
-        unknown.push_back(name);
-        continue;
-      }
-      if (!p->sizes().equals(t.sizes()))
-        throw std::runtime_error(path + ": " + name + " has shape " + c10::str(t.sizes()) +
-                                 ", the model has " + c10::str(p->sizes()));
-      p->copy_(t);
-      restored.push_back({name, *p});
-    }
-    if (!unknown.empty()) {
-      std::string list;
-      for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
-      throw std::runtime_error(path + ": " + std::to_string(unknown.size()) +
-                               " saved tensors are not parameters of the model built from the "
-                               "recipe (" +
-                               list + "); export with the run's own recipe");
-    }
-    spdlog::info("export: restored {} trained tensors from {}", saved.size(), path);
-    return restored;
-  }
-
   // The released layout keeps the text tokenizer beside the weights: copy its files from the base
   // checkpoint so the export can be used as model.path (and text_tokenizer path) as it is.
   void copy_tokenizer_files(const fs::path& base) const {

@@ -16,8 +16,4 @@ namespace higgs {
 /// "5GB", "500MB", "2GiB", "1000000" -> bytes (GB = 10^9 as in Hugging Face, GiB = 2^30).
 uint64_t parse_byte_size(const std::string& text, const std::string& what);
 
-/// The checkpoint directory a run directory or checkpoint path names: a checkpoint directory
-/// itself, or in a run directory its `best` checkpoint (which = "best") or newest one.
-std::string resolve_export_checkpoint(const std::string& from, const std::string& which);
-
 }  // namespace higgs

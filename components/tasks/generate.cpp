@@ -65,6 +65,7 @@ class GenerateTask : public Task {
 
   int run(TaskContext& ctx) override {
     std::vector<GenerationJob> jobs = collect_jobs();
+    o_.weights.check();  // before the model is built
     RecipeParts parts(ctx);
     // Scorers first: a missing scorer program is reported before the model is loaded.
     const auto scorers = parts.scorers();

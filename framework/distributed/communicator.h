@@ -50,7 +50,6 @@ class Communicator {
   /// others wait on (a checkpoint write) passes false, so all ranks stop with an error instead of
   /// the others hanging until the timeout.
   bool agree(bool ok);
-  void barrier() { agree(true); }
 };
 
 /// The single-process communicator.

@@ -5,6 +5,7 @@
 
 #include "framework/config/diagnostics.h"
 #include "framework/distributed/data_parallel.h"
+#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
 
@@ -37,7 +38,7 @@ std::optional<std::string> agree_on_checkpoint(Communicator& comm,
   if (comm.world_size() == 1) return local_choice;
   std::optional<std::string> ckpt = auto_pick ? rank0_checkpoint(comm, local_choice, run_dir)
                                               : local_choice;
-  bool visible = !ckpt || fs::exists(fs::path(*ckpt) / "trainer_state.json");
+  bool visible = !ckpt || Checkpointer::is_checkpoint(*ckpt);
   if (!comm.agree(visible))
     throw RecipeError("--resume: rank " + std::to_string(comm.rank()) +
                       (visible ? " sees " : " cannot see ") +
@@ -46,7 +47,7 @@ std::optional<std::string> agree_on_checkpoint(Communicator& comm,
   return ckpt;
 }
 
-void adapt_progress_to_world_size(TrainerProgress& prog, int world_size, int64_t old_batch_size,
+void adapt_progress_to_world_size(TrainState& prog, int world_size, int64_t old_batch_size,
                                   int64_t batch_size, bool allow, const std::string& checkpoint) {
   if (prog.world_size == world_size) return;
   std::string was = std::to_string(prog.world_size), now = std::to_string(world_size);

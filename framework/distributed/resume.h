@@ -23,7 +23,7 @@ std::optional<std::string> agree_on_checkpoint(Communicator& comm,
 /// prog.batch_in_epoch to the same number of samples consumed in the epoch's order (rounded down:
 /// at most one global batch is seen again) and warns. `old_batch_size` is the checkpoint recipe's
 /// trainer.batch_size, `batch_size` this run's.
-void adapt_progress_to_world_size(TrainerProgress& prog, int world_size, int64_t old_batch_size,
+void adapt_progress_to_world_size(TrainState& prog, int world_size, int64_t old_batch_size,
                                   int64_t batch_size, bool allow, const std::string& checkpoint);
 
 }  // namespace higgs

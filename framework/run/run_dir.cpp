@@ -14,6 +14,7 @@
 #include "framework/util/build_info.h"
 #include "framework/util/fs.h"
 #include "framework/util/logging.h"
+#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
 
@@ -95,11 +96,11 @@ RunDirectory RunDirectory::prepare_local(const TaskContext& ctx, const std::stri
   fs::create_directories(rd.path_);
   if (!occupied) mark_run_directory(rd.path_);
   rd.lock_ = std::make_shared<RunDirectoryLock>(rd.path_);  // before anything is written
-  if (resuming && fs::exists(rd.file("recipe.resolved.json"))) {
+  if (resuming && fs::exists(rd.file(kResolvedRecipeFile))) {
     // Keep the original recipe of the run; a resumed run records its own in meta.
     write_file_atomic(rd.file("recipe.resumed.json"), ctx.plan.resolved.dump(2) + "\n");
   } else {
-    write_file_atomic(rd.file("recipe.resolved.json"), ctx.plan.resolved.dump(2) + "\n");
+    write_file_atomic(rd.file(kResolvedRecipeFile), ctx.plan.resolved.dump(2) + "\n");
   }
   write_file_atomic(rd.file("recipe.overrides.json"), ctx.plan.config.overrides().dump(2) + "\n");
   Json meta = run_metadata(ctx);

@@ -13,6 +13,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/util/build_info.h"
 #include "framework/util/fs.h"
+#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
 
@@ -23,7 +24,7 @@ bool is_run_directory(const std::string& dir) {
   if (fs::is_regular_file(fs::path(dir) / kRunMarkerFile, ec)) return true;
   // Written by a higgs-train from before the marker: adopt it.
   const fs::path meta = fs::path(dir) / "meta.json";
-  if (!fs::is_regular_file(meta, ec) || !fs::is_regular_file(fs::path(dir) / "recipe.resolved.json", ec))
+  if (!fs::is_regular_file(meta, ec) || !fs::is_regular_file(fs::path(dir) / kResolvedRecipeFile, ec))
     return false;
   try {
     const auto j = nlohmann::json::parse(read_file(meta.string()));

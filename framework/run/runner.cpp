@@ -11,6 +11,7 @@
 
 #include "framework/distributed/communicator.h"
 #include "framework/run/task.h"
+#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
 
@@ -57,7 +58,7 @@ RecipePlan load_plan(const RecipeArgs& args, bool check_task) {
 RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load, bool check_task) {
   std::string recipe = path;
   if (fs::is_directory(path)) {
-    recipe = (fs::path(path) / "recipe.resolved.json").string();
+    recipe = (fs::path(path) / kResolvedRecipeFile).string();
     if (!fs::exists(recipe))
       throw RecipeError(path + ": a directory without recipe.resolved.json is not a run directory");
   }

@@ -49,10 +49,4 @@ class DefaultTrainer : public Trainer {
   Options o_;
 };
 
-/// Recipe keys that may change when a run is resumed without being listed explicitly.
-const std::vector<std::string>& default_resume_changeable_keys();
-/// The keys whose values differ between two resolved recipes and are not allowed to change.
-std::vector<std::string> disallowed_recipe_changes(const Json& before, const Json& after,
-                                                   const std::vector<std::string>& allowed);
-
 }  // namespace higgs

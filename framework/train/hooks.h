@@ -8,6 +8,7 @@
 #include "framework/train/model.h"
 #include "framework/train/optimizer.h"
 #include "framework/train/run_settings.h"
+#include "framework/train/trainer_state.h"
 
 namespace higgs {
 
@@ -41,17 +42,6 @@ class Freezing {
   static constexpr const char* kKind = "freezing";
   virtual ~Freezing() = default;
   virtual void apply(Model& model) = 0;
-};
-
-/// The state a callback sees.
-struct TrainState {
-  int64_t step = 0;         // optimizer steps done
-  int64_t total_steps = 0;  // planned
-  int64_t epoch = 0;
-  int64_t eval_every = 0;   // steps between evaluations; 0: only at the end
-  std::string output_dir;
-  Json metrics = Json::object();  // latest train or eval metrics
-  bool stop_requested = false;    // set by a callback to end training after this step
 };
 
 /// A scorer of generated speech with the recipe path it was built from ("scorers[0]"), which

@@ -12,7 +12,7 @@
 
 namespace higgs {
 
-Json TrainerProgress::to_json() const {
+Json TrainState::to_json() const {
   return Json{{"step", step},
               {"epoch", epoch},
               {"batch_in_epoch", batch_in_epoch},
@@ -20,12 +20,12 @@ Json TrainerProgress::to_json() const {
               {"world_size", world_size},
               {"best_value", has_best ? Json(best_value) : Json(nullptr)},
               {"best_checkpoint", best_checkpoint},
-              {"callbacks", callbacks},
+              {"callbacks", callback_states},
               {"data_files", data_files}};
 }
 
-TrainerProgress TrainerProgress::from_json(const Json& j) {
-  TrainerProgress p;
+TrainState TrainState::from_json(const Json& j) {
+  TrainState p;
   p.step = j.at("step").get<int64_t>();
   p.epoch = j.at("epoch").get<int64_t>();
   p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
@@ -40,7 +40,7 @@ TrainerProgress TrainerProgress::from_json(const Json& j) {
   p.best_checkpoint = j.value("best_checkpoint", std::string());
   if (!p.best_checkpoint.empty())
     p.best_checkpoint = std::filesystem::path(p.best_checkpoint).filename().string();
-  p.callbacks = j.value("callbacks", Json::array());
+  p.callback_states = j.value("callbacks", Json::array());
   p.data_files = j.value("data_files", Json::object());
   return p;
 }

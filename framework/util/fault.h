@@ -7,7 +7,7 @@
 // that name), ACTION happens:
 //   kill    the process sends itself SIGKILL (default): a crash at exactly that moment
 //   enospc  fault_point returns ENOSPC, and the caller fails as on a full disk
-// Points: "checkpoint.before_rename" (CheckpointStore::write: every file written and fsynced, the
+// Points: "checkpoint.before_rename" (Checkpointer::write: every file written and fsynced, the
 // folder not yet renamed), "file.write" (write_file_atomic_stream: after a block reaches the
 // temporary file, before the fsync and rename).
 // Example: HIGGS_FAULT_INJECT=file.write/optimizer.pt@2 kills the process while the second

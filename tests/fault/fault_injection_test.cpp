@@ -16,7 +16,7 @@
 #include <fstream>
 
 #include "framework/run/runner.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/util/dir_commit.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/train/trainer_doubles.h"
@@ -93,7 +93,7 @@ TEST_CASE("SIGKILL during a checkpoint write: the previous checkpoint stays, --r
     CHECK_FALSE(fs::exists(run + "/checkpoint-8"));
 
     // The previous checkpoint is complete and loadable; it is the newest one.
-    higgs::CheckpointStore store(run);
+    higgs::Checkpointer store(run);
     REQUIRE(store.newest().has_value());
     CHECK(*store.newest() == run + "/checkpoint-4");
     auto trainable = higgs::load_tensor_map(run + "/checkpoint-4/trainable.pt");
@@ -143,10 +143,10 @@ TEST_CASE("SIGKILL at every step of a checkpoint rewrite, a prune and a final/ r
     REQUIRE_MESSAGE(killed.exit_code == 128 + SIGKILL, killed.output);
     // Whatever moment it was: the newest checkpoint on disk is complete, and so is final/ when
     // the run had one.
-    higgs::CheckpointStore store(run);
+    higgs::Checkpointer store(run);
     store.recover();
     REQUIRE(store.newest().has_value());
-    CHECK_FALSE(higgs::CheckpointStore::verify(*store.newest()).has_value());
+    CHECK_FALSE(higgs::Checkpointer::verify(*store.newest()).has_value());
     if (c.rewrite) CHECK_FALSE(higgs::verify_directory(run + "/final", true).has_value());
 
     auto resumed = run_child(dir.file("r.json"), "", "auto");
@@ -197,9 +197,9 @@ TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint,
       "kill -HUP $pid; wait $pid; echo \"exit code $?\" )");
   CHECK_MESSAGE(contains(out.output, "exit code 0"), out.output);
   CHECK(contains(out.output, "stopped by signal 1 at step"));
-  higgs::CheckpointStore store(run);
+  higgs::Checkpointer store(run);
   REQUIRE(store.newest().has_value());
-  CHECK_FALSE(higgs::CheckpointStore::verify(*store.newest()).has_value());
+  CHECK_FALSE(higgs::Checkpointer::verify(*store.newest()).has_value());
 }
 
 TEST_CASE("a full disk (injected ENOSPC) during a checkpoint write: clear error, no corrupt checkpoint") {

@@ -14,7 +14,7 @@
 #include "framework/run/runner.h"
 #include "framework/tensor_io/safetensors.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/train/trainable.h"
 #include "framework/util/fs.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
@@ -169,9 +169,9 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(export_run(run.string(), {{"type", "export"}, {"out", full.string()}}),
                        doctest::Contains("is not empty"), higgs::RecipeError);
   fs::create_directories(dir / "empty_run");
-  CHECK_THROWS_WITH_AS(higgs::resolve_export_checkpoint((dir / "empty_run").string(), "newest"),
+  CHECK_THROWS_WITH_AS(higgs::Checkpointer::resolve((dir / "empty_run").string(), "newest", "export"),
                        doctest::Contains("holds no complete checkpoint"), higgs::RecipeError);
-  CHECK_THROWS_WITH_AS(higgs::resolve_export_checkpoint(run.string(), "best"),
+  CHECK_THROWS_WITH_AS(higgs::Checkpointer::resolve(run.string(), "best", "export"),
                        doctest::Contains("no `best` checkpoint"), higgs::RecipeError);
   CHECK(higgs::parse_byte_size("5GB", "x") == 5'000'000'000ULL);
   CHECK(higgs::parse_byte_size("2GiB", "x") == 2147483648ULL);

@@ -474,3 +474,63 @@ TEST_CASE("lora: the saved adapter reproduces the layer's output under PEFT's ru
     CHECK(py["max_abs_diff"].get<double>() < 1e-5);
   }
 }
+
+TEST_CASE("lora: a saved PEFT directory alone rebuilds the adapter, exclusions and modules_to_save included") {
+  higgs::test::TempDir dir("lora_peft_options");
+  torch::manual_seed(11);
+  TinyHiggsModel model;
+  auto o = small_options();
+  o.target_modules = {"q_proj", "v_proj", "down_proj"};
+  o.exclude_modules = {"audio_mlp.down_proj"};
+  o.modules_to_save = {"audio_codebook_embeddings"};
+  o.use_rslora = true;
+  LoraAdapter lora(o);
+  lora.attach(model);
+  randomize_b(lora, 12);
+  lora.save(dir.path());
+
+  const auto read = LoraAdapter::peft_options(dir.path());
+  CHECK(read.r == 4);
+  CHECK(read.alpha == 8.0);
+  CHECK(read.use_rslora);
+  CHECK(read.dropout == 0.0);
+  // What the file says: the adapted layers as PEFT selects them, the modules saved in full.
+  auto cfg = nlohmann::json::parse(higgs::test::read_text(dir.file("adapter_config.json")));
+  CHECK(read.target_modules == cfg["target_modules"].get<std::vector<std::string>>());
+  CHECK(read.modules_to_save == std::vector<std::string>{"audio_codebook_embeddings"});
+  CHECK(read.exclude_modules.empty());  // written configs name the targets exactly
+
+  // Built from the directory alone, on a fresh model, it loads (load() checks the same config)
+  // and gives the trained adapter's outputs.
+  torch::manual_seed(11);
+  TinyHiggsModel fresh;
+  LoraAdapter rebuilt(read);
+  rebuilt.attach(fresh);
+  rebuilt.load(dir.path());
+  model.module().eval();  // the trained adapter's dropout off, as the rebuilt one has it
+  fresh.module().eval();
+  const auto want = outputs(model);
+  const auto got = outputs(fresh);
+  CHECK(torch::equal(want.first, got.first));
+  CHECK(torch::equal(want.second, got.second));
+  std::vector<std::string> names, rebuilt_names;
+  for (const auto& p : lora.parameters()) names.push_back(p.name);
+  for (const auto& p : rebuilt.parameters()) rebuilt_names.push_back(p.name);
+  CHECK(names == rebuilt_names);
+
+  // PEFT's own exclude_modules are kept, not dropped.
+  cfg["target_modules"] = {"down_proj"};
+  cfg["exclude_modules"] = {"audio_mlp.down_proj"};
+  higgs::test::write_text(dir.file("adapter_config.json"), cfg.dump());
+  CHECK(LoraAdapter::peft_options(dir.path()).exclude_modules ==
+        std::vector<std::string>{"audio_mlp.down_proj"});
+
+  // A regex target_modules (PEFT writes one for some models) is refused by name.
+  cfg = nlohmann::json::parse(higgs::test::read_text(dir.file("adapter_config.json")));
+  cfg["target_modules"] = ".*proj";
+  higgs::test::write_text(dir.file("adapter_config.json"), cfg.dump());
+  CHECK_THROWS_WITH(LoraAdapter::peft_options(dir.path()),
+                    doctest::Contains("target_modules \".*proj\" is a regex"));
+  CHECK_THROWS_WITH(LoraAdapter::peft_options(dir.file("absent")),
+                    doctest::Contains("no adapter_config.json"));
+}

@@ -8,7 +8,7 @@
 
 #include "framework/run/runner.h"
 #include "framework/tensor_io/safetensors.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
 #include "tests/support/test_support.h"

@@ -268,21 +268,21 @@ TEST_CASE("workers join torchrun's agent store under its restart prefix") {
 }
 
 TEST_CASE("resuming with another world size: refused, or mapped to the same sample position") {
-  TrainerProgress p;
+  TrainState p;
   p.world_size = 1;
   p.epoch = 2;
   p.batch_in_epoch = 6;  // 6 batches of 4 = 24 samples of the epoch
   CHECK_THROWS_WITH_AS(adapt_progress_to_world_size(p, 2, 4, 4, false, "run/checkpoint-6"),
                        doctest::Contains("allow_world_size_change"), RecipeError);
   CHECK(p.batch_in_epoch == 6);
-  TrainerProgress same = p;
+  TrainState same = p;
   adapt_progress_to_world_size(same, 1, 4, 4, false, "x");  // same world size: unchanged
   CHECK(same.batch_in_epoch == 6);
-  TrainerProgress q = p;
+  TrainState q = p;
   adapt_progress_to_world_size(q, 2, 4, 2, true, "x");  // 2 ranks x 2: 24 / 4
   CHECK(q.batch_in_epoch == 6);
   CHECK(q.world_size == 2);
-  TrainerProgress r = p;
+  TrainState r = p;
   adapt_progress_to_world_size(r, 4, 4, 4, true, "x");  // 24 / 16: batch 1, 8 samples again
   CHECK(r.batch_in_epoch == 1);
   CHECK(r.epoch == 2);

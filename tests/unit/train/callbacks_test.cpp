@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "framework/run/runner.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/train/trainer_doubles.h"
 
@@ -243,7 +243,7 @@ TEST_CASE("best-by-eval checkpoints: written when the metric improves, kept, lin
   auto st =
       higgs::Json::parse(higgs::test::read_text(dir.file("flat/checkpoint-6/trainer_state.json")));
   CHECK(st["best_checkpoint"] == "checkpoint-2");  // by name: the run directory may move
-  CHECK(higgs::CheckpointStore(dir.file("flat")).best() == dir.file("flat/checkpoint-2"));
+  CHECK(higgs::Checkpointer(dir.file("flat")).best() == dir.file("flat/checkpoint-2"));
 
   // Learning: every evaluation improves, the best moves to the end, older ones are pruned.
   auto learn = recipe(dir.file("learn"));

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "framework/run/runner.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/train/data_loader.h"
 #include "framework/train/default_trainer.h"
 #include "framework/train/loss_metrics.h"

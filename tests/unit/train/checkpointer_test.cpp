@@ -12,7 +12,7 @@
 
 #include "framework/config/diagnostics.h"
 #include "framework/run/run_dir_guard.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/checkpointer.h"
 #include "framework/train/trainer_state.h"
 #include "framework/util/dir_commit.h"
 #include "framework/util/fs.h"
@@ -28,8 +28,8 @@ using higgs::test::write_text;
 namespace {
 
 // A checkpoint-STEP whose one file says `content`.
-void write_step(higgs::CheckpointStore& store, int step, const std::string& content) {
-  store.write(step, [&](const std::string& d) {
+void write_step(higgs::Checkpointer& store, int step, const std::string& content) {
+  store.write_files(step, [&](const std::string& d) {
     write_text(d + "/trainer_state.json", "{\"step\": " + std::to_string(step) + "}");
     write_text(d + "/trainable.pt", content);
   });
@@ -43,14 +43,14 @@ std::string content_of(const TempDir& dir, const std::string& name) {
 
 TEST_CASE("checkpoint store: whole checkpoints with a manifest, listed, pruned by renaming") {
   TempDir dir("ckpt-store");
-  higgs::CheckpointStore store(dir.path());
+  higgs::Checkpointer store(dir.path());
   for (int s : {1, 2, 3}) write_step(store, s, "weights " + std::to_string(s));
   CHECK(fs::exists(dir.file("checkpoint-2/") + higgs::kManifestFile));
   fs::create_directories(dir.file(".checkpoint-4.tmp"));  // an interrupted write
   fs::create_directories(dir.file("checkpoint-9"));       // no manifest, no trainer_state.json
   REQUIRE(store.list().size() == 3);
   CHECK(*store.newest() == dir.file("checkpoint-3"));
-  CHECK_THROWS(store.write(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
+  CHECK_THROWS(store.write_files(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
   CHECK_FALSE(fs::exists(dir.file("checkpoint-5")));
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
   store.prune(1, "checkpoint-1");  // protected by name (the run directory may have moved)
@@ -65,7 +65,7 @@ TEST_CASE("checkpoint store: whole checkpoints with a manifest, listed, pruned b
 
 TEST_CASE("checkpoint rewrite: each crash state recovers to the old or the new complete copy") {
   TempDir dir("ckpt-rewrite");
-  higgs::CheckpointStore store(dir.path());
+  higgs::Checkpointer store(dir.path());
   // Makes checkpoint-3 (old) and a complete new copy, then arranges them as a crash leaves them.
   auto arrange = [&](bool new_complete, const std::string& state) {
     fs::remove_all(dir.path());
@@ -100,7 +100,7 @@ TEST_CASE("checkpoint rewrite: each crash state recovers to the old or the new c
     REQUIRE(store.newest().has_value());
     CHECK(*store.newest() == dir.file("checkpoint-3"));
     CHECK(content_of(dir, "checkpoint-3") == c.expect);
-    CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-3")).has_value());
+    CHECK_FALSE(higgs::Checkpointer::verify(dir.file("checkpoint-3")).has_value());
     for (const char* left : {".checkpoint-3.tmp", ".checkpoint-3.old"})
       CHECK_FALSE(fs::exists(dir.file(left)));
   }
@@ -112,7 +112,7 @@ TEST_CASE("checkpoint rewrite: each crash state recovers to the old or the new c
 
 TEST_CASE("a damaged checkpoint is not listed or is passed over, naming the file") {
   TempDir dir("ckpt-damaged");
-  higgs::CheckpointStore store(dir.path());
+  higgs::Checkpointer store(dir.path());
   write_step(store, 1, "weights one");
   write_step(store, 2, "weights two");
   write_step(store, 3, "weights three");
@@ -129,15 +129,15 @@ TEST_CASE("a damaged checkpoint is not listed or is passed over, naming the file
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0] == dir.file("checkpoint-2") +
                           ": trainable.pt: the contents changed (XXH64 differs from the manifest's)");
-  CHECK(*higgs::CheckpointStore::verify(dir.file("checkpoint-3")) ==
+  CHECK(*higgs::Checkpointer::verify(dir.file("checkpoint-3")) ==
         "trainable.pt: 4 bytes, the manifest says 13");
   write_text(dir.file("checkpoint-1/extra.bin"), "x");
-  CHECK(*higgs::CheckpointStore::verify(dir.file("checkpoint-1")) == "extra.bin is not in the manifest");
+  CHECK(*higgs::Checkpointer::verify(dir.file("checkpoint-1")) == "extra.bin is not in the manifest");
   // A checkpoint from before manifests: trainer_state.json makes it complete.
   fs::create_directories(dir.file("checkpoint-7"));
   write_text(dir.file("checkpoint-7/trainer_state.json"), "{}");
   CHECK(*store.newest() == dir.file("checkpoint-7"));
-  CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-7")).has_value());
+  CHECK_FALSE(higgs::Checkpointer::verify(dir.file("checkpoint-7")).has_value());
 }
 
 TEST_CASE("final/ is replaced whole; a crash leaves the old or the new one") {
@@ -156,7 +156,7 @@ TEST_CASE("final/ is replaced whole; a crash leaves the old or the new one") {
   fs::rename(final_dir, dir.file(".final.old"));
   write_final("third");
   fs::rename(final_dir, dir.file(".final.tmp"));
-  higgs::CheckpointStore(dir.path()).recover();
+  higgs::Checkpointer(dir.path()).recover();
   CHECK(read_text(final_dir + "/adapter_model.safetensors") == "third");
   CHECK_FALSE(fs::exists(dir.file(".final.old")));
 }
@@ -186,38 +186,38 @@ TEST_CASE("run directories: the marker, adopting an older run, and one process a
 }
 
 TEST_CASE("trainer state keeps the best checkpoint by name, also from an absolute path") {
-  higgs::TrainerProgress p;
+  higgs::TrainState p;
   p.best_checkpoint = "checkpoint-8";
-  CHECK(higgs::TrainerProgress::from_json(p.to_json()).best_checkpoint == "checkpoint-8");
+  CHECK(higgs::TrainState::from_json(p.to_json()).best_checkpoint == "checkpoint-8");
   auto j = p.to_json();
   j["best_checkpoint"] = "/old/place/run/checkpoint-8";  // written before, then the run moved
-  CHECK(higgs::TrainerProgress::from_json(j).best_checkpoint == "checkpoint-8");
+  CHECK(higgs::TrainState::from_json(j).best_checkpoint == "checkpoint-8");
 }
 
 TEST_CASE("manifest checksums: recorded while written, or read back for files written otherwise") {
   TempDir dir("ckpt-digests");
-  higgs::CheckpointStore store(dir.path());
+  higgs::Checkpointer store(dir.path());
   const std::string big(3 * 1024 * 1024 + 17, 'w');  // several blocks of the hash
-  store.write(1, [&](const std::string& d) {
+  store.write_files(1, [&](const std::string& d) {
     higgs::write_file_atomic(d + "/trainable.pt", big);   // hashed on the way out
     write_text(d + "/trainer_state.json", "{\"step\": 1}");  // an ofstream: hashed from disk
     fs::create_directories(d + "/sub");
     higgs::write_file_atomic(d + "/sub/../sub/rng.pt", "rng");  // a path not in normal form
   });
-  CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-1")).has_value());
+  CHECK_FALSE(higgs::Checkpointer::verify(dir.file("checkpoint-1")).has_value());
   // A file rewritten with another size after it was recorded is hashed from disk, not trusted.
-  store.write(2, [&](const std::string& d) {
+  store.write_files(2, [&](const std::string& d) {
     higgs::write_file_atomic(d + "/trainable.pt", "first");
     write_text(d + "/trainable.pt", "second, longer");
     write_text(d + "/trainer_state.json", "{\"step\": 2}");
   });
-  CHECK_FALSE(higgs::CheckpointStore::verify(dir.file("checkpoint-2")).has_value());
+  CHECK_FALSE(higgs::Checkpointer::verify(dir.file("checkpoint-2")).has_value());
   CHECK(higgs::WrittenFileDigests::current() == nullptr);  // the recorder ends with the write
 }
 
 TEST_CASE("recover() restores a checkpoint from before manifests left aside by a rewrite") {
   TempDir dir("ckpt-legacy-old");
-  higgs::CheckpointStore store(dir.path());
+  higgs::Checkpointer store(dir.path());
   // The old copy (no manifest: an earlier version wrote it) aside, the new one torn.
   fs::create_directories(dir.file(".checkpoint-5.old"));
   write_text(dir.file(".checkpoint-5.old/trainer_state.json"), "{\"step\": 5}");
