@@ -143,42 +143,53 @@ double LoraAdapter::scale() const {
 
 void LoraAdapter::attach(Model& model) { attach(model.module()); }
 
-void LoraAdapter::attach(torch::nn::Module& root) {
-  if (root_) throw std::logic_error("adapter \"lora\": attach() was already called");
-  std::vector<std::pair<std::string, AdaptableLinearImpl*>> linears;
-  std::vector<std::string> linear_names;
-  module_names_.clear();
-  for (const auto& item : root.named_modules("", /*include_self=*/false)) {
-    if (item.key().empty()) continue;
-    module_names_.push_back(item.key());
-    if (auto* l = dynamic_cast<AdaptableLinearImpl*>(item.value().get())) {
-      linears.emplace_back(item.key(), l);
-      linear_names.push_back(item.key());
-    }
-  }
+namespace {
+
+using LoraSites = std::vector<std::pair<std::string, AdaptableLinearImpl*>>;
+
+// What attach() found in the model: the layers to adapt, the modules to train in full, and every
+// problem with the options (reported together).
+struct LoraSelection {
+  LoraSites chosen;
+  std::vector<std::string> saved;
   std::vector<std::string> errors;
-  for (const auto& pattern : options_.target_modules) {
+};
+
+// The linear layers target_modules selects and exclude_modules does not; an entry matching
+// nothing is an error that says what it does match.
+void select_targets(const LoraAdapter::Options& options, torch::nn::Module& root,
+                    const std::vector<std::string>& module_names, const LoraSites& linears,
+                    LoraSelection& sel) {
+  auto& errors = sel.errors;
+  auto& chosen = sel.chosen;
+  std::vector<std::string> linear_names;
+  for (const auto& l : linears) linear_names.push_back(l.first);
+  for (const auto& pattern : options.target_modules) {
     bool hit = false;
     for (const auto& n : linear_names) hit = hit || lora_target_matches(pattern, n);
     if (!hit) errors.push_back(no_match_message("target_modules", pattern, root, linear_names));
   }
-  for (const auto& pattern : options_.exclude_modules) {
+  for (const auto& pattern : options.exclude_modules) {
     bool hit = false;
-    for (const auto& n : module_names_) hit = hit || lora_target_matches(pattern, n);
+    for (const auto& n : module_names) hit = hit || lora_target_matches(pattern, n);
     if (!hit)
       errors.push_back("adapter \"lora\": exclude_modules entry \"" + pattern +
                        "\" matches no module of the model" +
-                       suggestion_suffix(pattern, module_names_));
+                       suggestion_suffix(pattern, module_names));
   }
-  std::vector<std::pair<std::string, AdaptableLinearImpl*>> chosen;
   for (const auto& [name, layer] : linears) {
     bool in = false, out = false;
-    for (const auto& p : options_.target_modules) in = in || lora_target_matches(p, name);
-    for (const auto& p : options_.exclude_modules) out = out || lora_target_matches(p, name);
+    for (const auto& p : options.target_modules) in = in || lora_target_matches(p, name);
+    for (const auto& p : options.exclude_modules) out = out || lora_target_matches(p, name);
     if (in && !out) chosen.emplace_back(name, layer);
   }
   if (errors.empty() && chosen.empty())
     errors.push_back("adapter \"lora\": exclude_modules removes every targeted layer");
+}
+
+void check_rank(const LoraAdapter::Options& options, LoraSelection& sel) {
+  auto& errors = sel.errors;
+  const auto& chosen = sel.chosen;
   // A rank above min(in, out) adds parameters but no expressiveness (the update's rank cannot
   // exceed it), and a mistyped huge r would otherwise allocate hundreds of GB before failing.
   const std::pair<std::string, AdaptableLinearImpl*>* narrowest = nullptr;
@@ -187,19 +198,26 @@ void LoraAdapter::attach(torch::nn::Module& root) {
   };
   for (const auto& site : chosen)
     if (!narrowest || rank_limit(site.second) < rank_limit(narrowest->second)) narrowest = &site;
-  if (narrowest && options_.r > rank_limit(narrowest->second)) {
+  if (narrowest && options.r > rank_limit(narrowest->second)) {
     const auto* l = narrowest->second;
     const std::string limit = std::to_string(rank_limit(l));
-    errors.push_back("adapter \"lora\": r = " + std::to_string(options_.r) + " exceeds layer \"" +
+    errors.push_back("adapter \"lora\": r = " + std::to_string(options.r) + " exceeds layer \"" +
                      narrowest->first + "\" (" + std::to_string(l->in_features()) + " -> " +
                      std::to_string(l->out_features()) + "), whose update can have rank at most " +
                      limit + "; use r <= " + limit + " or leave that layer out of target_modules");
   }
-  // modules_to_save: whole modules trained in full (PEFT's ModulesToSaveWrapper).
+}
+
+// modules_to_save entries resolved to the outermost matching modules; none may also be adapted.
+void select_saved_modules(const LoraAdapter::Options& options,
+                          const std::vector<std::string>& module_names, LoraSelection& sel) {
+  auto& errors = sel.errors;
+  const auto& chosen = sel.chosen;
+  // PEFT's ModulesToSaveWrapper: whole modules trained in full.
   std::vector<std::string> saved;
-  for (const auto& pattern : options_.modules_to_save) {
+  for (const auto& pattern : options.modules_to_save) {
     bool hit = false;
-    for (const auto& n : module_names_)
+    for (const auto& n : module_names)
       if (lora_target_matches(pattern, n)) {
         hit = true;
         // A module inside one already chosen is covered by it.
@@ -209,7 +227,7 @@ void LoraAdapter::attach(torch::nn::Module& root) {
       }
     if (!hit)
       errors.push_back("adapter \"lora\": modules_to_save entry \"" + pattern +
-                       "\" matches no module of the model" + suggestion_suffix(pattern, module_names_));
+                       "\" matches no module of the model" + suggestion_suffix(pattern, module_names));
   }
   // Keep only the outermost of nested modules (their parameters are the outer one's).
   std::vector<std::string> outer;
@@ -224,6 +242,29 @@ void LoraAdapter::attach(torch::nn::Module& root) {
       if (name == s || name.rfind(s + ".", 0) == 0 || s.rfind(name + ".", 0) == 0)
         errors.push_back("adapter \"lora\": \"" + name + "\" is both a LoRA target and in modules_to_save (\"" + s +
                          "\"); a module is either adapted or trained in full: remove it from one list");
+  sel.saved = saved;
+}
+
+}  // namespace
+
+void LoraAdapter::attach(torch::nn::Module& root) {
+  if (root_) throw std::logic_error("adapter \"lora\": attach() was already called");
+  std::vector<std::pair<std::string, AdaptableLinearImpl*>> linears;
+  module_names_.clear();
+  for (const auto& item : root.named_modules("", /*include_self=*/false)) {
+    if (item.key().empty()) continue;
+    module_names_.push_back(item.key());
+    if (auto* l = dynamic_cast<AdaptableLinearImpl*>(item.value().get())) {
+      linears.emplace_back(item.key(), l);
+    }
+  }
+  LoraSelection sel;
+  select_targets(options_, root, module_names_, linears, sel);
+  check_rank(options_, sel);
+  select_saved_modules(options_, module_names_, sel);
+  const auto& chosen = sel.chosen;
+  const auto& saved = sel.saved;
+  const auto& errors = sel.errors;
   if (!errors.empty()) throw RecipeError(join(errors, "\n", errors.size()));
 
   torch::NoGradGuard no_grad;

@@ -82,9 +82,27 @@ AudioInfo info_from(const std::string& label, const SF_INFO& sfi) {
   return info;
 }
 
-// Reads the requested slice of an open file, averages channels and resamples.
-AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& label,
-                      const LoadAudioOptions& opt) {
+// The frames to read of a file: where to start, how many (INT64_MAX: to the end), and whether
+// the header knows the length (streams do not).
+struct FrameSpan {
+  int64_t start = 0, want = 0;
+  bool known_length = true;
+};
+
+[[noreturn]] void throw_too_long(const std::string& label, int64_t frames, int rate,
+                                 const LoadAudioOptions& opt) {
+  throw AudioError(label,
+                   "too long: " + format_seconds(double(frames) / rate) + " > max_seconds " +
+                       format_seconds(opt.max_seconds),
+                   "cut the file, or raise the dataset's max_audio_seconds in the recipe");
+}
+
+bool too_long(int64_t frames, int rate, const LoadAudioOptions& opt) {
+  return opt.max_seconds > 0 && double(frames) / rate > opt.max_seconds;
+}
+
+// Checks the header and the requested offset and duration against it.
+FrameSpan plan_read(const SF_INFO& sfi, const std::string& label, const LoadAudioOptions& opt) {
   if (sfi.samplerate <= 0 || sfi.channels <= 0)
     throw AudioError(label,
                      "invalid header (sample rate " + std::to_string(sfi.samplerate) +
@@ -93,7 +111,7 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
   if (opt.offset_seconds < 0)
     throw AudioError(label, "negative offset " + format_seconds(opt.offset_seconds),
                      "use an offset >= 0");
-  const int rate = sfi.samplerate, channels = sfi.channels;
+  const int rate = sfi.samplerate;
   // libsndfile reports SF_COUNT_MAX when the length is unknown (streams); read until EOF then.
   const bool known_length = sfi.frames >= 0 && sfi.frames != SF_COUNT_MAX;
   if (known_length && sfi.frames == 0)
@@ -126,17 +144,15 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
                          " is shorter than one sample at " + std::to_string(rate) + " Hz",
                      "use a longer duration, or 0 to read to the end");
   if (known_length) want = std::min<int64_t>(want, sfi.frames - start);
-  auto too_long = [&](int64_t frames) {
-    return opt.max_seconds > 0 && double(frames) / rate > opt.max_seconds;
-  };
-  auto throw_too_long = [&](int64_t frames) {
-    throw AudioError(label,
-                     "too long: " + format_seconds(double(frames) / rate) + " > max_seconds " +
-                         format_seconds(opt.max_seconds),
-                     "cut the file, or raise the dataset's max_audio_seconds in the recipe");
-  };
-  if (known_length && too_long(want)) throw_too_long(want);
+  if (known_length && too_long(want, rate, opt)) throw_too_long(label, want, rate, opt);
+  return {start, want, known_length};
 
+}
+
+// Moves to frame `start`: a seek, or reading and dropping frames where the file cannot seek.
+void skip_to(SNDFILE* file, const SF_INFO& sfi, int64_t start, const std::string& label,
+             const LoadAudioOptions& opt) {
+  const int channels = sfi.channels;
   if (start > 0) {
     if (sfi.seekable) {
       if (sf_seek(file, start, SEEK_SET) != start)
@@ -155,6 +171,14 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
     }
   }
 
+}
+
+// Reads the span's frames, averaging channels to mono.
+AudioBuffer read_mono(SNDFILE* file, const SF_INFO& sfi, const FrameSpan& span,
+                      const std::string& label, const LoadAudioOptions& opt) {
+  const int rate = sfi.samplerate, channels = sfi.channels;
+  const int64_t start = span.start, want = span.want;
+  const bool known_length = span.known_length;
   AudioBuffer out;
   out.source_sample_rate = rate;
   out.source_channels = channels;
@@ -179,7 +203,7 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
       }
     }
     got += n;
-    if (too_long(got)) throw_too_long(got);  // lengths unknown up front (streams)
+    if (too_long(got, rate, opt)) throw_too_long(label, got, rate, opt);  // lengths unknown up front (streams)
   }
   if (sf_error(file) != SF_ERR_NO_ERROR)
     throw AudioError(label, std::string("decode error: ") + sf_strerror(file),
@@ -192,11 +216,15 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
     throw AudioError(label, "no audio samples (0 frames decoded)",
                      "the file is probably truncated or corrupt; re-export or remove it");
   }
-  // Float files can hold NaN/inf or absurd values; encoded, they become code 0 everywhere and the
-  // model trains on silence. Refuse them: the dataset skips the sample, counts it and names it.
+  return out;
+}
+
+// Float files can hold NaN/inf or absurd values; encoded, they become code 0 everywhere and the
+// model trains on silence. Refuse them: the dataset skips the sample, counts it and names it.
+void check_sample_values(const std::vector<float>& samples, int rate, const std::string& label) {
   constexpr float kMaxAbsSample = 64.0f;  // 36 dB above full scale: no real recording
-  for (size_t i = 0; i < out.samples.size(); ++i) {
-    const float v = out.samples[i];
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const float v = samples[i];
     if (std::isfinite(v) && std::fabs(v) <= kMaxAbsSample) continue;
     const std::string at = format_seconds(double(i) / rate);
     char value[32];
@@ -208,8 +236,17 @@ AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& labe
                                             at + ")",
                      "re-export the file (PCM, or float within [-1, 1])");
   }
-  if (opt.target_sample_rate > 0 && opt.target_sample_rate != rate) {
-    out.samples = resample(out.samples, rate, opt.target_sample_rate);
+}
+
+// Reads the requested slice of an open file, averages channels and resamples.
+AudioBuffer read_open(SNDFILE* file, const SF_INFO& sfi, const std::string& label,
+                      const LoadAudioOptions& opt) {
+  const FrameSpan span = plan_read(sfi, label, opt);
+  if (span.start > 0) skip_to(file, sfi, span.start, label, opt);
+  AudioBuffer out = read_mono(file, sfi, span, label, opt);
+  check_sample_values(out.samples, sfi.samplerate, label);
+  if (opt.target_sample_rate > 0 && opt.target_sample_rate != sfi.samplerate) {
+    out.samples = resample(out.samples, sfi.samplerate, opt.target_sample_rate);
     out.sample_rate = opt.target_sample_rate;
   }
   return out;

@@ -9,8 +9,8 @@
 #include <stdexcept>
 
 #include "components/audio/audio_tokenizer.h"
-#include "components/data/chatml_layout.h"
-#include "components/data/delay_pattern.h"
+#include "components/chatml/chatml_layout.h"
+#include "components/chatml/delay_pattern.h"
 #include "framework/config/json_file.h"
 #include "framework/run/recipe_plan.h"
 #include "framework/util/fs.h"

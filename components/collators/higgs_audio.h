@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "components/data/higgs_token_ids.h"
+#include "components/chatml/higgs_token_ids.h"
 #include "framework/config/options.h"
 #include "framework/train/collator.h"
 

@@ -25,7 +25,8 @@ void DecodeOptions::bind(Binder& b, DecodeOptions& o) {
       .min(1);
   b.opt("force_audio", o.force_audio,
         "Append <|audio_out_bos|> to the prompt instead of letting the model emit it.");
-  b.opt("use_cache", o.use_cache, "KV cache; false re-runs the whole sequence every step.");
+  b.opt("use_cache", o.use_cache, "KV cache; false re-runs the whole sequence every step.")
+      .flag("no-cache");
   b.opt("chunk_words", o.chunk_words,
         "Split texts longer than this many words into chunks (at sentence ends); 0 = never.")
       .min(0);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "components/data/higgs_token_ids.h"
+#include "components/chatml/higgs_token_ids.h"
 #include "components/generation/prompt.h"
 #include "components/generation/sampling.h"
 #include "framework/train/types.h"

@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 #include "components/generation/outputs.h"
 
 namespace higgs::generation {
@@ -84,7 +84,8 @@ void PromptOptions::bind(Binder& b, PromptOptions& o) {
         "instead of reference user/assistant turns.");
   b.opt("normalize_text", o.normalize_text,
         "Normalise texts as examples/generation.py does (punctuation, sound-event tags, final "
-        "'.').");
+        "'.').")
+      .flag("no-normalize");
 }
 
 std::vector<Json> run_jobs(

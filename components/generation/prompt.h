@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 
 namespace higgs::generation {
 

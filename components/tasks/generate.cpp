@@ -48,7 +48,7 @@ class GenerateTask : public Task {
   };
   static void bind(Binder& b, Options& o) {
     generation::TrainedWeights::bind(b, o.weights);
-    b.opt("ref_audio", o.ref_audio, "Reference audio file(s) of the voice to clone.");
+    b.opt("ref_audio", o.ref_audio, "Reference audio file(s) of the voice to clone.").cli_path();
     b.opt("ref_text", o.ref_text, "Transcript of each reference audio file.");
     generation::PromptOptions::bind(b, o.prompt);
     b.opt("text", o.text, "Target texts: one job each.");

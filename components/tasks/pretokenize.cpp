@@ -17,7 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
-#include "components/datasets/chatml_dataset.h"
+#include "components/chatml/chatml_dataset.h"
 #include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"

@@ -1,6 +1,6 @@
 #include "framework/cli/tool_commands.h"
 
-#include "framework/cli/generate_command.h"
+#include "framework/cli/task_commands.h"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 #include "components/audio_tokenizers/higgs_audio/config.h"
 #include "components/audio_tokenizers/higgs_audio/reconstruct_command.h"
 #include "components/audio_tokenizers/higgs_audio/tokenizer.h"
-#include "components/data/show_sample.h"
+#include "components/chatml/show_sample.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "framework/cli/commands.h"
@@ -24,51 +24,34 @@
 #include "framework/util/fs.h"
 
 namespace higgs::cli {
+
 namespace {
 
-// The recipe flags of tool commands that read a recipe (main.cpp has the same for `run`).
-struct RecipeFlagStrings {
-  std::vector<std::string> ext_str, tla_str;
-};
-
-void add_recipe_load_flags(CLI::App* cmd, LoadOptions& load, RecipeFlagStrings& f) {
-  cmd->add_option("--set", load.sets, "Override a recipe key: a.b.c=VALUE (VALUE as JSON, else string)");
-  cmd->add_option("--ext-str", f.ext_str, "Jsonnet external variable NAME=STRING");
-  cmd->add_option("--tla-str", f.tla_str, "Jsonnet top-level argument NAME=STRING");
-  cmd->add_option("--jpath,-J", load.jpath, "Extra Jsonnet import directory");
-}
-
-void finish_load(LoadOptions& load, const RecipeFlagStrings& f) {
-  for (const auto& s : f.ext_str) load.ext_str.push_back(split_kv(s, "--ext-str"));
-  for (const auto& s : f.tla_str) load.tla_str.push_back(split_kv(s, "--tla-str"));
-}
-
-}  // namespace
-
-std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
-  std::vector<ToolCommand> out;
-
+// tokenize: the ids and pieces a text tokenizer gives.
+ToolCommand add_tokenize(CLI::App& app) {
   auto tok = std::make_shared<TokenizeCommandArgs>();
-  auto tok_flags = std::make_shared<RecipeFlagStrings>();
+  auto tok_flags = std::make_shared<RecipeLoadFlags>();
   auto* tokenize = app.add_subcommand("tokenize", "Show the ids and pieces a text tokenizer gives");
   tokenize->add_option("--tokenizer", tok->tokenizer,
                        "tokenizer.json, a directory holding one, a sentencepiece .model, or a "
                        "recipe (its text_tokenizer)")
       ->required();
-  add_recipe_load_flags(tokenize, tok->load, *tok_flags);
+  tok_flags->add_to(tokenize);
   auto* text = tokenize->add_option("--text", tok->text, "Text to tokenize");
   auto* file = tokenize->add_option("--file", tok->file, "File: each line is one input");
   text->excludes(file);
   tokenize->add_option("--format", tok->format, "text (ids and pieces) or json (one id array per line)")
       ->check(CLI::IsMember({"text", "json"}));
-  out.push_back({tokenize, [tok, tok_flags] {
-                   finish_load(tok->load, *tok_flags);
-                   return run_tokenize_command(*tok);
-                 }});
+  return {tokenize, [tok, tok_flags] {
+            tok->load = tok_flags->load_options();
+            return run_tokenize_command(*tok);
+          }};
+}
 
-  // show-sample: one sample of a recipe's dataset as the model sees it.
+// show-sample: one sample of a recipe's dataset as the model sees it.
+ToolCommand add_show_sample(CLI::App& app) {
   auto ss = std::make_shared<ShowSampleArgs>();
-  auto ss_flags = std::make_shared<RecipeFlagStrings>();
+  auto ss_flags = std::make_shared<RecipeLoadFlags>();
   auto* show = app.add_subcommand(
       "show-sample", "Show one sample as the model sees it: segments, token ids, labels, audio");
   show->add_option("recipe", ss->recipe, "Recipe file (.jsonnet, .json, .yaml)")->required();
@@ -77,14 +60,16 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   show->add_option("--index", ss->index, "Sample index (0-based)");
   show->add_option("--format", ss->format, "text (coloured on a terminal) or json")
       ->check(CLI::IsMember({"text", "json"}));
-  add_recipe_load_flags(show, ss->load, *ss_flags);
-  out.push_back({show, [ss, ss_flags] {
-                   finish_load(ss->load, *ss_flags);
-                   ss->color = isatty(STDOUT_FILENO) != 0;
-                   return run_show_sample_command(*ss, std::cout, std::cerr);
-                 }});
+  ss_flags->add_to(show);
+  return {show, [ss, ss_flags] {
+            ss->load = ss_flags->load_options();
+            ss->color = isatty(STDOUT_FILENO) != 0;
+            return run_show_sample_command(*ss, std::cout, std::cerr);
+          }};
+}
 
-  // init-audio-tokenizer: a randomly initialised Higgs audio tokenizer of any size (the demo's).
+// init-audio-tokenizer: a randomly initialised Higgs audio tokenizer of any size (the demo's).
+ToolCommand add_init_audio_tokenizer(CLI::App& app) {
   struct InitArgs {
     std::string config, out;
     int64_t seed = 0;
@@ -95,7 +80,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   init->add_option("--config", ia->config, "Tokenizer config.json (any size)")->required();
   init->add_option("--out", ia->out, "Directory to write")->required();
   init->add_option("--seed", ia->seed, "Seed of the weights");
-  out.push_back({init, [ia] {
+  return {init, [ia] {
                    auto cfg = higgs_audio::TokenizerConfig::from_file(ia->config);
                    std::filesystem::create_directories(ia->out);
                    write_file_atomic(ia->out + "/config.json", cfg.to_json() + "\n");
@@ -103,9 +88,11 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                                                higgs_audio::random_weights(cfg, static_cast<uint64_t>(ia->seed)));
                    std::cout << "wrote a random Higgs audio tokenizer to " << ia->out << "\n";
                    return 0;
-                 }});
+                 }};
+}
 
-  // reconstruct: encode and decode one file with an audio tokenizer, to listen to what it keeps.
+// reconstruct: encode and decode one file with an audio tokenizer, to listen to what it keeps.
+ToolCommand add_reconstruct(CLI::App& app) {
   auto rc = std::make_shared<ReconstructArgs>();
   auto* recon = app.add_subcommand("reconstruct",
                                    "Encode and decode one audio file with a Higgs audio tokenizer (24 kHz out)");
@@ -117,9 +104,11 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   recon->add_option("--codes-out", rc->codes_out, "Also write the codes: safetensors, \"codes\" int64 (8, T)");
   recon->add_option("--device", rc->device, "cpu, cuda, cuda:N or auto");
   recon->add_option("--dtype", rc->dtype, "float32 or bfloat16")->check(CLI::IsMember({"float32", "bfloat16"}));
-  out.push_back({recon, [rc] { return run_reconstruct_command(*rc, std::cout, std::cerr); }});
+  return {recon, [rc] { return run_reconstruct_command(*rc, std::cout, std::cerr); }};
+}
 
-  // model-info: every parameter of a Higgs Audio config without allocating it.
+// model-info: every parameter of a Higgs Audio config without allocating it.
+ToolCommand add_model_info(CLI::App& app) {
   struct InfoArgs {
     std::string config, format = "text";
   };
@@ -127,7 +116,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   auto* info = app.add_subcommand("model-info", "List every parameter of a model config without allocating it");
   info->add_option("--config", mi->config, "config.json of a Higgs Audio checkpoint (or its directory)")->required();
   info->add_option("--format", mi->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  out.push_back({info, [mi] {
+  return {info, [mi] {
                    std::string path = mi->config;
                    if (std::filesystem::is_directory(path)) path += "/config.json";
                    auto cfg = HiggsAudioConfig::from_file(path);
@@ -148,9 +137,11 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                      std::cout << " (audio tower: " << j["audio_tower_parameters"].dump() << ")";
                    std::cout << "\n";
                    return 0;
-                 }});
+                 }};
+}
 
-  // model-loss: the losses of a dumped batch under a checkpoint.
+// model-loss: the losses of a dumped batch under a checkpoint.
+ToolCommand add_model_loss(CLI::App& app) {
   struct LossArgs {
     std::string model, batch;
   };
@@ -158,7 +149,7 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
   auto* loss = app.add_subcommand("model-loss", "Print the losses of a batch (from dump-batch) as JSON");
   loss->add_option("--model", la->model, "Checkpoint directory (config.json + weights)")->required();
   loss->add_option("--batch", la->batch, "Batch .safetensors written by dump-batch")->required();
-  out.push_back({loss, [la] {
+  return {loss, [la] {
                    HiggsAudioModel::Options o;
                    o.path = la->model;
                    HiggsAudioModel model(o, higgs::RunSettings{0, "cpu"});
@@ -178,80 +169,17 @@ std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
                    }
                    std::cout << j.dump(2) << "\n";
                    return 0;
-                 }});
+                 }};
+}
 
-  // export: a run (or one checkpoint) as a merged full model or a PEFT adapter.
-  struct ExportArgs {
-    std::string from, out, checkpoint = "newest", max_shard_size, dtype, layout;
-    bool adapter_only = false;
-    LoadOptions load;
-  };
-  auto ex = std::make_shared<ExportArgs>();
-  auto* exp = app.add_subcommand(
-      "export", "Merge LoRA into the base and write a full checkpoint (released layout), or the adapter alone");
-  exp->add_option("run", ex->from, "Run directory (or one checkpoint-STEP directory of it)")->required();
-  exp->add_option("--out", ex->out, "Directory to write (absent or empty)")->required();
-  exp->add_flag("--adapter-only", ex->adapter_only, "Write the adapter alone in PEFT's layout");
-  exp->add_option("--checkpoint", ex->checkpoint, "newest or best (the run directory's `best` link)")
-      ->check(CLI::IsMember({"newest", "best"}));
-  exp->add_option("--max-shard-size", ex->max_shard_size, "Largest shard of the full model, e.g. 5GB, 500MB");
-  exp->add_option("--dtype", ex->dtype, "model, float32 or bfloat16")
-      ->check(CLI::IsMember({"model", "float32", "bfloat16"}));
-  exp->add_option("--layout", ex->layout,
-                  "released (Boson's layout) or transformers (the Transformers higgs_audio_v2 port)")
-      ->check(CLI::IsMember({"released", "transformers"}));
-  exp->add_option("--set", ex->load.sets, "Override a key of the run's recipe: a.b.c=VALUE");
-  out.push_back({exp, [ex] {
-                   Json task{{"type", "export"}, {"from", ex->from}, {"out", ex->out},
-                             {"adapter_only", ex->adapter_only}, {"checkpoint", ex->checkpoint}};
-                   if (!ex->max_shard_size.empty()) task["max_shard_size"] = ex->max_shard_size;
-                   if (!ex->dtype.empty()) task["dtype"] = ex->dtype;
-                   if (!ex->layout.empty()) task["layout"] = ex->layout;
-                   ex->load.sets.push_back("task=" + task.dump());
-                   RunFlags flags;
-                   return run_plan(load_plan_or_run(ex->from, ex->load), flags);
-                 }});
+}  // namespace
 
-  // evaluate: a run (newest checkpoint), one checkpoint or a recipe's model on its eval data.
-  struct EvaluateArgs {
-    std::string target, checkpoint, adapter, data, out, precision;
-    int64_t batch_size = 0, max_batches = 0;
-    RecipeLoadFlags recipe;
-  };
-  auto ev = std::make_shared<EvaluateArgs>();
-  auto* evc = app.add_subcommand(
-      "evaluate", "Loss and accuracy of a run's newest checkpoint (or a recipe's model) on its eval data");
-  evc->add_option("target", ev->target, "A run directory (recipe.resolved.json + checkpoints) or a recipe")
-      ->required();
-  evc->add_option("--checkpoint", ev->checkpoint,
-                  "Checkpoint or run directory to load (default: TARGET if a run)");
-  evc->add_option("--adapter", ev->adapter, "LoRA adapter directory (PEFT layout) to attach");
-  evc->add_option("--data", ev->data, "eval_data (default) or train_data")
-      ->check(CLI::IsMember({"eval_data", "train_data"}));
-  evc->add_option("--batch-size", ev->batch_size, "Samples per batch (default: the trainer's)");
-  evc->add_option("--max-batches", ev->max_batches, "Batches to evaluate; 0 = all (default: trainer.eval_batches)");
-  evc->add_option("--precision", ev->precision, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
-  evc->add_option("--out", ev->out, "Write the metrics to this JSON file");
-  ev->recipe.add_to(evc);
-  out.push_back({evc, [ev, evc] {
-                   namespace fs = std::filesystem;
-                   auto given = [&](const char* flag) { return evc->count(flag) > 0; };
-                   Json task{{"type", "evaluate"}};
-                   if (given("--checkpoint")) task["checkpoint"] = ev->checkpoint;
-                   else if (fs::is_directory(ev->target)) task["checkpoint"] = ev->target;
-                   if (given("--adapter")) task["adapter"] = ev->adapter;
-                   if (given("--data")) task["data"] = ev->data;
-                   if (given("--batch-size")) task["batch_size"] = ev->batch_size;
-                   if (given("--max-batches")) task["max_batches"] = ev->max_batches;
-                   if (given("--precision")) task["precision"] = ev->precision;
-                   if (given("--out")) task["out"] = ev->out;
-                   LoadOptions load = ev->recipe.load_options();
-                   load.sets.push_back("task=" + task.dump());
-                   RunFlags flags;
-                   return run_plan(load_plan_or_run(ev->target, load), flags);
-                 }});
-
-  out.push_back(add_generate_command(app));
+std::vector<ToolCommand> add_tool_commands(CLI::App& app) {
+  std::vector<ToolCommand> out;
+  for (auto* add : {add_tokenize, add_show_sample, add_init_audio_tokenizer, add_reconstruct,
+                    add_model_info, add_model_loss})
+    out.push_back(add(app));
+  for (auto& t : add_task_commands(app)) out.push_back(t);
   return out;
 }
 

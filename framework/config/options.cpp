@@ -77,6 +77,14 @@ FieldHandle& FieldHandle::max(double v) {
   b_->fields[index_].max = v;
   return *this;
 }
+FieldHandle& FieldHandle::flag(const char* name) {
+  b_->fields[index_].flag = name;
+  return *this;
+}
+FieldHandle& FieldHandle::cli_path() {
+  b_->fields[index_].cli_path = true;
+  return *this;
+}
 
 FieldHandle Binder::add(FieldInfo info, ValueRef ref) {
   // Bounds are chained after add() returns, so a field is visited when the next one is added

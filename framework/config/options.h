@@ -32,6 +32,11 @@ struct FieldInfo {
   bool required = false;
   std::vector<std::string> choices;  // allowed strings, when not empty
   std::optional<double> min, max;    // inclusive numeric bounds
+  // The command-line flag of a task option, when not "--" + the key with dashes (a boolean that
+  // defaults to true is "--no-KEY" unless named here: "no-cache").
+  std::string flag;
+  bool cli_path = false;  // a path given on the command line is made absolute (the recipe's
+                          // folder is not the caller's)
 };
 
 /// JSON-Schema-like type name of an option ("number", "integer", "string", "array<string>", ...).
@@ -47,6 +52,10 @@ class FieldHandle {
   FieldHandle(Binder* b, size_t index) : b_(b), index_(index) {}
   FieldHandle& min(double v);
   FieldHandle& max(double v);
+  /// Names the option's command-line flag (without "--"): b.opt("use_cache", ...).flag("no-cache").
+  FieldHandle& flag(const char* name);
+  /// A relative path given as a command-line flag is made absolute against the caller's folder.
+  FieldHandle& cli_path();
 
  private:
   Binder* b_;

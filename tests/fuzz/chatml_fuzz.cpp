@@ -1,4 +1,4 @@
-// libFuzzer target for the ChatML reader (components/data/chatml*.cpp): parse_chatml_text in JSON
+// libFuzzer target for the ChatML reader (components/chatml/chatml*.cpp): parse_chatml_text in JSON
 // and JSONL mode, the layout conversion, the text rewriting, and a write/read round trip.
 // Built by scripts/fuzz.sh (cmake -DHIGGS_FUZZ=ON, clang); replayed over tests/fuzz/corpus/chatml
 // and tests/fuzz/regressions/chatml by the ctest fuzz_replay_chatml in every build.
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -1,4 +1,4 @@
-"""Independent delay-pattern computation for tests/unit/data/delay_pattern_test.cpp.
+"""Independent delay-pattern computation for tests/unit/chatml/delay_pattern_test.cpp.
 
 Reads {"codes": (B,K,T) nested list, "bos": int, "pad": int} from argv[1] and prints
 {"ids": ..., "gen": ...} computed with the triangular masks described for build_delay_pattern_mask

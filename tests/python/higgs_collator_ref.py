@@ -1,5 +1,5 @@
 """Independent computation of the HiggsAudioSampleCollator output (spec 3.4/3.5, Whisper off)
-for tests/unit/data/higgs_audio_collator_python_test.cpp.
+for tests/unit/collators/higgs_audio_collator_python_test.cpp.
 
 argv[1]: JSON list of {"ids": {...}, "opts": {...}, "samples": [{"input_ids", "label_ids" (or null),
 "codes" (K rows), "starts"}]}. Prints, per case, every batch field as {"shape": [...], "data": flat list},

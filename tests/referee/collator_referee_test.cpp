@@ -11,8 +11,8 @@
 
 #include "components/audio/whisper_log_mel.h"
 #include "components/collators/higgs_audio.h"
-#include "components/data/chatml.h"
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/text/llama3_bpe.h"
 #include "framework/tensor_io/safetensors.h"
 #include "tests/referee/chatml_samples.h"

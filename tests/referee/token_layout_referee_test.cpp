@@ -8,8 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include "components/data/chatml.h"
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/text/llama3_bpe.h"
 #include "tests/referee/chatml_samples.h"
 #include "tests/referee/referee_support.h"

@@ -13,7 +13,7 @@
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/kv_cache.h"
 #include "components/models/higgs_audio/layers.h"
-#include "components/models/higgs_audio/merge.h"
+#include "components/models/higgs_audio/audio_placeholders.h"
 #include "framework/train/types.h"
 
 namespace higgs::higgs_audio {

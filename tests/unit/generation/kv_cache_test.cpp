@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "components/models/higgs_audio/merge.h"
+#include "components/models/higgs_audio/audio_placeholders.h"
 #include "tests/unit/models/higgs_audio_fixture.h"
 
 namespace higgs::kv_cache_test {

@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "components/collators/higgs_audio.h"
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/generation/generator.h"
 #include "components/models/higgs_audio/loss.h"
 #include "tests/unit/generation/tiny_generation_fixture.h"

@@ -5,12 +5,12 @@
 #include <cmath>
 #include <limits>
 
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/generation/checks.h"
 #include "components/generation/prompt.h"
 #include "components/generation/sampling.h"
 #include "framework/run/component_builder.h"
-#include "tests/unit/data/fake_text_tokenizer.h"
+#include "tests/unit/chatml/fake_text_tokenizer.h"
 
 namespace higgs::sampling_prompt_test {
 

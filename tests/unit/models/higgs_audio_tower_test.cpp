@@ -15,7 +15,7 @@
 
 #include "components/audio/whisper_log_mel.h"
 #include "components/collators/higgs_audio.h"
-#include "components/data/higgs_token_ids.h"
+#include "components/chatml/higgs_token_ids.h"
 #include "components/freezing/freezing_policies.h"
 #include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/higgs_audio.h"

@@ -3,7 +3,7 @@
 // target. Implementation shared with `chatml` in chatml_dataset.cpp.
 //
 //   train_data: { type: 'zero_shot_voice_cloning', path: 'data/train.jsonl' }
-#include "components/datasets/chatml_dataset.h"
+#include "components/chatml/chatml_dataset.h"
 #include "framework/registry/registry.h"
 
 namespace higgs {

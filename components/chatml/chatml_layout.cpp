@@ -1,4 +1,4 @@
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml_layout.h"
 
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-#include "components/data/higgs_token_ids.h"
+#include "components/chatml/higgs_token_ids.h"
 
 #include <fstream>
 #include <stdexcept>

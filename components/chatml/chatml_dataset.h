@@ -15,7 +15,7 @@
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/audio/code_cache.h"
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 #include "components/text/text_tokenizer.h"
 #include "framework/registry/registry.h"
 #include "framework/train/dataset.h"

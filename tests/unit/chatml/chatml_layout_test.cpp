@@ -3,13 +3,13 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml_layout.h"
 
 #include <filesystem>
 #include <fstream>
 
-#include "components/data/higgs_token_ids.h"
-#include "tests/unit/data/fake_text_tokenizer.h"
+#include "components/chatml/higgs_token_ids.h"
+#include "tests/unit/chatml/fake_text_tokenizer.h"
 using higgs::ChatMLContent;
 using higgs::ChatMLMessage;
 using higgs::ChatMLSample;

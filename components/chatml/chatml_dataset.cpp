@@ -1,4 +1,4 @@
-#include "components/datasets/chatml_dataset.h"
+#include "components/chatml/chatml_dataset.h"
 
 #include <torch/torch.h>
 
@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "components/audio/audio_io.h"
-#include "components/data/chatml_layout.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/models/higgs_audio/max_positions.h"
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 
 #include <cctype>
 #include <cmath>

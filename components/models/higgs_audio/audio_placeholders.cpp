@@ -1,4 +1,4 @@
-#include "components/models/higgs_audio/merge.h"
+#include "components/models/higgs_audio/audio_placeholders.h"
 
 #include <torch/torch.h>
 
@@ -32,28 +32,57 @@ std::vector<int64_t> run_lengths(const at::Tensor& starts, int64_t columns, cons
 
 }  // namespace
 
-MergePlan plan_merge(const MergeInputs& in) {
-  auto ids = in.input_ids.to(torch::kCPU, torch::kInt64).contiguous();
-  auto mask = in.attention_mask.to(torch::kCPU, torch::kInt64).contiguous();
-  const bool has_labels = in.label_ids.defined();
-  auto labels =
-      has_labels ? in.label_ids.to(torch::kCPU, torch::kInt64).contiguous() : at::Tensor();
-  const int64_t bsz = ids.size(0), len = ids.size(1);
-  const auto in_runs = run_lengths(in.audio_in_starts, in.audio_in_columns, "audio_in_ids");
-  const auto out_runs = run_lengths(in.audio_out_starts, in.audio_out_columns, "audio_out_ids");
+namespace {
 
-  std::vector<int64_t> feat_len;
+// What plan_merge reads: the batch on the CPU, and the lengths of the runs each placeholder takes.
+struct MergeSource {
+  at::Tensor ids, mask, labels;  // (B, L) int64; labels undefined when the batch has none
+  int64_t bsz = 0, len = 0;
+  std::vector<int64_t> in_runs, out_runs, feat_len;
+  bool feats = false;
+};
+
+// Step 1: the length each input token expands to and its last expanded position (before padding).
+// An <|AUDIO|> expands to its Whisper feature frames (fwidth of them, from window fidx) and then
+// its audio-in code columns.
+struct Expansion {
+  std::vector<int64_t> width, end, total, fwidth, fidx;
+};
+
+MergeSource read_source(const MergeInputs& in) {
+  MergeSource src;
+  src.ids = in.input_ids.to(torch::kCPU, torch::kInt64).contiguous();
+  src.mask = in.attention_mask.to(torch::kCPU, torch::kInt64).contiguous();
+  if (in.label_ids.defined()) src.labels = in.label_ids.to(torch::kCPU, torch::kInt64).contiguous();
+  src.bsz = src.ids.size(0);
+  src.len = src.ids.size(1);
+  src.in_runs = run_lengths(in.audio_in_starts, in.audio_in_columns, "audio_in_ids");
+  src.out_runs = run_lengths(in.audio_out_starts, in.audio_out_columns, "audio_out_ids");
   if (in.audio_feature_lengths.defined())
     for (int64_t i = 0; i < in.audio_feature_lengths.numel(); ++i)
-      feat_len.push_back(in.audio_feature_lengths[i].item<int64_t>());
-  const bool feats = !feat_len.empty();
+      src.feat_len.push_back(in.audio_feature_lengths[i].item<int64_t>());
+  src.feats = !src.feat_len.empty();
+  return src;
+}
 
-  // 1. Length each input token expands to, and its last expanded position (before padding).
-  // An <|AUDIO|> expands to its Whisper feature frames (fwidth of them, from window fidx) and then
-  // its audio-in code columns.
-  auto idp = ids.accessor<int64_t, 2>();
-  std::vector<int64_t> width(bsz * len), end(bsz * len), total(bsz, 0);
-  std::vector<int64_t> fwidth(bsz * len, 0), fidx(bsz * len, -1);
+Expansion expand(const MergeInputs& in, const MergeSource& src) {
+  const int64_t bsz = src.bsz, len = src.len;
+  const auto& in_runs = src.in_runs;
+  const auto& out_runs = src.out_runs;
+  const auto& feat_len = src.feat_len;
+  const bool feats = src.feats;
+  auto idp = src.ids.accessor<int64_t, 2>();
+  Expansion x;
+  x.width.assign(bsz * len, 0);
+  x.end.assign(bsz * len, 0);
+  x.total.assign(bsz, 0);
+  x.fwidth.assign(bsz * len, 0);
+  x.fidx.assign(bsz * len, -1);
+  auto& width = x.width;
+  auto& end = x.end;
+  auto& total = x.total;
+  auto& fwidth = x.fwidth;
+  auto& fidx = x.fidx;
   size_t n_in = 0, n_out = 0, n_feat = 0;
   for (int64_t b = 0; b < bsz; ++b) {
     int64_t pos = -1;
@@ -103,18 +132,44 @@ MergePlan plan_merge(const MergeInputs& in) {
                              " runs but the batch has " + std::to_string(n_out) +
                              " <|AUDIO_OUT|> placeholders");
 
-  int64_t longest = 0;
-  for (int64_t t : total) longest = std::max(longest, t);
-  const int64_t r = std::max<int64_t>(in.round_to, 1);
-  const int64_t full = (longest + r - 1) / r * r;
+  return x;
+}
 
-  // 2. Fill the padded (B, full) layout.
-  auto am = torch::zeros({bsz, full}, torch::kInt64);
-  auto lab = torch::full({bsz, full}, in.ignore_index, torch::kInt64);
-  auto xid = torch::full({bsz, full}, in.pad_token, torch::kInt64);
-  auto m_in = torch::zeros({bsz, full}, torch::kBool);
-  auto m_out = torch::zeros({bsz, full}, torch::kBool);
-  auto m_codes = torch::zeros({bsz, full}, torch::kBool);
+// Step 2: the padded (B, full) layout, and where every text token, code column and feature
+// frame goes in it (destinations as (row, column) pairs until the trim is known).
+struct Layout {
+  at::Tensor am, lab, xid, m_in, m_out, m_codes;
+  std::vector<int64_t> text_src, text_dst, in_dst, out_dst;
+  std::vector<int64_t> text_b, in_b, out_b;
+  std::vector<int64_t> feat_src, feat_b, feat_dst;
+};
+
+Layout fill_layout(const MergeInputs& in, const MergeSource& src, const Expansion& x, int64_t full) {
+  const int64_t bsz = src.bsz, len = src.len;
+  const bool has_labels = src.labels.defined(), feats = src.feats;
+  const auto& in_runs = src.in_runs;
+  const auto& out_runs = src.out_runs;
+  const auto& width = x.width;
+  const auto& end = x.end;
+  const auto& total = x.total;
+  const auto& fwidth = x.fwidth;
+  const auto& fidx = x.fidx;
+  const auto& labels = src.labels;
+  auto idp = src.ids.accessor<int64_t, 2>();
+  auto mask = src.mask;
+  Layout l;
+  auto& am = l.am;
+  am = torch::zeros({bsz, full}, torch::kInt64);
+  auto& lab = l.lab;
+  lab = torch::full({bsz, full}, in.ignore_index, torch::kInt64);
+  auto& xid = l.xid;
+  xid = torch::full({bsz, full}, in.pad_token, torch::kInt64);
+  auto& m_in = l.m_in;
+  m_in = torch::zeros({bsz, full}, torch::kBool);
+  auto& m_out = l.m_out;
+  m_out = torch::zeros({bsz, full}, torch::kBool);
+  auto& m_codes = l.m_codes;
+  m_codes = torch::zeros({bsz, full}, torch::kBool);
   auto mcodesp = m_codes.accessor<bool, 2>();
   auto amp = am.accessor<int64_t, 2>();
   auto labp = lab.accessor<int64_t, 2>();
@@ -122,9 +177,16 @@ MergePlan plan_merge(const MergeInputs& in) {
   auto minp = m_in.accessor<bool, 2>();
   auto moutp = m_out.accessor<bool, 2>();
   auto maskp = mask.accessor<int64_t, 2>();
-  std::vector<int64_t> text_src, text_dst, in_dst, out_dst;  // dst as (b, col) pairs for now
-  std::vector<int64_t> text_b, in_b, out_b;
-  std::vector<int64_t> feat_src, feat_b, feat_dst;
+  auto& text_src = l.text_src;
+  auto& text_dst = l.text_dst;
+  auto& in_dst = l.in_dst;
+  auto& out_dst = l.out_dst;
+  auto& text_b = l.text_b;
+  auto& in_b = l.in_b;
+  auto& out_b = l.out_b;
+  auto& feat_src = l.feat_src;
+  auto& feat_b = l.feat_b;
+  auto& feat_dst = l.feat_dst;
   for (int64_t b = 0; b < bsz; ++b) {
     const int64_t shift = in.left_padding ? full - total[b] : 0;
     for (int64_t j = 0; j < len; ++j) {
@@ -160,6 +222,26 @@ MergePlan plan_merge(const MergeInputs& in) {
     }
   }
 
+  return l;
+}
+
+}  // namespace
+
+MergePlan plan_merge(const MergeInputs& in) {
+  const MergeSource src = read_source(in);
+  const Expansion x = expand(in, src);
+  const int64_t bsz = src.bsz;
+  const bool has_labels = src.labels.defined();
+  int64_t longest = 0;
+  for (int64_t t : x.total) longest = std::max(longest, t);
+  const int64_t r = std::max<int64_t>(in.round_to, 1);
+  const int64_t full = (longest + r - 1) / r * r;
+  const Layout l = fill_layout(in, src, x, full);
+  const auto& am = l.am;
+  const auto& text_dst = l.text_dst;
+  const auto& text_src = l.text_src;
+  const auto& text_b = l.text_b;
+
   // 3. Trim whole round_to blocks of columns that are padding in every row.
   int64_t lo = 0, hi = full;
   auto used = am.sum(0);
@@ -190,16 +272,16 @@ MergePlan plan_merge(const MergeInputs& in) {
   p.length = out_len;
   p.text_src = torch::tensor(ts, torch::kInt64);
   p.text_dst = flat(tb, tc);
-  p.audio_in_dst = flat(in_b, in_dst);
-  p.audio_out_dst = flat(out_b, out_dst);
-  p.audio_feature_src = torch::tensor(feat_src, torch::kInt64);
-  p.audio_feature_dst = flat(feat_b, feat_dst);
+  p.audio_in_dst = flat(l.in_b, l.in_dst);
+  p.audio_out_dst = flat(l.out_b, l.out_dst);
+  p.audio_feature_src = torch::tensor(l.feat_src, torch::kInt64);
+  p.audio_feature_dst = flat(l.feat_b, l.feat_dst);
   p.attention_mask = am.slice(1, lo, hi).contiguous();
-  if (has_labels) p.labels = lab.slice(1, lo, hi).contiguous();
-  p.input_ids = xid.slice(1, lo, hi).contiguous();
-  p.audio_in_mask = m_in.slice(1, lo, hi).contiguous();
-  p.audio_in_discrete_codes_mask = m_codes.slice(1, lo, hi).contiguous();
-  p.audio_out_mask = m_out.slice(1, lo, hi).contiguous();
+  if (has_labels) p.labels = l.lab.slice(1, lo, hi).contiguous();
+  p.input_ids = l.xid.slice(1, lo, hi).contiguous();
+  p.audio_in_mask = l.m_in.slice(1, lo, hi).contiguous();
+  p.audio_in_discrete_codes_mask = l.m_codes.slice(1, lo, hi).contiguous();
+  p.audio_out_mask = l.m_out.slice(1, lo, hi).contiguous();
   p.position_ids = (p.attention_mask.cumsum(-1) - 1).masked_fill(p.attention_mask == 0, 1);
   return p;
 }

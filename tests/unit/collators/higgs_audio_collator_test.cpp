@@ -4,8 +4,8 @@
 // clang-format on
 
 #include "components/collators/higgs_audio.h"
-#include "components/data/chatml_layout.h"
-#include "tests/unit/data/fake_text_tokenizer.h"
+#include "components/chatml/chatml_layout.h"
+#include "tests/unit/chatml/fake_text_tokenizer.h"
 using higgs::Batch;
 using higgs::Example;
 using higgs::HiggsAudioCollator;

@@ -1,4 +1,4 @@
-#include "components/data/show_sample.h"
+#include "components/chatml/show_sample.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -6,8 +6,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "components/data/chatml_layout.h"
-#include "components/datasets/chatml_dataset.h"
+#include "components/chatml/chatml_layout.h"
+#include "components/chatml/chatml_dataset.h"
 #include "components/text/text_tokenizer.h"
 #include "components/tasks/recipe_parts.h"
 #include "framework/run/component_builder.h"
@@ -17,7 +17,7 @@ namespace higgs {
 namespace {
 
 // One separately encoded piece of the sample, in the order prepare_chatml_sample encodes them.
-struct Segment {
+struct SampleSegment {
   int64_t turn = 0;
   std::string role, kind, text;
   bool labelled = false;
@@ -26,8 +26,8 @@ struct Segment {
 
 // Mirrors prepare_chatml_sample piece by piece; sample_view checks the concatenation against it,
 // so the display can never drift from what the model is fed.
-std::vector<Segment> segments_of(const ChatMLSample& s) {
-  std::vector<Segment> out;
+std::vector<SampleSegment> segments_of(const ChatMLSample& s) {
+  std::vector<SampleSegment> out;
   const auto n = static_cast<int64_t>(s.messages.size());
   int64_t audio = 0;
   for (int64_t turn = 0; turn < n; ++turn) {
@@ -81,9 +81,9 @@ Json sample_view(const ChatMLSample& sample, const TextTokenizer& tok,
   j["start_index"] = sample.start_index ? Json(*sample.start_index) : Json(nullptr);
   Json segs = Json::array(), positions = Json::array(), audios = Json::array();
   std::vector<int64_t> ids_all, labels_all;
-  const std::vector<Segment> segments = segments_of(sample);
+  const std::vector<SampleSegment> segments = segments_of(sample);
   for (size_t si = 0; si < segments.size(); ++si) {
-    const Segment& sg = segments[si];
+    const SampleSegment& sg = segments[si];
     std::vector<int64_t> ids = sg.text.empty() ? std::vector<int64_t>{} : tok.encode(sg.text);
     std::vector<int64_t> labels(ids.size(), kIgnoreIndex);
     if (sg.labelled) labels = ids;

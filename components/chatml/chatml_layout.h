@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 #include "framework/train/types.h"
 
 namespace higgs {

@@ -3,18 +3,20 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "components/data/show_sample.h"
+#include "components/chatml/show_sample.h"
 
 #include <sstream>
 
-#include "components/data/chatml_layout.h"
-#include "tests/unit/data/fake_text_tokenizer.h"
+#include "components/chatml/chatml_layout.h"
+#include "tests/unit/chatml/fake_text_tokenizer.h"
 
 using higgs::ChatMLContent;
 using higgs::ChatMLMessage;
 using higgs::ChatMLSample;
 using higgs::Json;
 
+// Named: the unity build puts this file beside other ChatML tests with helpers of the same names.
+namespace show_sample_test {
 namespace {
 
 ChatMLMessage msg(std::string role, std::vector<ChatMLContent> c) {
@@ -179,3 +181,5 @@ TEST_CASE("show_sample: the text form shows the segments in order with label mar
   CHECK(j["positions"].size() ==
         higgs::prepare_chatml_sample(zero_shot_sample(), tok).input_ids.size());
 }
+
+}  // namespace show_sample_test

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "components/data/delay_pattern.h"
+#include "components/chatml/delay_pattern.h"
 
 #include <unistd.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 #include "framework/config/config.h"
 
 namespace higgs {

@@ -2,7 +2,7 @@
 #include <sstream>
 #include <utility>
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 
 namespace higgs {
 namespace {

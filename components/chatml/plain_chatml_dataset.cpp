@@ -2,7 +2,7 @@
 // with `zero_shot_voice_cloning` in chatml_dataset.cpp.
 //
 //   train_data: { type: 'chatml', path: 'data/train.jsonl' }
-#include "components/datasets/chatml_dataset.h"
+#include "components/chatml/chatml_dataset.h"
 #include "framework/registry/registry.h"
 
 namespace higgs {

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "components/data/chatml.h"
+#include "components/chatml/chatml.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "components/data/delay_pattern.h"
+#include "components/chatml/delay_pattern.h"
 
 #include <torch/torch.h>
 
