@@ -1,5 +1,5 @@
 // `higgs-run show-sample`: one sample as the model sees it (segments, token ids, labels, audio
-// placeholders). The CLI wiring lives in framework/cli/tool_commands.cpp; this is the body, usable
+// placeholders). The CLI wiring lives in app/cli/tool_commands.cpp; this is the body, usable
 // from tests without a recipe. The output is documented in docs/data-format.md ("Inspecting
 // samples").
 #pragma once

@@ -1,5 +1,5 @@
 // `higgs-run tokenize`: shows how a text tokenizer splits text (the CLI wiring lives in
-// framework/cli; this is the body, usable from tests).
+// app/cli; this is the body, usable from tests).
 #pragma once
 
 #include <iosfwd>

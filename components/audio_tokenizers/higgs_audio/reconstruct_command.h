@@ -1,5 +1,5 @@
 // `higgs-run reconstruct`: encodes one audio file with a Higgs audio tokenizer and decodes it
-// again, so a user can listen to what the codes keep (the CLI wiring lives in framework/cli).
+// again, so a user can listen to what the codes keep (the CLI wiring lives in app/cli).
 #pragma once
 
 #include <iosfwd>

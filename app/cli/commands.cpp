@@ -1,4 +1,4 @@
-#include "framework/cli/commands.h"
+#include "app/cli/commands.h"
 
 #include <CLI/CLI.hpp>
 

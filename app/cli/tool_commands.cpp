@@ -1,6 +1,6 @@
-#include "framework/cli/tool_commands.h"
+#include "app/cli/tool_commands.h"
 
-#include "framework/cli/task_commands.h"
+#include "app/cli/task_commands.h"
 
 #include <unistd.h>
 
@@ -15,7 +15,7 @@
 #include "components/chatml/show_sample.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
-#include "framework/cli/commands.h"
+#include "app/cli/commands.h"
 #include "framework/train/loss_metrics.h"
 #include <torch/torch.h>
 #include "components/text/tokenize_command.h"

@@ -7,9 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include "components/tasks/dump_batch.h"
-#include "framework/cli/commands.h"
-#include "framework/cli/info_command.h"
-#include "framework/cli/tool_commands.h"
+#include "app/cli/commands.h"
+#include "app/cli/info_command.h"
+#include "app/cli/tool_commands.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
 #include "framework/run/runner.h"

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "framework/cli/tool_commands.h"
+#include "app/cli/tool_commands.h"
 
 namespace higgs::cli {
 

@@ -1,4 +1,4 @@
-#include "framework/cli/info_command.h"
+#include "app/cli/info_command.h"
 
 #include <cstdio>
 #include <string>

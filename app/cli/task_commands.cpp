@@ -1,11 +1,11 @@
-#include "framework/cli/task_commands.h"
+#include "app/cli/task_commands.h"
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
-#include "framework/cli/commands.h"
-#include "framework/cli/task_flags.h"
+#include "app/cli/commands.h"
+#include "app/cli/task_flags.h"
 #include "framework/run/runner.h"
 
 namespace higgs::cli {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "framework/cli/task_flags.h"
+#include "app/cli/task_flags.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"

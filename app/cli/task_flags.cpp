@@ -1,4 +1,4 @@
-#include "framework/cli/task_flags.h"
+#include "app/cli/task_flags.h"
 
 #include <CLI/CLI.hpp>
 
