@@ -1,5 +1,7 @@
 #include "components/audio/audio_tokenizer.h"
 
+#include "framework/registry/registry.h"
+
 namespace higgs {
 
 std::vector<at::Tensor> AudioTokenizer::encode_batch(const std::vector<at::Tensor>& waveforms) {
@@ -8,5 +10,10 @@ std::vector<at::Tensor> AudioTokenizer::encode_batch(const std::vector<at::Tenso
   for (const auto& w : waveforms) out.push_back(encode(w));
   return out;
 }
+
+HIGGS_DECLARE_KIND(AudioTokenizer, 30, "Turns audio into discrete codes and back.",
+                   {"audio_tokenizer"});
+HIGGS_DECLARE_KIND(FeatureExtractor, 40, "Computes features from audio (e.g. Whisper log-mel).",
+                   {"feature_extractor"});
 
 }  // namespace higgs

@@ -1,6 +1,7 @@
 #include "framework/registry/registry.h"
 
 #include <algorithm>
+#include <set>
 
 namespace higgs {
 
@@ -8,55 +9,58 @@ namespace {
 
 struct Registries {
   std::map<std::string, KindRegistry*> kinds;
+  std::map<std::string, KindDeclaration> declared;
+  std::set<std::string> reported_undeclared;
   std::vector<std::string> errors;
   std::string origin_override;
 };
 
 // Leaked so registrations from static initialisers and plugins never race destruction.
 Registries& registries() {
-  static Registries* r = [] {
-    auto* regs = new Registries;
-    for (const auto& k : component_kinds()) regs->kinds[k] = new KindRegistry(k);
-    return regs;
-  }();
+  static Registries* r = new Registries;
   return *r;
-}
-
-const std::vector<std::pair<std::string, std::string>>& kind_table() {
-  static const auto* table = new std::vector<std::pair<std::string, std::string>>{
-      {"dataset", "Produces training examples (train_data, eval_data)."},
-      {"collator", "Turns a list of examples into a batch."},
-      {"model", "The network trained and its loss."},
-      {"text_tokenizer", "Turns text into token ids."},
-      {"audio_tokenizer", "Turns audio into discrete codes and back."},
-      {"feature_extractor", "Computes features from audio (e.g. Whisper log-mel)."},
-      {"adapter", "Adds trainable parameters to the model (e.g. LoRA)."},
-      {"freezing", "Decides which parameters are trained."},
-      {"optimizer", "Updates trainable parameters from their gradients."},
-      {"scheduler", "Sets the learning rate at each step."},
-      {"callback", "Observes training (metrics, early stopping, samples)."},
-      {"scorer", "Scores generated speech (e.g. WER through an ASR model, speaker similarity)."},
-      {"trainer", "Runs the training loop."},
-      {"task", "What `higgs-run RECIPE` does (train, evaluate, data_check, ...)."},
-  };
-  return *table;
 }
 
 }  // namespace
 
-const std::vector<std::string>& component_kinds() {
-  static const auto* kinds = [] {
-    auto* v = new std::vector<std::string>;
-    for (const auto& [k, d] : kind_table()) v->push_back(k);
-    return v;
-  }();
-  return *kinds;
+bool declare_kind(KindDeclaration declaration) {
+  auto& regs = registries();
+  if (regs.declared.count(declaration.kind)) {
+    regs.errors.push_back("kind \"" + declaration.kind + "\" is declared twice");
+    return false;
+  }
+  for (const auto& [kind, other] : regs.declared)
+    for (const auto& k : other.recipe_keys)
+      for (const auto& mine : declaration.recipe_keys)
+        if (k.key == mine.key) {
+          regs.errors.push_back("recipe key \"" + k.key + "\" is declared by kinds \"" + kind +
+                                "\" and \"" + declaration.kind + "\"");
+          return false;
+        }
+  const std::string kind = declaration.kind;
+  regs.declared.emplace(kind, std::move(declaration));
+  return true;
+}
+
+std::vector<KindDeclaration> declared_kinds() {
+  std::vector<KindDeclaration> out;
+  for (const auto& [k, d] : registries().declared) out.push_back(d);
+  std::stable_sort(out.begin(), out.end(), [](const KindDeclaration& a, const KindDeclaration& b) {
+    return a.order < b.order;
+  });
+  return out;
+}
+
+std::vector<std::string> component_kinds() {
+  std::vector<std::string> out;
+  for (const auto& d : declared_kinds()) out.push_back(d.kind);
+  return out;
 }
 
 std::string kind_description(const std::string& kind) {
-  for (const auto& [k, d] : kind_table())
-    if (k == kind) return d;
-  return "";
+  const auto& declared = registries().declared;
+  auto it = declared.find(kind);
+  return it == declared.end() ? "" : it->second.description;
 }
 
 bool KindRegistry::add(RegistryEntry entry) {
@@ -90,15 +94,23 @@ KindRegistry& registry(const std::string& kind) {
   auto& regs = registries();
   auto it = regs.kinds.find(kind);
   if (it == regs.kinds.end()) {
-    // Unknown kinds are a programming error in a component; keep a registry so startup can
-    // report it instead of crashing in a static initialiser.
-    regs.errors.push_back("component registered under unknown kind \"" + kind + "\"");
+    // Made on first use: a component's static initialiser may run before its kind's
+    // declaration; registry_errors() reports kinds that stay undeclared.
     it = regs.kinds.emplace(kind, new KindRegistry(kind)).first;
   }
   return *it->second;
 }
 
-std::vector<std::string>& registry_errors() { return registries().errors; }
+std::vector<std::string>& registry_errors() {
+  auto& regs = registries();
+  for (const auto& [kind, reg] : regs.kinds)
+    if (!reg->entries().empty() && !regs.declared.count(kind) &&
+        regs.reported_undeclared.insert(kind).second)
+      regs.errors.push_back("component \"" + reg->entries().begin()->first + "\" (" +
+                            reg->entries().begin()->second.origin + ") is of kind \"" + kind +
+                            "\", which no one declared (HIGGS_DECLARE_KIND)");
+  return regs.errors;
+}
 
 void set_registration_origin_override(const std::string& origin) {
   registries().origin_override = origin;

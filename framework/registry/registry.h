@@ -21,9 +21,32 @@
 
 namespace higgs {
 
-/// The kinds the runner knows, in the order `list` prints them.
-const std::vector<std::string>& component_kinds();
-/// One-line description of a kind.
+/// A recipe key that holds components of a kind: one (`model`) or a list (`callbacks`), and the
+/// type used when the key is absent ("" = the key is optional).
+struct KindRecipeKey {
+  std::string key;
+  bool is_list = false;
+  std::string default_type;
+};
+
+/// One kind of component: its name (the interface's kKind), what it is for, where `list` and
+/// the recipe put it (lower first), and the recipe keys that hold it. The registry's kinds, the
+/// recipe's component keys and the schemas are all derived from these declarations.
+struct KindDeclaration {
+  std::string kind, description;
+  int order = 1000;
+  std::vector<KindRecipeKey> recipe_keys;
+};
+
+/// Declares a kind; from a static initialiser beside its interface (HIGGS_DECLARE_KIND) or from a
+/// plugin, which may so add kinds of its own. Declaring a kind twice, or a recipe key another
+/// kind declared, is recorded in registry_errors(). Returns whether it was taken.
+bool declare_kind(KindDeclaration declaration);
+/// The declared kinds, by order then name.
+std::vector<KindDeclaration> declared_kinds();
+/// Their names, in that order (`list` prints them so).
+std::vector<std::string> component_kinds();
+/// One-line description of a kind ("" when undeclared).
 std::string kind_description(const std::string& kind);
 
 struct RecipePlan;
@@ -108,7 +131,8 @@ class KindRegistry {
 
 /// The registry of a kind (must be one of component_kinds()).
 KindRegistry& registry(const std::string& kind);
-/// Problems found while registering (duplicates, unknown kinds). Checked by the CLI at start.
+/// Problems found while registering (duplicates, components of a kind nobody declared). Checked
+/// by the CLI at start.
 std::vector<std::string>& registry_errors();
 
 /// While a plugin registers, entries record this origin instead of their source file.
@@ -174,3 +198,11 @@ Json component_schema(const RegistryEntry& entry);
 #define HIGGS_REGISTER(BASE, TYPE, NAME, DESCRIPTION)                                   \
   [[maybe_unused]] static const bool HIGGS_CAT(higgs_registered_, __COUNTER__) =        \
       ::higgs::register_component<BASE, TYPE>(NAME, DESCRIPTION, __FILE__)
+
+/// Declares the kind of interface BASE (its kKind), e.g.
+///   HIGGS_DECLARE_KIND(higgs::Optimizer, 90, "Updates trainable parameters.", {"optimizer"});
+/// ORDER places it in `list` and in the recipe; the rest are its recipe keys (KindRecipeKey).
+#define HIGGS_DECLARE_KIND(BASE, ORDER, DESCRIPTION, ...)                                  \
+  [[maybe_unused]] static const bool HIGGS_CAT(higgs_declared_kind_, __COUNTER__) =        \
+      ::higgs::declare_kind(                                                               \
+          ::higgs::KindDeclaration{BASE::kKind, DESCRIPTION, ORDER, {__VA_ARGS__}})

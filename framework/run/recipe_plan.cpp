@@ -15,25 +15,11 @@ void RecipeSettings::bind(Binder& b, RecipeSettings& s) {
   b.opt("description", s.description, "Free text saying what this recipe is for.");
 }
 
-const std::vector<RecipeKey>& recipe_keys() {
-  static const auto* keys = new std::vector<RecipeKey>{
-      {"model", "model"},
-      {"text_tokenizer", "text_tokenizer"},
-      {"audio_tokenizer", "audio_tokenizer"},
-      {"feature_extractor", "feature_extractor"},
-      {"train_data", "dataset"},
-      {"eval_data", "dataset"},
-      {"collator", "collator"},
-      {"adapters", "adapter", true},
-      {"freezing", "freezing", true},
-      {"optimizer", "optimizer"},
-      {"scheduler", "scheduler"},
-      {"trainer", "trainer", false, "default"},
-      {"callbacks", "callback", true},
-      {"scorers", "scorer", true},
-      {"task", "task", false, "train"},
-  };
-  return *keys;
+std::vector<RecipeKey> recipe_keys() {
+  std::vector<RecipeKey> out;
+  for (const auto& d : declared_kinds())
+    for (const auto& k : d.recipe_keys) out.push_back({k.key, d.kind, k.is_list, k.default_type});
+  return out;
 }
 
 namespace {

@@ -28,7 +28,8 @@ struct RecipeKey {
   bool is_list = false;
   std::string default_type;  // used when the key is absent (only "task")
 };
-const std::vector<RecipeKey>& recipe_keys();
+/// Every kind's recipe keys (KindDeclaration::recipe_keys), in kind order.
+std::vector<RecipeKey> recipe_keys();
 
 /// One component of a recipe whose options have been read and checked.
 struct ComponentNode {

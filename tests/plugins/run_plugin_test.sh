@@ -27,6 +27,18 @@ printf '{"output_dir": "%s", "task": {"type": "example_greeting", "name": "plugi
   "$work/out" > "$work/recipe.json"
 "$run" --plugin "$so" "$work/recipe.json" --force
 [[ "$(cat "$work/out/greeting.txt")" == $'hello plugin\nhello plugin' ]]
+# The plugin's own kind: listed, described, in the recipe under its key, built by its task.
+"$run" --plugin "$so" list greeting_style | grep -q "shout"
+"$run" --plugin "$so" describe greeting_style/shout | grep -q "suffix (string, default \"!\")"
+printf '{"output_dir": "%s", "greeting_style": {"type": "shout", "suffix": "?"}, "task": {"type": "example_greeting", "name": "plugin"}}\n' \
+  "$work/out" > "$work/styled.json"
+"$run" --plugin "$so" "$work/styled.json" --force
+[[ "$(cat "$work/out/greeting.txt")" == "HELLO PLUGIN?" ]]
+set +e
+"$run" --plugin "$so" validate <(sed 's/"shout"/"whisper"/' "$work/styled.json") > "$work/badstyle.log" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 2 ]] && grep -q 'unknown greeting_style "whisper"' "$work/badstyle.log"
 # Without the plugin the component is unknown and the recipe is refused with exit code 2.
 set +e
 "$run" validate "$work/recipe.json" > "$work/noplugin.log" 2>&1

@@ -1,12 +1,43 @@
-// Task `example_greeting`, registered from a plugin: writes a greeting into the run directory.
+// A plugin that adds a kind of its own and a task that uses it:
+//   kind `greeting_style` (recipe key `greeting_style`), with component `shout`;
+//   task `example_greeting`, which writes a greeting into the run directory in that style.
 //
-//   { output_dir: "runs/hello", task: { type: "example_greeting", name: "world", repeat: 2 } }
+//   { output_dir: "runs/hello", greeting_style: "shout",
+//     task: { type: "example_greeting", name: "world", repeat: 2 } }
+#include <cctype>
 #include <fstream>
 
 #include "framework/registry/plugin.h"
+#include "framework/registry/registry.h"
+#include "framework/run/component_builder.h"
 #include "framework/run/task.h"
 
 namespace {
+
+// The plugin's own kind: how a greeting is written.
+class GreetingStyle {
+ public:
+  static constexpr const char* kKind = "greeting_style";
+  virtual ~GreetingStyle() = default;
+  virtual std::string apply(const std::string& line) const = 0;
+};
+
+class Shout : public GreetingStyle {
+ public:
+  struct Options {
+    std::string suffix = "!";
+  };
+  static void bind(higgs::Binder& b, Options& o) { b.opt("suffix", o.suffix, "Appended to each line."); }
+  explicit Shout(const Options& o) : o_(o) {}
+  std::string apply(const std::string& line) const override {
+    std::string out = line;
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out + o_.suffix;
+  }
+
+ private:
+  Options o_;
+};
 
 class ExampleGreeting : public higgs::Task {
  public:
@@ -21,8 +52,12 @@ class ExampleGreeting : public higgs::Task {
   explicit ExampleGreeting(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"output_dir"}; }
   int run(higgs::TaskContext& ctx) override {
+    auto style = ctx.components.build_optional<GreetingStyle>("greeting_style");
     std::ofstream out(ctx.plan.settings.output_dir + "/greeting.txt");
-    for (int64_t i = 0; i < o_.repeat; ++i) out << "hello " << o_.name << "\n";
+    for (int64_t i = 0; i < o_.repeat; ++i) {
+      const std::string line = "hello " + o_.name;
+      out << (style ? style->apply(line) : line) << "\n";
+    }
     return 0;
   }
 
@@ -33,6 +68,9 @@ class ExampleGreeting : public higgs::Task {
 }  // namespace
 
 HIGGS_PLUGIN_ENTRY() {
+  higgs::declare_kind({GreetingStyle::kKind, "How a greeting is written (example plugin).", 500,
+                       {{"greeting_style"}}});
+  higgs::register_component<GreetingStyle, Shout>("shout", "Upper case, with a suffix.", __FILE__);
   higgs::register_component<higgs::Task, ExampleGreeting>(
       "example_greeting", "Writes a greeting (example plugin).", __FILE__);
 }

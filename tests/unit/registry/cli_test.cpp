@@ -47,7 +47,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"audio_tokenizer", {"higgs_audio"}},
       {"feature_extractor", {"whisper_log_mel"}},
       {"adapter", {"lora"}},
-      {"freezing", {"freeze_modules", "freeze_pattern", "train_only"}},
+      {"freezing", {"freeze_lower_layers", "freeze_modules", "freeze_pattern", "train_only"}},
       {"optimizer", {"adamw", "sgd"}},
       {"scheduler", {"constant", "cosine", "linear"}},
       {"callback", {"early_stopping", "listen_samples", "metrics_csv"}},

@@ -147,3 +147,56 @@ TEST_CASE("duplicate registration is reported naming both origins") {
   CHECK(higgs::registry_errors().back().find("recipe_plan_test.cpp") != std::string::npos);
   higgs::registry_errors().resize(before);
 }
+
+// A kind of the test's own, declared at run time as a plugin declares one.
+struct TestGadget {
+  static constexpr const char* kKind = "test_gadget";
+  virtual ~TestGadget() = default;
+};
+struct PlainGadget : TestGadget {
+  struct Options {
+    int64_t size = 1;
+  };
+  static void bind(higgs::Binder& b, Options& o) { b.opt("size", o.size, "Size."); }
+  explicit PlainGadget(const Options&) {}
+};
+struct TestUndeclared {
+  static constexpr const char* kKind = "test_undeclared";
+  virtual ~TestUndeclared() = default;
+};
+struct PlainUndeclared : TestUndeclared {
+  struct Options {};
+  static void bind(higgs::Binder&, Options&) {}
+  explicit PlainUndeclared(const Options&) {}
+};
+
+TEST_CASE("a declared kind gets its recipe keys and registry; an undeclared one is reported") {
+  const size_t before = higgs::registry_errors().size();
+  REQUIRE(higgs::declare_kind({"test_gadget", "Gadgets for a test.", 900, {{"gadgets", true}}}));
+  CHECK(higgs::kind_description("test_gadget") == "Gadgets for a test.");
+  const auto kinds = higgs::component_kinds();
+  CHECK(kinds.back() == "test_gadget");  // after every kind of a lower order
+  CHECK(kinds.front() == "model");
+  higgs::register_component<TestGadget, PlainGadget>("plain", "A gadget.", "gadget.cpp");
+  auto plan = plan_of({{"gadgets", Json::array({Json{{"type", "plain"}, {"size", 3}}})}, {"task", "test_task"},
+                       {"scheduler", "test_warmup"}});
+  CHECK(plan.resolved["gadgets"] == Json::array({Json{{"type", "plain"}, {"size", 3}}}));
+  higgs::ComponentBuilder components(plan);
+  CHECK(components.build_list<TestGadget>("gadgets").size() == 1);
+
+  // Declared twice, or a recipe key another kind has: refused and reported.
+  CHECK_FALSE(higgs::declare_kind({"test_gadget", "again", 900, {}}));
+  CHECK_FALSE(higgs::declare_kind({"test_other", "x", 901, {{"scheduler"}}}));
+  REQUIRE(higgs::registry_errors().size() == before + 2);
+  CHECK(higgs::registry_errors()[before] == "kind \"test_gadget\" is declared twice");
+  CHECK(higgs::registry_errors()[before + 1].find("recipe key \"scheduler\" is declared by kinds") == 0);
+
+  // A component of a kind nobody declared is reported once, naming it and its file.
+  higgs::register_component<TestUndeclared, PlainUndeclared>("lost", "Nowhere.", "lost.cpp");
+  REQUIRE(higgs::registry_errors().size() == before + 3);
+  CHECK(higgs::registry_errors().back() ==
+        "component \"lost\" (lost.cpp) is of kind \"test_undeclared\", which no one declared "
+        "(HIGGS_DECLARE_KIND)");
+  CHECK(higgs::registry_errors().size() == before + 3);
+  higgs::registry_errors().resize(before);
+}

@@ -1,0 +1,27 @@
+// The kinds of the generic training framework, each declared once beside its interface's header:
+// the registry's kinds, the recipe keys that hold them and the schemas come from these lines.
+// Higgs-specific kinds (tokenizers, feature extractors, scorers) are declared in components/.
+#include "framework/registry/registry.h"
+#include "framework/train/collator.h"
+#include "framework/train/dataset.h"
+#include "framework/train/hooks.h"
+#include "framework/train/model.h"
+#include "framework/train/optimizer.h"
+
+namespace higgs {
+
+HIGGS_DECLARE_KIND(Model, 10, "The network trained and its loss.", {"model"});
+HIGGS_DECLARE_KIND(Dataset, 50, "Produces training examples (train_data, eval_data).",
+                   {"train_data"}, {"eval_data"});
+HIGGS_DECLARE_KIND(Collator, 60, "Turns a list of examples into a batch.", {"collator"});
+HIGGS_DECLARE_KIND(Adapter, 70, "Adds trainable parameters to the model (e.g. LoRA).",
+                   {"adapters", true});
+HIGGS_DECLARE_KIND(Freezing, 80, "Decides which parameters are trained.", {"freezing", true});
+HIGGS_DECLARE_KIND(Optimizer, 90, "Updates trainable parameters from their gradients.",
+                   {"optimizer"});
+HIGGS_DECLARE_KIND(Scheduler, 100, "Sets the learning rate at each step.", {"scheduler"});
+HIGGS_DECLARE_KIND(Trainer, 110, "Runs the training loop.", {"trainer", false, "default"});
+HIGGS_DECLARE_KIND(Callback, 120, "Observes training (metrics, early stopping, samples).",
+                   {"callbacks", true});
+
+}  // namespace higgs
