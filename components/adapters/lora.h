@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
 
 namespace torch::nn {
 class Module;

@@ -13,7 +13,5 @@ std::vector<at::Tensor> AudioTokenizer::encode_batch(const std::vector<at::Tenso
 
 HIGGS_DECLARE_KIND(AudioTokenizer, 30, "Turns audio into discrete codes and back.",
                    {"audio_tokenizer"});
-HIGGS_DECLARE_KIND(FeatureExtractor, 40, "Computes features from audio (e.g. Whisper log-mel).",
-                   {"feature_extractor"});
 
 }  // namespace higgs

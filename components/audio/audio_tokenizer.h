@@ -1,4 +1,4 @@
-// Kinds `audio_tokenizer` and `feature_extractor`.
+// Kind `audio_tokenizer`: audio to discrete codes and back.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -29,19 +29,6 @@ class AudioTokenizer {
   virtual at::Tensor decode(const at::Tensor& codes) = 0;
   /// Identity of config + weights, used to key the code cache.
   virtual std::string identity() const = 0;
-};
-
-/// Features computed from audio for the model (e.g. Whisper log-mel).
-class FeatureExtractor {
- public:
-  static constexpr const char* kKind = "feature_extractor";
-  virtual ~FeatureExtractor() = default;
-  virtual int64_t sample_rate() const = 0;  // 16000 for Whisper
-  /// Features of a batch of mono waveforms at sample_rate(): {features (N, n_mels, frames),
-  /// attention_mask (N, frames)}.
-  virtual std::pair<at::Tensor, at::Tensor> extract(const std::vector<at::Tensor>& waveforms) const = 0;
-  /// Longest waveform (in samples at sample_rate()) one feature window holds (30 s for Whisper).
-  virtual int64_t chunk_samples() const = 0;
 };
 
 }  // namespace higgs

@@ -4,6 +4,7 @@
 //   pad/truncate to 30 s -> |STFT|^2 (periodic Hann 400, hop 160, center, reflect)
 //   -> Slaney mel -> log10(max(mel, 1e-10)) -> drop last frame -> max(x, max(x) - 8) -> (x+4)/4
 #include "components/audio/whisper_log_mel.h"
+#include "components/audio/feature_extractor.h"
 
 #include <torch/torch.h>
 

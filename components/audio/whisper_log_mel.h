@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/audio/feature_extractor.h"
 
 namespace higgs {
 

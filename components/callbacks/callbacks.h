@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/callback.h"
+#include "framework/train/trainer_state.h"
 
 namespace higgs {
 struct RecipePlan;

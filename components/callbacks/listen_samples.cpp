@@ -23,7 +23,8 @@
 #include "components/text/text_tokenizer.h"
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
-#include "framework/train/hooks.h"
+#include "framework/train/callback.h"
+#include "framework/train/trainer_state.h"
 #include "framework/util/fs.h"
 
 namespace higgs {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/audio/feature_extractor.h"
 #include "components/chatml/chatml_layout.h"
 #include "components/chatml/delay_pattern.h"
 #include "framework/config/json_file.h"

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "components/chatml/higgs_token_ids.h"
+#include "components/audio/feature_extractor.h"
 #include "framework/config/options.h"
 #include "framework/train/collator.h"
 

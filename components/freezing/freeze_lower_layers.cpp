@@ -14,7 +14,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/train/hooks.h"
+#include "framework/train/freezing.h"
 
 namespace higgs {
 namespace {

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
+#include "framework/train/freezing.h"
 
 namespace torch::nn {
 class Module;

@@ -7,7 +7,6 @@
 #include <map>
 #include <stdexcept>
 
-#include "framework/registry/registry.h"
 #include "framework/run/component_builder.h"
 
 namespace higgs::generation {
@@ -109,11 +108,3 @@ Json basic_checks(const std::string& text, const std::vector<float>& samples, in
 }
 
 }  // namespace higgs::generation
-
-namespace higgs {
-
-HIGGS_DECLARE_KIND(generation::GenerationScorer, 130,
-                   "Scores generated speech (e.g. WER through an ASR model, speaker similarity).",
-                   {"scorers", true});
-
-}  // namespace higgs

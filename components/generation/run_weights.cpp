@@ -7,7 +7,7 @@
 
 #include "components/adapters/lora.h"
 #include "framework/train/checkpointer.h"
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
 #include "framework/util/fs.h"
 
 #include <spdlog/spdlog.h>

@@ -1,5 +1,6 @@
 #include "components/schedulers/schedules.h"
 #include "framework/registry/registry.h"
+#include "framework/train/scheduler.h"
 
 namespace higgs {
 

@@ -2,6 +2,7 @@
 
 #include "components/schedulers/schedules.h"
 #include "framework/registry/registry.h"
+#include "framework/train/scheduler.h"
 
 namespace higgs {
 

@@ -10,6 +10,7 @@
 
 #include "framework/config/options.h"
 #include "framework/train/optimizer.h"
+#include "framework/train/scheduler.h"
 
 namespace higgs {
 

@@ -22,7 +22,7 @@
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
 #include "framework/train/evaluation.h"
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 #include "framework/util/fs.h"
 
 namespace higgs {

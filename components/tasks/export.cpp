@@ -20,7 +20,7 @@
 #include "framework/run/task.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpointer.h"
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;

@@ -26,7 +26,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 
 namespace higgs {
 namespace {

@@ -1,9 +1,11 @@
 #include "components/tasks/recipe_parts.h"
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/audio/feature_extractor.h"
 #include "components/generation/checks.h"
 #include "components/text/text_tokenizer.h"
 #include "framework/run/component_builder.h"
+#include "framework/train/scheduler.h"
 #include "framework/run/task.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"

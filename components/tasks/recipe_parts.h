@@ -9,7 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
+#include "components/audio/feature_extractor.h"
+#include "framework/train/scheduler.h"
+#include "framework/train/freezing.h"
+#include "framework/train/callback.h"
+#include "framework/train/trainer.h"
 #include "framework/train/run_settings.h"
 
 namespace higgs {

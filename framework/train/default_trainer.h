@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "framework/registry/registry.h"
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 
 namespace higgs {
 

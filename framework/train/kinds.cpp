@@ -4,9 +4,13 @@
 #include "framework/registry/registry.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
+#include "framework/train/freezing.h"
+#include "framework/train/callback.h"
+#include "framework/train/trainer.h"
 #include "framework/train/model.h"
 #include "framework/train/optimizer.h"
+#include "framework/train/scheduler.h"
 
 namespace higgs {
 

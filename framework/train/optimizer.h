@@ -1,4 +1,4 @@
-// Kinds `optimizer` and `scheduler`.
+// Kind `optimizer`: updates the trainable parameters from their gradients.
 #pragma once
 
 #include <string>
@@ -32,15 +32,6 @@ class Optimizer {
   /// Optimizer state for checkpoints (step counts, moments), keyed by stable names.
   virtual TensorMap state() const = 0;
   virtual void load_state(const TensorMap& state) = 0;
-};
-
-class Scheduler {
- public:
-  static constexpr const char* kKind = "scheduler";
-  virtual ~Scheduler() = default;
-  /// Multiplier of the base learning rate for optimizer step `step` (0-based), given the total
-  /// number of steps of the run.
-  virtual double lr_scale(int64_t step, int64_t total_steps) const = 0;
 };
 
 }  // namespace higgs

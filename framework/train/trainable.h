@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/adapter.h"
 
 namespace higgs {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 #include "framework/train/trainer_state.h"
 
 namespace higgs {

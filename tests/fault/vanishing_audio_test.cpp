@@ -12,7 +12,8 @@
 
 #include "framework/config/config.h"
 #include "framework/run/runner.h"
-#include "framework/train/hooks.h"
+#include "framework/train/callback.h"
+#include "framework/train/trainer_state.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

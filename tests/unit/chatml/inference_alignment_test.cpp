@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "components/audio/whisper_log_mel.h"
+#include "components/audio/feature_extractor.h"
 #include "components/collators/higgs_audio.h"
 
 namespace higgs::alignment_test {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/audio/feature_extractor.h"
 #include "components/collators/higgs_audio.h"
 #include "framework/run/component_builder.h"
 using higgs::Batch;

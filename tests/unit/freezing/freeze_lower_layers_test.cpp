@@ -7,7 +7,7 @@
 #include "framework/config/diagnostics.h"
 #include "framework/run/component_builder.h"
 #include "framework/run/recipe_plan.h"
-#include "framework/train/hooks.h"
+#include "framework/train/freezing.h"
 #include "tests/unit/adapters/tiny_higgs_model.h"
 
 using higgs::Json;

@@ -8,6 +8,7 @@
 
 #include "components/schedulers/schedules.h"
 #include "framework/run/component_builder.h"
+#include "framework/train/scheduler.h"
 #include "tests/unit/optim/reference.h"
 
 using namespace higgs;

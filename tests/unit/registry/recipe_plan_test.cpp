@@ -5,6 +5,7 @@
 #include "framework/run/component_builder.h"
 #include "framework/run/task.h"
 #include "framework/train/optimizer.h"
+#include "framework/train/scheduler.h"
 
 using higgs::Json;
 

@@ -15,7 +15,7 @@
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
 #include "framework/run/runner.h"
-#include "framework/train/hooks.h"
+#include "framework/train/trainer.h"
 #include "tests/support/test_support.h"
 
 namespace higgs::test {
