@@ -117,22 +117,36 @@ Batch VoiceCloneGenerator::prompt_batch(const PromptSpec& spec) const {
   return collator.collate({ex});
 }
 
-ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
-  torch::NoGradGuard no_grad;
-  const auto t0 = Clock::now();
-  const bool was_training = model_.is_training();
-  model_.eval();
-  const auto dev = model_.embed_tokens->weight.device();
-  const int64_t k = ids_.audio_num_codebooks;
+// A chunk's prompt as the model takes it: the collated batch, where its placeholders expand to,
+// the merged embeddings and their audio routing, and how many frames the chunk may still take.
+struct VoiceCloneGenerator::EmbeddedPrompt {
+  Batch batch;
+  higgs_audio::MergePlan plan;
+  torch::Tensor embeds, audio_mask;
+  int64_t max_frames = 0;
+  int64_t columns(const char* name) const {
+    return batch.has(name) && batch.at(name).dim() == 2 ? batch.at(name).size(1) : 0;
+  }
+  /// The last `window` (at least 1) audio-out columns of the prompt, as the start of the
+  /// stream the RAS window reads; empty when the prompt has none.
+  std::vector<torch::Tensor> audio_out_tail(int64_t window) const {
+    if (columns("audio_out_ids") == 0) return {};
+    auto a = batch.at("audio_out_ids");
+    const int64_t keep = std::min<int64_t>(a.size(1), std::max<int64_t>(window, 1));
+    return {a.slice(1, a.size(1) - keep).cpu()};
+  }
+};
 
-  Batch batch = prompt_batch(spec);
+VoiceCloneGenerator::EmbeddedPrompt VoiceCloneGenerator::embed_prompt(const PromptSpec& spec) {
+  const auto dev = model_.embed_tokens->weight.device();
+  EmbeddedPrompt e;
+  Batch& batch = e.batch;
+  batch = prompt_batch(spec);
+  auto columns = [&](const char* name) { return e.columns(name); };
 
   higgs_audio::MergeInputs mi;
   mi.input_ids = batch.at("input_ids");
   mi.attention_mask = torch::ones_like(mi.input_ids);
-  auto columns = [&](const char* name) {
-    return batch.has(name) && batch.at(name).dim() == 2 ? batch.at(name).size(1) : 0;
-  };
   if (ids_.encode_audio_in_tokens && columns("audio_in_ids") > 0) {
     mi.audio_in_starts = batch.at("audio_in_ids_start");
     mi.audio_in_columns = columns("audio_in_ids");
@@ -145,7 +159,8 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
   mi.audio_out_token = ids_.audio_out_token_idx;
   mi.pad_token = ids_.pad_token_id;
   mi.round_to = 1;
-  higgs_audio::MergePlan plan = higgs_audio::plan_merge(mi);
+  e.plan = higgs_audio::plan_merge(mi);
+  const higgs_audio::MergePlan& plan = e.plan;
   auto text = model_.embed_tokens(mi.input_ids.to(dev));
   torch::Tensor audio_in, audio_out;
   if (plan.audio_in_dst.numel() > 0)
@@ -165,50 +180,97 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
         ") and leaves no room for audio within the model's max_position_embeddings " +
         std::to_string(positions) + " (with max_text_tokens " + std::to_string(o_.max_text_tokens) +
         "): use a shorter reference clip, or split the text with --chunk-words");
-  const int64_t max_frames = std::min(o_.max_frames, room);
+  const int64_t max_frames = e.max_frames = std::min(o_.max_frames, room);
   if (max_frames < o_.max_frames)
     spdlog::warn(
         "generate: this chunk may have at most {} audio frames ({:.1f} s), not max_frames {}: the "
         "prompt takes {} of the model's {} positions; split the text with --chunk-words for longer audio",
         max_frames, max_frames / 25.0, o_.max_frames, plan.length, positions);
-  auto embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
-  auto audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
+  e.embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
+  e.audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
+  return e;
+}
+
+namespace {
+
+// Feeds the model one position at a time after the prompt: with the KV cache, or (use_cache off)
+// by re-running the whole sequence so far, for comparison.
+class ChunkFeeder {
+ public:
+  ChunkFeeder(higgs_audio::HiggsAudioModelImpl& model, bool use_cache, int64_t codebooks)
+      : model_(model), use_cache_(use_cache), k_(codebooks),
+        dev_(model.embed_tokens->weight.device()) {}
+  /// The prompt; returns the last position's hidden state.
+  torch::Tensor prompt(const torch::Tensor& embeds, const torch::Tensor& audio_mask) {
+    all_embeds_ = embeds;
+    all_mask_ = audio_mask;
+    if (use_cache_) return model_.forward_cached(embeds, audio_mask, cache_).select(1, -1);
+    higgs_audio::KVCache fresh;
+    return model_.forward_cached(embeds, audio_mask, fresh).select(1, -1);
+  }
+  torch::Tensor text(int64_t id) {
+    return feed(model_.embed_tokens(torch::full({1, 1}, id, torch::kLong).to(dev_)),
+                torch::zeros({1, 1}, torch::kBool));
+  }
+  torch::Tensor frame(const std::vector<int64_t>& f) {
+    auto col = torch::tensor(f, torch::kLong).view({k_, 1}).to(dev_);
+    return feed(model_.embed_audio_ids(col).unsqueeze(0), torch::ones({1, 1}, torch::kBool));
+  }
+
+ private:
+  torch::Tensor feed(const torch::Tensor& e, const torch::Tensor& m) {
+    if (use_cache_) return model_.forward_cached(e, m, cache_).select(1, -1);
+    all_embeds_ = torch::cat({all_embeds_, e.to(all_embeds_.dtype())}, 1);
+    all_mask_ = torch::cat({all_mask_, m.to(all_mask_.device())}, 1);
+    higgs_audio::KVCache fresh;
+    return model_.forward_cached(all_embeds_, all_mask_, fresh).select(1, -1);
+  }
+
+  higgs_audio::HiggsAudioModelImpl& model_;
+  bool use_cache_;
+  int64_t k_;
+  torch::Device dev_;
+  higgs_audio::KVCache cache_;
+  torch::Tensor all_embeds_, all_mask_;  // the whole sequence so far (uncached path)
+};
+
+}  // namespace
+
+void VoiceCloneGenerator::finish_codes(ChunkResult& r, const std::vector<torch::Tensor>& frames) const {
+  const int64_t k = ids_.audio_num_codebooks;
+  r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
+  // Each segment is reverted on its own (its delay pattern starts and ends within it).
+  std::vector<at::Tensor> segment_codes;
+  int64_t begin = 0;
+  for (int64_t n : r.segment_columns) {
+    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, begin, begin + n), ids_.audio_codebook_size,
+                                               ids_.use_delay_pattern));
+    begin += n;
+  }
+  r.codes = segment_codes.empty() ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
+                                  : torch::cat(segment_codes, 1);
+}
+
+ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
+  torch::NoGradGuard no_grad;
+  const auto t0 = Clock::now();
+  const bool was_training = model_.is_training();
+  model_.eval();
+  const int64_t k = ids_.audio_num_codebooks;
+
+  const EmbeddedPrompt prompt = embed_prompt(spec);
+  const int64_t max_frames = prompt.max_frames;
 
   ChunkResult r;
   r.text = spec.text;
-  r.prompt_tokens = plan.length;
-  // The whole sequence so far, for the uncached path: embeddings and routing.
-  torch::Tensor all_embeds = embeds, all_mask = audio_mask;
-  higgs_audio::KVCache cache;
-  auto feed = [&](const torch::Tensor& e, const torch::Tensor& m) -> torch::Tensor {
-    if (o_.use_cache) return model_.forward_cached(e, m, cache).select(1, -1);
-    all_embeds = torch::cat({all_embeds, e.to(all_embeds.dtype())}, 1);
-    all_mask = torch::cat({all_mask, m.to(all_mask.device())}, 1);
-    higgs_audio::KVCache fresh;
-    return model_.forward_cached(all_embeds, all_mask, fresh).select(1, -1);
-  };
-  torch::Tensor h =
-      o_.use_cache ? model_.forward_cached(embeds, audio_mask, cache).select(1, -1) : [&] {
-        higgs_audio::KVCache fresh;
-        return model_.forward_cached(embeds, audio_mask, fresh).select(1, -1);
-      }();
-  auto no_audio = torch::zeros({1, 1}, torch::kBool);
-  auto is_audio = torch::ones({1, 1}, torch::kBool);
-  auto feed_text = [&](int64_t id) {
-    return feed(model_.embed_tokens(torch::full({1, 1}, id, torch::kLong).to(dev)), no_audio);
-  };
-  auto feed_frame = [&](const std::vector<int64_t>& f) {
-    auto col = torch::tensor(f, torch::kLong).view({k, 1}).to(dev);
-    return feed(model_.embed_audio_ids(col).unsqueeze(0), is_audio);
-  };
+  r.prompt_tokens = prompt.plan.length;
+  ChunkFeeder feeder(model_, o_.use_cache, k);
+  torch::Tensor h = feeder.prompt(prompt.embeds, prompt.audio_mask);
+  auto feed_text = [&](int64_t id) { return feeder.text(id); };
+  auto feed_frame = [&](const std::vector<int64_t>& f) { return feeder.frame(f); };
 
   // The RAS window reads the audio-out stream: the prompt's audio-out columns, then new frames.
-  std::vector<torch::Tensor> stream_tail;
-  if (columns("audio_out_ids") > 0) {
-    auto a = batch.at("audio_out_ids");
-    const int64_t keep = std::min<int64_t>(a.size(1), std::max<int64_t>(o_.sampling.ras_window, 1));
-    stream_tail.push_back(a.slice(1, a.size(1) - keep).cpu());
-  }
+  std::vector<torch::Tensor> stream_tail = prompt.audio_out_tail(o_.sampling.ras_window);
   DelayPatternState state(k, ids_.audio_stream_bos_id, ids_.audio_stream_eos_id,
                           ids_.use_delay_pattern);
   std::vector<torch::Tensor> frames;
@@ -300,17 +362,7 @@ ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
     h = feed_frame(frame);
   }
   close_segment();  // the one a length limit cut, if any
-  r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
-  // Each segment is reverted on its own (its delay pattern starts and ends within it).
-  std::vector<at::Tensor> segment_codes;
-  int64_t begin = 0;
-  for (int64_t n : r.segment_columns) {
-    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, begin, begin + n), ids_.audio_codebook_size,
-                                               ids_.use_delay_pattern));
-    begin += n;
-  }
-  r.codes = segment_codes.empty() ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
-                                  : torch::cat(segment_codes, 1);
+  finish_codes(r, frames);
   r.seconds = since(t0);
   if (was_training) model_.train();
   return r;

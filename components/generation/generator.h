@@ -100,6 +100,12 @@ class VoiceCloneGenerator {
   const HiggsTokenIds& token_ids() const { return ids_; }
 
  private:
+  struct EmbeddedPrompt;
+  /// The chunk's prompt collated, merged and embedded, with the frames it leaves room for.
+  EmbeddedPrompt embed_prompt(const PromptSpec& spec);
+  /// The chunk's codes from its delayed frames, each audio segment reverted on its own.
+  void finish_codes(ChunkResult& r, const std::vector<at::Tensor>& frames) const;
+
   higgs_audio::HiggsAudioModelImpl& model_;
   const TextTokenizer& tok_;
   AudioTokenizer* audio_;
