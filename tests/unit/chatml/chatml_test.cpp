@@ -13,6 +13,8 @@
 namespace fs = std::filesystem;
 using higgs::ChatMLError;
 
+// Named: the unity build may put this file beside fixtures with a temp_dir of their own.
+namespace chatml_test {
 namespace {
 
 fs::path temp_dir(const std::string& name) {
@@ -216,3 +218,5 @@ TEST_CASE("chatml: transcript normalisation of generation.py") {
   CHECK(higgs::normalize_transcript("[music end]") == "<SE_e>[Music]</SE_e>");
   CHECK(higgs::normalize_transcript("a…b") == "a...b.");
 }
+
+}  // namespace chatml_test
