@@ -1,5 +1,8 @@
 #include "framework/train/checkpointer.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <ATen/core/Generator.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
@@ -9,6 +12,7 @@
 
 #include "framework/config/diagnostics.h"
 #include "framework/config/json_file.h"
+#include "framework/tensor_io/finite_check.h"
 #include "framework/tensor_io/torch_pickle.h"
 #include "framework/train/adapter.h"
 #include "framework/train/trainer_state.h"
@@ -44,6 +48,73 @@ std::string in_dir(const std::string& dir, const char* file) {
 }
 
 const char* kDamaged = "the checkpoint is damaged: resume from an older checkpoint-STEP of the run";
+
+// The trainable tensors by name: the weights a checkpoint must hold.
+TensorMap trainable_state(const ParameterList& params) {
+  TensorMap out;
+  for (const auto& p : params) out[p.name] = p.tensor.detach();
+  return out;
+}
+
+// Copies saved tensors into the parameters; every trainable name must be present and finite.
+void load_trainable_state(const ParameterList& params, const TensorMap& saved,
+                          const std::string& source) {
+  torch::NoGradGuard no_grad;
+  std::string missing;
+  tensor_io::NonFiniteTensors non_finite(source + "/" + kTrainableFile);
+  for (const auto& p : params) {
+    auto it = saved.find(p.name);
+    if (it == saved.end()) {
+      missing += (missing.empty() ? "" : ", ") + p.name;
+      continue;
+    }
+    if (!it->second.sizes().equals(p.tensor.sizes()))
+      throw std::runtime_error(source + ": " + p.name + " has shape " +
+                               c10::str(it->second.sizes()) + ", the model has " +
+                               c10::str(p.tensor.sizes()));
+    non_finite.check(p.name, it->second);
+    p.tensor.copy_(it->second);
+  }
+  non_finite.throw_if_any();
+  if (!missing.empty())
+    throw std::runtime_error(source + ": checkpoint lacks trainable parameters: " + missing +
+                             " (was it written by a run with other adapters or freezing?)");
+}
+
+at::Tensor state_of(at::Generator gen) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_state_of(at::Generator gen, const at::Tensor& state) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+// The states of the generators training draws from (dropout, random init after resume): "cpu",
+// and "cuda" for the default generator of `device` when it is a CUDA device.
+TensorMap rng_states(const at::Device& device) {
+  TensorMap out{{"cpu", state_of(at::detail::getDefaultCPUGenerator())}};
+  if (device.is_cuda()) out["cuda"] = state_of(at::globalContext().defaultGenerator(device));
+  return out;
+}
+
+// Sets them back; a "cuda" state is restored only on a CUDA device (a run resumed on another
+// kind of device keeps exact CPU draws, and says so).
+void set_rng_states(const TensorMap& states, const at::Device& device, const std::string& source) {
+  auto cpu = states.find("cpu");
+  if (cpu == states.end())
+    throw std::runtime_error(source + "/" + kRngFile + " has no \"cpu\" generator state");
+  set_state_of(at::detail::getDefaultCPUGenerator(), cpu->second);
+  auto cuda = states.find("cuda");
+  if (device.is_cuda() && cuda != states.end()) {
+    set_state_of(at::globalContext().defaultGenerator(device), cuda->second);
+  } else if (device.is_cuda() || cuda != states.end()) {
+    spdlog::warn("{}: the checkpoint was written on {} and is resumed on {}: CUDA random draws "
+                 "(dropout) will not repeat the interrupted run's", source,
+                 cuda != states.end() ? "CUDA" : "the CPU", device.str());
+  }
+}
 
 }  // namespace
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/train/optimizer.h"
 #include "framework/train/trainer_state.h"
 #include "framework/train/types.h"
 

@@ -4,7 +4,6 @@
 
 #include <string>
 
-#include "framework/train/optimizer.h"
 #include "framework/train/types.h"
 
 namespace higgs {
@@ -36,18 +35,5 @@ struct TrainState {
   /// Reads the saved part back into a default state.
   static TrainState from_json(const Json& j);
 };
-
-/// Trainable parameters by name: the weights a checkpoint must hold.
-TensorMap trainable_state(const ParameterList& params);
-/// Copies saved tensors into the parameters; every trainable name must be present.
-void load_trainable_state(const ParameterList& params, const TensorMap& saved,
-                          const std::string& source);
-
-/// The states of the generators training draws from (dropout, random init after resume): "cpu",
-/// and "cuda" for the default generator of `device` when it is a CUDA device.
-TensorMap rng_states(const at::Device& device);
-/// Sets them back from a checkpoint's rng.pt; a "cuda" state is restored only on a CUDA device
-/// (a run resumed on another kind of device keeps exact CPU draws, and says so).
-void set_rng_states(const TensorMap& states, const at::Device& device, const std::string& source);
 
 }  // namespace higgs

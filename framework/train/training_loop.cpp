@@ -187,7 +187,11 @@ TrainingLoop::Step TrainingLoop::step() {
   // The loss of the global batch, and a signal seen by any rank, so all ranks decide alike.
   auto reduced = all_reduce_values(*comm_, {loss_value, double(StopSignals::received())}, ReduceOp::Sum);
   loss_value = reduced[0];
-  if (reduced[1] != 0 && !signal_seen_) signal_seen_ = StopSignals::received() ? StopSignals::received() : SIGTERM;
+  // Another rank's signal stops this one too (as SIGTERM when this rank has received none).
+  if (reduced[1] != 0 && !signal_seen_) {
+    const int here = StopSignals::received();
+    signal_seen_ = here ? here : SIGTERM;
+  }
   std::vector<at::Tensor> grads;
   for (const auto& p : parts_.trainable)
     if (p.tensor.grad().defined()) grads.push_back(p.tensor);
