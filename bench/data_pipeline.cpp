@@ -1,9 +1,9 @@
 // Data pipeline throughput: a recipe's train_data and collator, as the trainer runs them (one
 // thread): ChatML sample -> text tokens laid out as prepare_chatml_sample -> audio codes from the
 // on-disk cache (file hash + cache read) -> 16 kHz waveforms and Whisper log-mel (when the recipe
-// asks for them) -> collated batch. The first pass fills the code cache (audio tokenizer encode) and
-// is reported on its own; the timed passes are the steady state of every later epoch.
-// The Python peer is bench/python/data_pipeline_peer.py; bench/data_pipeline.sh runs both.
+// asks for them) -> collated batch. The first pass fills the code cache (audio tokenizer encode)
+// and is reported on its own; the timed passes are the steady state of every later epoch. The
+// Python peer is bench/python/data_pipeline_peer.py; bench/data_pipeline.sh runs both.
 //
 //   data_pipeline RECIPE [--tla-str K=V]... [--set K=V]... [--batch 4] [--repeat 3] [--threads 1]
 //
@@ -40,8 +40,10 @@ std::pair<std::string, std::string> split_kv(const std::string& s) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s RECIPE [--tla-str K=V] [--set K=V] [--batch N] [--repeat N] [--threads N]\n",
-                 argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s RECIPE [--tla-str K=V] [--set K=V] [--batch N] [--repeat N] [--threads N]\n",
+        argv[0]);
     return 2;
   }
   higgs::RecipeArgs args;
@@ -68,7 +70,8 @@ int main(int argc, char** argv) {
   at::set_num_threads(threads);
   const higgs::RecipePlan plan = higgs::load_plan(args, /*check_task=*/false);
   higgs::ComponentBuilder components(plan);
-  higgs::RecipeParts parts(components, higgs::RunSettings{plan.settings.seed, plan.settings.device, {}});
+  higgs::RecipeParts parts(components,
+                           higgs::RunSettings{plan.settings.seed, plan.settings.device, {}});
   auto ds = parts.dataset("train_data");
   auto collator = parts.collator();
   const size_t n = ds->size();
@@ -85,7 +88,8 @@ int main(int argc, char** argv) {
         if (t.count("audio_ids_concat")) frames += t.at("audio_ids_concat").size(-1);
       }
       higgs::Batch b = collator->collate(examples);
-      if (b.size() != int64_t(examples.size())) throw std::runtime_error("collated batch lost samples");
+      if (b.size() != int64_t(examples.size()))
+        throw std::runtime_error("collated batch lost samples");
       if (b.tensors.count("audio_features") && b.tensors.at("audio_features").defined())
         windows += b.tensors.at("audio_features").size(0);
     }
@@ -102,10 +106,12 @@ int main(int argc, char** argv) {
   const double audio_s = double(frames) / 25.0;  // 25 code frames per second
   auto line = [&](const char* kind, double t) {
     std::printf(
-        "{\"impl\": \"higgs-train C++\", \"pass\": \"%s\", \"samples\": %zu, \"text_tokens\": %lld, \"whisper_windows\": %lld, "
+        "{\"impl\": \"higgs-train C++\", \"pass\": \"%s\", \"samples\": %zu, \"text_tokens\": "
+        "%lld, \"whisper_windows\": %lld, "
         "\"audio_s\": %.2f, \"wall_s\": %.4f, \"samples_per_s\": %.1f, \"audio_s_per_s\": %.1f, "
         "\"threads\": %d}\n",
-        kind, n, (long long)tokens, (long long)windows, audio_s, t, double(n) / t, audio_s / t, threads);
+        kind, n, (long long)tokens, (long long)windows, audio_s, t, double(n) / t, audio_s / t,
+        threads);
   };
   line("first (fills the code cache)", first);
   line("steady", best);

@@ -21,15 +21,15 @@
 #include <fstream>
 #include <string>
 
+#include <ATen/DeviceAccelerator.h>
+#include <spdlog/spdlog.h>
+
 #include "components/adapters/lora.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/loss.h"
 #include "components/models/higgs_audio/model.h"
 #include "framework/util/build_info.h"
 #include "framework/util/device.h"
-
-#include <ATen/DeviceAccelerator.h>
-#include <spdlog/spdlog.h>
 
 using higgs::Json;
 using namespace higgs::higgs_audio;
@@ -144,7 +144,8 @@ StepFlops count_flops(const higgs::HiggsAudioConfig& cfg, const MergePlan& plan,
   const double len = plan.length;
   const double per_token_p = 2 * (h * q + 2 * h * kv + q * h + 3 * h * ffn);
   const double per_token_l =
-      lora_r > 0 ? 2.0 * lora_r * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + ffn) + (ffn + h)) : 0;
+      lora_r > 0 ? 2.0 * lora_r * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + ffn) + (ffn + h))
+                 : 0;
   const double attention = plan.batch * t.num_attention_heads * 2.0 * len * len * hd;  // causal
   const double n_text = plan.labels.slice(1, 1).ne(-100).sum().item<double>();
   const double n_audio = plan.audio_out_dst.numel();
@@ -172,18 +173,30 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
-    if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--steps") steps = std::stoi(next());
-    else if (a == "--batch") bsz = std::stoi(next());
-    else if (a == "--frames") frames = std::stoi(next());
-    else if (a == "--tokens") tokens_per_sample = std::stoi(next());
-    else if (a == "--dtype") dtype = next();
-    else if (a == "--config") config_path = next();
-    else if (a == "--device") device_spec = next();
-    else if (a == "--lora-r") lora_r = std::stoll(next());
-    else if (a == "--peak-tflops") peak_tflops = std::stod(next());
-    else if (a == "--checkpointing") ckpt = true;
-    else if (a == "--json") json = true;
+    if (a == "--threads")
+      threads = std::stoi(next());
+    else if (a == "--steps")
+      steps = std::stoi(next());
+    else if (a == "--batch")
+      bsz = std::stoi(next());
+    else if (a == "--frames")
+      frames = std::stoi(next());
+    else if (a == "--tokens")
+      tokens_per_sample = std::stoi(next());
+    else if (a == "--dtype")
+      dtype = next();
+    else if (a == "--config")
+      config_path = next();
+    else if (a == "--device")
+      device_spec = next();
+    else if (a == "--lora-r")
+      lora_r = std::stoll(next());
+    else if (a == "--peak-tflops")
+      peak_tflops = std::stod(next());
+    else if (a == "--checkpointing")
+      ckpt = true;
+    else if (a == "--json")
+      json = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -204,8 +217,10 @@ int main(int argc, char** argv) {
     torch::NoGradGuard no_grad;
     model->to(dev);
     for (auto& p : model->named_parameters()) {
-      if (p.key().find("norm.weight") != std::string::npos) p.value().fill_(1.0);
-      else p.value().normal_(0.0, 0.02);
+      if (p.key().find("norm.weight") != std::string::npos)
+        p.value().fill_(1.0);
+      else
+        p.value().normal_(0.0, 0.02);
     }
   }
   std::string lora_note;
@@ -215,7 +230,8 @@ int main(int argc, char** argv) {
     o.r = lora_r;
     o.alpha = 2.0 * static_cast<double>(lora_r);
     o.dropout = 0.05;
-    o.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    o.target_modules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                        "gate_proj", "up_proj", "down_proj"};
     lora = std::make_shared<higgs::LoraAdapter>(o);
     lora->attach(*model);  // freezes the base
     int64_t n = 0;
@@ -258,7 +274,8 @@ int main(int argc, char** argv) {
   const auto& t = cfg.text_config;
   const int64_t rows = plan.batch * plan.length;
   auto a = torch::randn({rows, t.hidden_size}, torch::TensorOptions().dtype(st).device(dev));
-  auto w = torch::randn({t.hidden_size, t.intermediate_size}, torch::TensorOptions().dtype(st).device(dev));
+  auto w = torch::randn({t.hidden_size, t.intermediate_size},
+                        torch::TensorOptions().dtype(st).device(dev));
   double gbest = 1e30;
   for (int s = 0; s < 10; ++s) {
     sync(dev);
@@ -268,7 +285,8 @@ int main(int argc, char** argv) {
     gbest = std::min(gbest, now() - t0);
     (void)c;
   }
-  const double gemm = 2.0 * double(rows) * double(t.hidden_size) * double(t.intermediate_size) / gbest;
+  const double gemm =
+      2.0 * double(rows) * double(t.hidden_size) * double(t.intermediate_size) / gbest;
   const double achieved = flops.total / best;
   std::string device_name = dev.str();
   if (dev.is_cuda()) {
@@ -278,27 +296,42 @@ int main(int argc, char** argv) {
   }
   const double mfu = peak_tflops > 0 ? achieved / (peak_tflops * 1e12) : 0.0;
   if (json) {
-    Json j = {{"device", device_name}, {"threads", threads}, {"dtype", dtype},
-              {"checkpointing", ckpt}, {"lora_r", lora_r}, {"batch", bsz},
-              {"seq", plan.length}, {"tokens", tokens}, {"step_s_best", best},
-              {"step_s_mean", mean}, {"tokens_per_s", tokens / best},
-              {"tflop_step", flops.total / 1e12}, {"achieved_tflops", achieved / 1e12},
-              {"gemm_tflops", gemm / 1e12}, {"peak_tflops", peak_tflops}, {"mfu", mfu},
+    Json j = {{"device", device_name},
+              {"threads", threads},
+              {"dtype", dtype},
+              {"checkpointing", ckpt},
+              {"lora_r", lora_r},
+              {"batch", bsz},
+              {"seq", plan.length},
+              {"tokens", tokens},
+              {"step_s_best", best},
+              {"step_s_mean", mean},
+              {"tokens_per_s", tokens / best},
+              {"tflop_step", flops.total / 1e12},
+              {"achieved_tflops", achieved / 1e12},
+              {"gemm_tflops", gemm / 1e12},
+              {"peak_tflops", peak_tflops},
+              {"mfu", mfu},
               {"peak_memory_gib", peak_gib},
               {"peak_memory_of", mem ? "device allocator" : "host resident set"}};
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("higgs_audio train step on %s (%s, %d threads%s%s): batch %d x %lld positions, %.0f tokens\n",
-                device_name.c_str(), dtype.c_str(), threads, ckpt ? ", checkpointing" : "",
-                lora_note.c_str(), bsz, static_cast<long long>(plan.length), tokens);
+    std::printf(
+        "higgs_audio train step on %s (%s, %d threads%s%s): batch %d x %lld positions, %.0f "
+        "tokens\n",
+        device_name.c_str(), dtype.c_str(), threads, ckpt ? ", checkpointing" : "",
+        lora_note.c_str(), bsz, static_cast<long long>(plan.length), tokens);
     std::printf("  step: best %.4f s, mean %.4f s -> %.1f tokens/s\n", best, mean, tokens / best);
-    std::printf("  %.3f TFLOP/step -> %.2f TFLOP/s achieved; torch::mm (%lldx%lldx%lld) %.2f TFLOP/s (%.0f%%)\n",
-                flops.total / 1e12, achieved / 1e12, static_cast<long long>(rows),
-                static_cast<long long>(t.hidden_size), static_cast<long long>(t.intermediate_size),
-                gemm / 1e12, 100 * achieved / gemm);
+    std::printf(
+        "  %.3f TFLOP/step -> %.2f TFLOP/s achieved; torch::mm (%lldx%lldx%lld) %.2f TFLOP/s "
+        "(%.0f%%)\n",
+        flops.total / 1e12, achieved / 1e12, static_cast<long long>(rows),
+        static_cast<long long>(t.hidden_size), static_cast<long long>(t.intermediate_size),
+        gemm / 1e12, 100 * achieved / gemm);
     if (peak_tflops > 0)
       std::printf("  MFU %.1f%% of the %.1f TFLOP/s dense bf16 peak\n", 100 * mfu, peak_tflops);
-    std::printf("  peak memory %.2f GiB (%s)\n", peak_gib, mem ? "device allocator" : "host resident set");
+    std::printf("  peak memory %.2f GiB (%s)\n", peak_gib,
+                mem ? "device allocator" : "host resident set");
   }
   return 0;
 }

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git clang
+  build-essential cmake ninja-build ccache pkg-config git clang clang-format
   libgloo-dev
   libyaml-cpp-dev libjsonnet-dev jsonnet libsentencepiece-dev sentencepiece
   libsndfile1-dev libsoxr-dev libspdlog-dev doctest-dev nlohmann-json3-dev libcli11-dev libpcre2-dev

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Formatting first: it takes seconds and needs no build.
+bash scripts/check_format.sh
 # Benchmarks are not run by tests; developers build them (HIGGS_BUILD_BENCH defaults to ON).
 cmake -S . -B build -G Ninja -DHIGGS_BUILD_BENCH=OFF
 cmake --build build

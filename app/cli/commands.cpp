@@ -1,10 +1,10 @@
 #include "app/cli/commands.h"
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <iostream>
 #include <map>
+
+#include <CLI/CLI.hpp>
 
 #include "framework/config/diagnostics.h"
 #include "framework/util/fs.h"
@@ -50,8 +50,7 @@ LoadOptions RecipeLoadFlags::load_options() const {
 int list_components(const std::string& kind) {
   const auto& kinds = component_kinds();
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds)
-              << "; kinds: ";
+    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds) << "; kinds: ";
     for (size_t i = 0; i < kinds.size(); ++i) std::cerr << (i ? ", " : "") << kinds[i];
     std::cerr << "\n";
     return 2;
@@ -85,8 +84,8 @@ int describe_component(const std::string& spec) {
   const auto* entry = registry(kind).find(name);
   if (!entry) {
     std::cerr << "unknown " << kind << " \"" << name << "\""
-              << suggestion_suffix(name, registry(kind).names()) << "; see higgs-run list "
-              << kind << "\n";
+              << suggestion_suffix(name, registry(kind).names()) << "; see higgs-run list " << kind
+              << "\n";
     return 2;
   }
   auto d = higgs::describe_component(*entry);
@@ -137,7 +136,8 @@ Json recipe_schema() {
       any.push_back({{"$ref", "#/$defs/" + kind + "." + name}});
       names.push_back(name);
     }
-    any.push_back({{"type", "string"}, {"enum", names}, {"description", "shorthand for {type: NAME}"}});
+    any.push_back(
+        {{"type", "string"}, {"enum", names}, {"description", "shorthand for {type: NAME}"}});
     defs[kind] = {{"description", kind_description(kind)}, {"anyOf", any}};
   }
   for (const auto& rk : recipe_keys()) {

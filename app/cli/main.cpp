@@ -1,15 +1,15 @@
 // higgs-run: the command line of higgs-train. Recipe errors and usage errors exit with code 2,
 // failures while running exit with 1.
-#include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <set>
+
+#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "components/tasks/dump_batch.h"
 #include "app/cli/commands.h"
 #include "app/cli/info_command.h"
 #include "app/cli/tool_commands.h"
+#include "components/tasks/dump_batch.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
 #include "framework/run/runner.h"
@@ -56,14 +56,21 @@ struct RecipeCommands {
     run = add(app, "run", "Run the recipe's task (train by default)", true);
     validate = add(app, "validate", "Check a recipe: every error at once, nothing loaded", false);
     print = add(app, "print-config", "Print the resolved recipe (all defaults filled)", false);
-    print->add_flag("--minimal", minimal, "Only values that differ from defaults, with their origin");
+    print->add_flag("--minimal", minimal,
+                    "Only values that differ from defaults, with their origin");
     // Task shortcuts: `higgs-run data-check RECIPE` runs the recipe with task=data_check.
-    for (const auto& [name, task, help] : std::vector<std::tuple<std::string, std::string, std::string>>{
-             {"data-check", "data_check", "Load every sample: skipped ones with reasons, audio hours, token lengths"},
-             {"pretokenize", "pretokenize", "Encode every audio file of the datasets into the code cache"}})
-      task_aliases.emplace_back(add(app, name, help + " (the recipe with task=" + task + ")", false), task);
-    dump = add(app, "dump-batch", "Write one collated batch as safetensors (one tensor per field)", false);
-    dump->add_option("--split", dump_split, "train or eval")->check(CLI::IsMember({"train", "eval"}));
+    for (const auto& [name, task, help] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"data-check", "data_check",
+              "Load every sample: skipped ones with reasons, audio hours, token lengths"},
+             {"pretokenize", "pretokenize",
+              "Encode every audio file of the datasets into the code cache"}})
+      task_aliases.emplace_back(
+          add(app, name, help + " (the recipe with task=" + task + ")", false), task);
+    dump = add(app, "dump-batch", "Write one collated batch as safetensors (one tensor per field)",
+               false);
+    dump->add_option("--split", dump_split, "train or eval")
+        ->check(CLI::IsMember({"train", "eval"}));
     dump->add_option("--index", dump_index, "Batch index in dataset order");
     dump->add_option("--out", dump_out, "Output .safetensors file")->required();
   }
@@ -101,10 +108,12 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   schema->add_option("--out", *schema_out, "Directory to write (default: print the recipe schema)");
   auto* version = app.add_subcommand("version", "Print the version");
   auto info_json = std::make_shared<bool>(false);
-  auto* info = app.add_subcommand("info", "This build and machine: version, LibTorch, CUDA devices, cuDNN, backends, threads");
+  auto* info = app.add_subcommand(
+      "info", "This build and machine: version, LibTorch, CUDA devices, cuDNN, backends, threads");
   info->add_flag("--json", *info_json, "Print JSON");
   return {
-      {diff, [diff_args] {
+      {diff,
+       [diff_args] {
          higgs::LoadOptions load;
          auto a = higgs::load_plan_or_run(diff_args->first, load, /*check_task=*/false);
          auto b = higgs::load_plan_or_run(diff_args->second, load, /*check_task=*/false);
@@ -113,7 +122,8 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
       {list, [kind] { return higgs::cli::list_components(*kind); }},
       {describe, [spec] { return higgs::cli::describe_component(*spec); }},
       {schema, [schema_out] { return higgs::cli::write_schemas(*schema_out); }},
-      {version, [] {
+      {version,
+       [] {
          std::cout << "higgs-run " << higgs::version_string() << "\n";
          return 0;
        }},
@@ -123,10 +133,12 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
 
 // `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`: "run" is put before the first word
 // that is not a global option or a command. CLI11 takes the arguments reversed.
-std::vector<std::string> arguments_with_default_command(const CLI::App& app, int argc, char** argv) {
+std::vector<std::string> arguments_with_default_command(const CLI::App& app, int argc,
+                                                        char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::set<std::string> commands;
-  for (auto* sc : app.get_subcommands([](const CLI::App*) { return true; })) commands.insert(sc->get_name());
+  for (auto* sc : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands.insert(sc->get_name());
   size_t first = 0;
   while (first < args.size() && args[first].rfind("-", 0) == 0)
     first += args[first] == "--plugin" || args[first] == "--log-level" ? 2 : 1;
@@ -144,11 +156,13 @@ int report_registry_errors() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"higgs-run: fine-tune Higgs Audio v2 from a recipe.\n"
-               "  higgs-run RECIPE            run the recipe's task (same as `higgs-run run RECIPE`)"};
+  CLI::App app{
+      "higgs-run: fine-tune Higgs Audio v2 from a recipe.\n"
+      "  higgs-run RECIPE            run the recipe's task (same as `higgs-run run RECIPE`)"};
   app.require_subcommand(0, 1);
   GlobalOptions global;
-  app.add_option("--plugin", global.plugins, "Load a plugin .so that registers components (repeatable)");
+  app.add_option("--plugin", global.plugins,
+                 "Load a plugin .so that registers components (repeatable)");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.fallthrough();

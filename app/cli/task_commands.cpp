@@ -17,7 +17,7 @@ struct TaskCommandSpec {
   const char* name;
   const char* task;
   const char* help;
-  const char* argument;       // name of the first argument in the help
+  const char* argument;  // name of the first argument in the help
   const char* argument_help;
   // The task option the first argument fills: "from" always (export), "checkpoint" when it is a
   // run directory and --checkpoint was not given (generate, evaluate).
@@ -51,12 +51,14 @@ ToolCommand add_task_command(CLI::App& app, const TaskCommandSpec& spec) {
   auto c = std::make_shared<TaskCommand>();
   cmd->add_option(spec.argument, c->target, spec.argument_help)->required();
   c->flags = std::make_unique<TaskFlags>(
-      cmd, spec.task, spec.always_fills ? std::set<std::string>{spec.fills} : std::set<std::string>{});
+      cmd, spec.task,
+      spec.always_fills ? std::set<std::string>{spec.fills} : std::set<std::string>{});
   c->recipe.add_to(cmd);
   auto run = [c, spec]() -> int {
     Json task = c->flags->task_json();
     const bool run_dir = std::filesystem::is_directory(c->target);
-    if (spec.always_fills || (run_dir && !c->flags->given(spec.fills))) task[spec.fills] = c->target;
+    if (spec.always_fills || (run_dir && !c->flags->given(spec.fills)))
+      task[spec.fills] = c->target;
     LoadOptions load = c->recipe.load_options();
     load.sets.push_back("task=" + task.dump());
     RunFlags flags;

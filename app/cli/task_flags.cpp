@@ -1,8 +1,8 @@
 #include "app/cli/task_flags.h"
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
+
+#include <CLI/CLI.hpp>
 
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
@@ -20,9 +20,9 @@ std::string flag_name(const std::string& key) {
 
 struct TaskFlags::Flag {
   FieldInfo info;
-  std::string type;      // type_name of the option: "boolean", "integer|null", "array<string>", ...
+  std::string type;  // type_name of the option: "boolean", "integer|null", "array<string>", ...
   Json default_value;
-  std::string name;      // "--max-text-tokens"
+  std::string name;  // "--max-text-tokens"
   CLI::Option* option = nullptr;
   std::vector<std::string> values;  // what was given (one for a scalar)
   bool switched = false;            // a boolean's flag was given
@@ -57,8 +57,9 @@ Json parse_scalar(const std::string& text, const std::string& type, const std::s
     }
   } catch (const std::exception&) {
   }
-  throw RecipeError(flag + " " + text + ": expected " + (type == "any" ? "JSON" : "a" +
-                    std::string(type == "integer" ? "n integer" : " number")));
+  throw RecipeError(
+      flag + " " + text + ": expected " +
+      (type == "any" ? "JSON" : "a" + std::string(type == "integer" ? "n integer" : " number")));
 }
 
 }  // namespace
@@ -105,9 +106,10 @@ TaskFlags::TaskFlags(CLI::App* cmd, const std::string& task_type, const std::set
                                                           : f->default_value.dump());
     if (!f->info.choices.empty()) f->option->check(CLI::IsMember(f->info.choices));
     if (f->info.required) f->option->required();
-    f->option->type_name(scalar_type(f->type) == "string" ? "TEXT" : scalar_type(f->type) == "any" ? "JSON"
-                                                                     : scalar_type(f->type) == "integer" ? "INT"
-                                                                                                         : "NUMBER");
+    f->option->type_name(scalar_type(f->type) == "string"    ? "TEXT"
+                         : scalar_type(f->type) == "any"     ? "JSON"
+                         : scalar_type(f->type) == "integer" ? "INT"
+                                                             : "NUMBER");
     flags_.push_back(std::move(f));
   }
 }

@@ -2,10 +2,10 @@
 // is the one place that sees both the framework and the components.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <functional>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace higgs::cli {
 

@@ -7,13 +7,13 @@
 //   y = q_proj->forward(x);  q_proj->weight;  q_proj->bias (undefined without bias)
 #pragma once
 
-#include <torch/nn/module.h>
-#include <torch/nn/options/linear.h>
-#include <torch/nn/pimpl.h>
-
 #include <memory>
 #include <set>
 #include <string>
+
+#include <torch/nn/module.h>
+#include <torch/nn/options/linear.h>
+#include <torch/nn/pimpl.h>
 
 namespace higgs {
 

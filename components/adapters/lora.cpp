@@ -2,14 +2,14 @@
 
 #include "components/adapters/lora.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "components/adapters/adaptable_linear.h"
 #include "components/adapters/lora_linear.h"
@@ -101,9 +101,10 @@ void LoraAdapter::bind(Binder& b, Options& o) {
         "Linear layers to adapt: plain names match a module or a dotted suffix (\"q_proj\"), "
         "globs the whole module name (\"layers.*.self_attn.q_proj\").");
   b.opt("exclude_modules", o.exclude_modules, "Modules to leave out, with the same matching rule.");
-  b.opt("modules_to_save", o.modules_to_save,
-        "Modules trained in full and saved in the adapter file, as PEFT's modules_to_save (e.g. "
-        "\"audio_codebook_embeddings\", \"audio_decoder_proj.audio_lm_head\"); same matching rule.");
+  b.opt(
+      "modules_to_save", o.modules_to_save,
+      "Modules trained in full and saved in the adapter file, as PEFT's modules_to_save (e.g. "
+      "\"audio_codebook_embeddings\", \"audio_decoder_proj.audio_lm_head\"); same matching rule.");
   b.opt("r", o.r, "Rank of the low-rank update.").min(1);
   b.opt("alpha", o.alpha,
         "LoRA alpha; the update is scaled by alpha/r (alpha/sqrt(r) with rsLoRA).")
@@ -227,7 +228,8 @@ void select_saved_modules(const LoraAdapter::Options& options,
       }
     if (!hit)
       errors.push_back("adapter \"lora\": modules_to_save entry \"" + pattern +
-                       "\" matches no module of the model" + suggestion_suffix(pattern, module_names));
+                       "\" matches no module of the model" +
+                       suggestion_suffix(pattern, module_names));
   }
   // Keep only the outermost of nested modules (their parameters are the outer one's).
   std::vector<std::string> outer;
@@ -240,8 +242,9 @@ void select_saved_modules(const LoraAdapter::Options& options,
   for (const auto& s : saved)
     for (const auto& [name, layer] : chosen)
       if (name == s || name.rfind(s + ".", 0) == 0 || s.rfind(name + ".", 0) == 0)
-        errors.push_back("adapter \"lora\": \"" + name + "\" is both a LoRA target and in modules_to_save (\"" + s +
-                         "\"); a module is either adapted or trained in full: remove it from one list");
+        errors.push_back(
+            "adapter \"lora\": \"" + name + "\" is both a LoRA target and in modules_to_save (\"" +
+            s + "\"); a module is either adapted or trained in full: remove it from one list");
   sel.saved = saved;
 }
 
@@ -441,7 +444,8 @@ LoraAdapter::Options LoraAdapter::peft_options(const std::string& dir) {
   if (!std::filesystem::exists(path))
     throw std::runtime_error(dir + ": no adapter_config.json (expected a PEFT LoRA directory)");
   const Json c = read_json_file(path);
-  if (c.value("peft_type", "") != "LORA") throw std::runtime_error(path + ": peft_type is not \"LORA\"");
+  if (c.value("peft_type", "") != "LORA")
+    throw std::runtime_error(path + ": peft_type is not \"LORA\"");
   auto names = [&](const char* key) {
     const Json v = c.value(key, Json());
     if (v.is_null()) return std::vector<std::string>{};
@@ -463,7 +467,8 @@ LoraAdapter::Options LoraAdapter::peft_options(const std::string& dir) {
   o.base_model_name = c.value("base_model_name_or_path", Json("")).is_string()
                           ? c.value("base_model_name_or_path", std::string())
                           : std::string();
-  o.task_type = c.value("task_type", Json("")).is_string() ? c.value("task_type", std::string()) : "";
+  o.task_type =
+      c.value("task_type", Json("")).is_string() ? c.value("task_type", std::string()) : "";
   return o;
 }
 

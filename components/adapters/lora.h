@@ -80,7 +80,7 @@ class LoraAdapter : public Adapter {
   std::vector<Site> sites_;
   std::vector<std::string> saved_modules_;  // modules_to_save, full names
   ParameterList saved_params_;              // their parameters, full names
-  std::vector<std::string> module_names_;  // every module of the model, for matching
+  std::vector<std::string> module_names_;   // every module of the model, for matching
   bool merged_ = false;
 };
 

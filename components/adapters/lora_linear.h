@@ -2,10 +2,10 @@
 // registered as "lora_A" and "lora_B" (PEFT's names) and the dropout as "lora_dropout".
 #pragma once
 
+#include <string>
+
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
-
-#include <string>
 
 #include "components/adapters/adaptable_linear.h"
 

@@ -124,10 +124,11 @@ FrameSpan plan_read(const SF_INFO& sfi, const std::string& label, const LoadAudi
   constexpr double kMaxFrames = 9.0e15;  // far beyond any real file, well inside int64_t
   const double start_frames = opt.offset_seconds * rate;
   if (start_frames >= kMaxFrames || (known_length && start_frames >= double(sfi.frames)))
-    throw AudioError(label,
-                     "offset " + format_seconds(opt.offset_seconds) + " is at or beyond the end" +
-                         (known_length ? " (" + format_seconds(double(sfi.frames) / rate) + ")" : ""),
-                     "use a smaller offset");
+    throw AudioError(
+        label,
+        "offset " + format_seconds(opt.offset_seconds) + " is at or beyond the end" +
+            (known_length ? " (" + format_seconds(double(sfi.frames) / rate) + ")" : ""),
+        "use a smaller offset");
   const int64_t start = static_cast<int64_t>(start_frames);
   if (known_length && start >= sfi.frames)
     throw AudioError(label,
@@ -146,7 +147,6 @@ FrameSpan plan_read(const SF_INFO& sfi, const std::string& label, const LoadAudi
   if (known_length) want = std::min<int64_t>(want, sfi.frames - start);
   if (known_length && too_long(want, rate, opt)) throw_too_long(label, want, rate, opt);
   return {start, want, known_length};
-
 }
 
 // Moves to frame `start`: a seek, or reading and dropping frames where the file cannot seek.
@@ -170,7 +170,6 @@ void skip_to(SNDFILE* file, const SF_INFO& sfi, int64_t start, const std::string
       }
     }
   }
-
 }
 
 // Reads the span's frames, averaging channels to mono.
@@ -203,7 +202,8 @@ AudioBuffer read_mono(SNDFILE* file, const SF_INFO& sfi, const FrameSpan& span,
       }
     }
     got += n;
-    if (too_long(got, rate, opt)) throw_too_long(label, got, rate, opt);  // lengths unknown up front (streams)
+    if (too_long(got, rate, opt))
+      throw_too_long(label, got, rate, opt);  // lengths unknown up front (streams)
   }
   if (sf_error(file) != SF_ERR_NO_ERROR)
     throw AudioError(label, std::string("decode error: ") + sf_strerror(file),
@@ -229,12 +229,12 @@ void check_sample_values(const std::vector<float>& samples, int rate, const std:
     const std::string at = format_seconds(double(i) / rate);
     char value[32];
     std::snprintf(value, sizeof(value), "%g", double(v));
-    throw AudioError(label,
-                     std::isfinite(v) ? "sample value " + std::string(value) + " at " + at +
-                                            " is far outside [-1, 1]"
-                                      : std::string("contains NaN or infinite samples (first at ") +
-                                            at + ")",
-                     "re-export the file (PCM, or float within [-1, 1])");
+    throw AudioError(
+        label,
+        std::isfinite(v)
+            ? "sample value " + std::string(value) + " at " + at + " is far outside [-1, 1]"
+            : std::string("contains NaN or infinite samples (first at ") + at + ")",
+        "re-export the file (PCM, or float within [-1, 1])");
   }
 }
 
@@ -310,8 +310,11 @@ void check_regular_file(const std::string& path) {
   if (!S_ISREG(st.st_mode))
     throw AudioError(path,
                      std::string("not a regular file (") +
-                         (S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
-                          S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a file") + ")",
+                         (S_ISDIR(st.st_mode)                          ? "a directory"
+                          : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                          : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                       : "not a file") +
+                         ")",
                      "point audio_url to an audio file");
   if (::access(path.c_str(), R_OK) != 0)
     throw AudioError(path, std::string("cannot read file: ") + std::strerror(errno),

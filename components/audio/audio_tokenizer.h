@@ -1,10 +1,10 @@
 // Kind `audio_tokenizer`: audio to discrete codes and back.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "framework/train/run_settings.h"
 
@@ -17,10 +17,10 @@ class AudioTokenizer {
   /// Its device follows the recipe's (on this process's GPU under torchrun).
   using Args = RunSettings;
   virtual ~AudioTokenizer() = default;
-  virtual int64_t sample_rate() const = 0;     // 24000 for Higgs
-  virtual int64_t num_codebooks() const = 0;   // 8
-  virtual int64_t codebook_size() const = 0;   // 1024
-  virtual int64_t hop_length() const = 0;      // samples per frame (960)
+  virtual int64_t sample_rate() const = 0;    // 24000 for Higgs
+  virtual int64_t num_codebooks() const = 0;  // 8
+  virtual int64_t codebook_size() const = 0;  // 1024
+  virtual int64_t hop_length() const = 0;     // samples per frame (960)
   /// Encodes a mono float waveform at sample_rate() to int64 codes (num_codebooks, T).
   virtual at::Tensor encode(const at::Tensor& waveform) = 0;
   /// Encodes several waveforms together where the implementation can batch.

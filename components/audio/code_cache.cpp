@@ -1,8 +1,8 @@
 #include "components/audio/code_cache.h"
 
-#include <ATen/ATen.h>
-
 #include <filesystem>
+
+#include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
 #include "framework/tensor_io/safetensors.h"

@@ -2,11 +2,11 @@
 // identity, so a second epoch or a second run never re-encodes a clip.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <atomic>
 #include <optional>
 #include <string>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs {
 

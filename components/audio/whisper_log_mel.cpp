@@ -3,17 +3,16 @@
 // that code does, so features agree with the reference to float32 rounding:
 //   pad/truncate to 30 s -> |STFT|^2 (periodic Hann 400, hop 160, center, reflect)
 //   -> Slaney mel -> log10(max(mel, 1e-10)) -> drop last frame -> max(x, max(x) - 8) -> (x+4)/4
-#include "components/audio/whisper_log_mel.h"
-#include "components/audio/feature_extractor.h"
-
 #include <torch/torch.h>
+
+#include "components/audio/whisper_log_mel.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
-#include "framework/registry/registry.h"
+#include "components/audio/feature_extractor.h"
 #include "framework/registry/registry.h"
 
 namespace higgs {

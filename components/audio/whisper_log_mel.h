@@ -5,11 +5,11 @@
 //   feature_extractor: { type: "whisper_log_mel", n_mels: 80 }    // whisper v1/v2 sizes
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/audio/feature_extractor.h"

@@ -1,4 +1,4 @@
-// Callbacks `early_stopping` and `metrics_csv` (kind callback, framework/train/hooks.h).
+// Callbacks `early_stopping` and `metrics_csv` (kind callback, framework/train/callback.h).
 //
 //   callbacks: [{ type: 'early_stopping', monitor: 'eval/audio_loss', patience: 3, min_delta: 0.01
 //   },

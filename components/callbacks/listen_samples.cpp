@@ -10,10 +10,10 @@
 // See docs/generation.md.
 #include <torch/torch.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <filesystem>
+
+#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/generation/decode_options.h"
@@ -99,7 +99,9 @@ class ListenSamples : public Callback {
     const fs::path dir = fs::path(s.output_dir) / "samples" / ("step-" + std::to_string(s.step));
     auto reports = generation::run_jobs(
         gen, jobs_, d,
-        [&](const generation::GenerationJob& j, size_t) { return (dir / (j.name + ".wav")).string(); },
+        [&](const generation::GenerationJob& j, size_t) {
+          return (dir / (j.name + ".wav")).string();
+        },
         scorers_);
     for (const auto& r : reports)
       spdlog::info("listen_samples step {}: {}", s.step,

@@ -1,9 +1,5 @@
 // Callback `metrics_csv` (declared in callbacks.h): train and eval metrics as a CSV file in the
 // run directory, rewritten consistently after --resume.
-#include "components/callbacks/callbacks.h"
-
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
+#include "components/callbacks/callbacks.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"

@@ -267,7 +267,8 @@ std::vector<ChatMLSample> parse_chatml_text(const std::string& text, const std::
     } catch (const Json::parse_error& e) {
       throw ChatMLError(name + ":" + parse_error_text(e, line, n));
     } catch (const Json::exception& e) {  // e.g. out_of_range: a number beyond a double
-      throw ChatMLError(name + ":" + std::to_string(n) + ": invalid JSON: " + e.what() + "; fix the line");
+      throw ChatMLError(name + ":" + std::to_string(n) + ": invalid JSON: " + e.what() +
+                        "; fix the line");
     }
     out.push_back(parse_chatml_sample(
         j, name + ":" + std::to_string(n) + " (sample " + std::to_string(out.size()) + ")",

@@ -1,8 +1,9 @@
-#include "components/chatml/chatml_dataset.h"
-
 #include <torch/torch.h>
 
+#include "components/chatml/chatml_dataset.h"
+
 #include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "components/audio/audio_io.h"
@@ -15,10 +16,13 @@ namespace higgs {
 
 void ChatMLDatasetOptions::bind_common(Binder& b, ChatMLDatasetOptions& o) {
   b.req("path", o.path, "ChatML file: a JSON array or JSONL; audio paths relative to it.");
-  b.opt("code_cache_dir", o.code_cache_dir,
-        "Audio-code cache directory; \"\" = .higgs_code_cache beside the data file, \"none\" = off.");
+  b.opt(
+      "code_cache_dir", o.code_cache_dir,
+      "Audio-code cache directory; \"\" = .higgs_code_cache beside the data file, \"none\" = off.");
   b.opt("max_audio_seconds", o.max_audio_seconds, "Clips longer than this are skipped.").min(0.0);
-  b.opt("max_tokens", o.max_tokens, "Skip samples with more text tokens + audio frames; 0 = no limit.").min(0);
+  b.opt("max_tokens", o.max_tokens,
+        "Skip samples with more text tokens + audio frames; 0 = no limit.")
+      .min(0);
   b.opt("max_bad_fraction", o.max_bad_fraction,
         "Fraction of samples that may be skipped (missing/corrupt audio...) before the run fails.")
       .min(0.0)
@@ -128,8 +132,9 @@ at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::strin
     } else {
       auto wav = load_samples(audio, static_cast<int>(audio_->sample_rate()), where);
       torch::NoGradGuard no_grad;
-      codes = audio_->encode(torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())},
-                                              torch::kFloat32).clone());
+      codes = audio_->encode(
+          torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())}, torch::kFloat32)
+              .clone());
       codes = codes.to(torch::kCPU, torch::kLong).contiguous();
       cache_->put(key, codes, audio.audio_path.empty() ? where : audio.audio_path);
     }
@@ -174,7 +179,8 @@ Example ChatMLDataset::get(size_t index) const {
     frames += codes.back().size(1);
     if (o_.load_waveforms) {
       auto w = load_samples(audio, 16000, where);
-      waves.push_back(torch::from_blob(w.data(), {static_cast<int64_t>(w.size())}, torch::kFloat32).clone());
+      waves.push_back(
+          torch::from_blob(w.data(), {static_cast<int64_t>(w.size())}, torch::kFloat32).clone());
       rates.push_back(16000);
     }
   }
@@ -188,12 +194,14 @@ Example ChatMLDataset::get(size_t index) const {
                                     std::to_string(positions - text_tokens) + " audio frames");
   }
   if (o_.max_tokens > 0 && total > o_.max_tokens)
-    throw SampleError(s.source, "too long: " + std::to_string(total) + " tokens + frames, max_tokens is " +
+    throw SampleError(s.source, "too long: " + std::to_string(total) +
+                                    " tokens + frames, max_tokens is " +
                                     std::to_string(o_.max_tokens));
   Example ex = make_chatml_example(tokens, codes, waves, rates);
   int64_t n = ++served_;
   if (cache_->enabled() && n % static_cast<int64_t>(samples_.size()) == 0)
-    spdlog::info("{}: audio code cache: {} hits, {} encoded", o_.path, cache_->hits(), cache_->misses());
+    spdlog::info("{}: audio code cache: {} hits, {} encoded", o_.path, cache_->hits(),
+                 cache_->misses());
   return ex;
 }
 

@@ -29,7 +29,7 @@ struct ChatMLDatasetOptions {
   int64_t max_tokens = 0;           // 0 = no limit; text tokens + audio frames per sample
   double max_bad_fraction = 0.05;
   bool rewrite_sound_events = true;
-  bool load_waveforms = false;      // keep 16 kHz waveforms for Whisper features
+  bool load_waveforms = false;  // keep 16 kHz waveforms for Whisper features
   // Zero-shot layout conversion (zero_shot_voice_cloning only).
   std::optional<std::string> system_prompt;
   std::string scene;
@@ -65,7 +65,8 @@ class ChatMLDataset : public Dataset {
   /// audio cannot be read.
   std::string cache_key(const ChatMLContent& audio, const std::string& where) const;
   /// Mono samples of an audio item at `rate` Hz. Throws SampleError.
-  std::vector<float> load_samples(const ChatMLContent& audio, int rate, const std::string& where) const;
+  std::vector<float> load_samples(const ChatMLContent& audio, int rate,
+                                  const std::string& where) const;
   CodeCache& code_cache() const { return *cache_; }
   AudioTokenizer& audio_tokenizer() const { return *audio_; }
 

@@ -1,6 +1,6 @@
-#include "components/chatml/chatml_layout.h"
-
 #include <torch/torch.h>
+
+#include "components/chatml/chatml_layout.h"
 
 #include <stdexcept>
 

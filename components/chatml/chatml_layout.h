@@ -3,12 +3,12 @@
 // in docs/data-format.md.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/chatml/chatml.h"
 #include "framework/train/types.h"

@@ -1,6 +1,6 @@
-#include "components/chatml/delay_pattern.h"
-
 #include <torch/torch.h>
+
+#include "components/chatml/delay_pattern.h"
 
 #include <stdexcept>
 #include <string>

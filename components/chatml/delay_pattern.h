@@ -4,9 +4,9 @@
 // "Delay pattern".
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs {
 

@@ -17,6 +17,7 @@ class PlainChatMLDataset : public ChatMLDataset {
 
 }  // namespace
 
-HIGGS_REGISTER(Dataset, PlainChatMLDataset, "chatml", "ChatML samples used as written (start_index honoured).");
+HIGGS_REGISTER(Dataset, PlainChatMLDataset, "chatml",
+               "ChatML samples used as written (start_index honoured).");
 
 }  // namespace higgs

@@ -1,15 +1,15 @@
 #include "components/chatml/show_sample.h"
 
-#include <ATen/core/Tensor.h>
-
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 
-#include "components/chatml/chatml_layout.h"
+#include <ATen/core/Tensor.h>
+
 #include "components/chatml/chatml_dataset.h"
-#include "components/text/text_tokenizer.h"
+#include "components/chatml/chatml_layout.h"
 #include "components/tasks/recipe_parts.h"
+#include "components/text/text_tokenizer.h"
 #include "framework/run/component_builder.h"
 #include "framework/run/runner.h"
 

@@ -18,7 +18,8 @@ class ZeroShotVoiceCloningDataset : public ChatMLDataset {
           "System message; null builds it from `scene` as generation.py does, \"\" = none.");
     b.opt("scene", o.scene, "Scene description for the system message (e.g. a quiet room).");
   }
-  ZeroShotVoiceCloningDataset(const Options& o, const DatasetArgs& args) : ChatMLDataset(o, args, true) {}
+  ZeroShotVoiceCloningDataset(const Options& o, const DatasetArgs& args)
+      : ChatMLDataset(o, args, true) {}
 };
 
 }  // namespace

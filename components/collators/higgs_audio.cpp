@@ -1,12 +1,12 @@
-#include "components/collators/higgs_audio.h"
-
-#include <filesystem>
-
-#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "components/collators/higgs_audio.h"
+
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
+
+#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/audio/feature_extractor.h"
@@ -219,8 +219,8 @@ void HiggsAudioCollator::bind(Binder& b, Options& o) {
         "warnings, not errors).");
 }
 
-void HiggsAudioCollator::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
-                                    Diagnostics& diags) {
+void HiggsAudioCollator::check_plan(const Options& o, const RecipePlan& plan,
+                                    const std::string& path, Diagnostics& diags) {
   try {
     // The collator's own model_config file, else what the recipe's model declares (its
     // config.json), read without loading the model.
@@ -301,7 +301,8 @@ std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Json& mo
   return inference_mismatches(o, model_config);
 }
 
-std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Options& o, const Json& model_config) {
+std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Options& o,
+                                                                  const Json& model_config) {
   std::vector<std::string> out;
   const HiggsTokenIds m = HiggsTokenIds::from_json(model_config, "model config");
   const bool skip_tower = model_config.value("skip_audio_tower", false);
@@ -313,18 +314,21 @@ std::vector<std::string> HiggsAudioCollator::inference_mismatches(const Options&
         "[BOS, codes, EOS] stream inference generates; set it to false unless the data already "
         "holds that stream");
   } else if (o.use_delay_pattern != m.use_delay_pattern) {
-    out.push_back("collator.use_delay_pattern is " + onoff(o.use_delay_pattern) +
-                  " but the model config has use_delay_pattern=" + onoff(m.use_delay_pattern) +
-                  ": inference " + (m.use_delay_pattern ? "decodes delay-patterned codes" : "expects codes without a delay") +
-                  ", so the model will not generate what it is trained on; set "
-                  "collator.use_delay_pattern=" + onoff(m.use_delay_pattern));
+    out.push_back(
+        "collator.use_delay_pattern is " + onoff(o.use_delay_pattern) +
+        " but the model config has use_delay_pattern=" + onoff(m.use_delay_pattern) +
+        ": inference " +
+        (m.use_delay_pattern ? "decodes delay-patterned codes" : "expects codes without a delay") +
+        ", so the model will not generate what it is trained on; set "
+        "collator.use_delay_pattern=" +
+        onoff(m.use_delay_pattern));
   }
   if (o.encode_whisper_embed && (skip_tower || !m.encode_whisper_embed))
-    out.push_back(std::string("collator.encode_whisper_embed is true but the model config has ") +
-                  (skip_tower ? "skip_audio_tower=true (no Whisper tower)"
-                              : "encode_whisper_embed=false") +
-                  ": the Whisper features are computed and thrown away, and inference never uses "
-                  "them; set collator.encode_whisper_embed=false");
+    out.push_back(
+        std::string("collator.encode_whisper_embed is true but the model config has ") +
+        (skip_tower ? "skip_audio_tower=true (no Whisper tower)" : "encode_whisper_embed=false") +
+        ": the Whisper features are computed and thrown away, and inference never uses "
+        "them; set collator.encode_whisper_embed=false");
   if (!o.encode_whisper_embed && !skip_tower && m.encode_whisper_embed)
     out.push_back(
         "the model config has a Whisper tower (skip_audio_tower=false, encode_whisper_embed=true) "

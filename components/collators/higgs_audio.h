@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "components/chatml/higgs_token_ids.h"
 #include "components/audio/feature_extractor.h"
+#include "components/chatml/higgs_token_ids.h"
 #include "framework/config/options.h"
 #include "framework/train/collator.h"
 
@@ -45,7 +45,8 @@ class HiggsAudioCollator : public Collator {
   /// With the recipe read, before anything is loaded: each inference mismatch against the
   /// model's config.json (collator.model_config, else model.path/config.json) is an error unless
   /// train_unreleased_layout is set.
-  static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path, Diagnostics& diags);
+  static void check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
+                         Diagnostics& diags);
 
   /// Token ids from o.model_config, else the model config in `args`; the feature extractor is
   /// needed only with encode_whisper_embed.

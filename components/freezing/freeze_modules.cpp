@@ -1,9 +1,9 @@
 #include <torch/torch.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "components/adapters/adaptable_linear.h"
 #include "components/freezing/freezing_policies.h"

@@ -2,11 +2,11 @@
 
 #include "components/freezing/freezing_util.h"
 
-#include <spdlog/spdlog.h>
-
 #include <cctype>
 #include <regex>
 #include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "framework/config/diagnostics.h"
 #include "framework/util/glob.h"

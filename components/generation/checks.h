@@ -8,7 +8,6 @@
 
 #include "components/generation/scorer.h"
 #include "framework/config/config.h"
-
 #include "framework/train/callback.h"
 
 namespace higgs {

@@ -1,7 +1,8 @@
 // Scorer `command`: runs a program once per generated sample and reads its metrics, so a WER or
 // speaker-similarity model in any language plugs in without C++:
 //
-//   scorers: [{ type: 'command', command: ['/usr/bin/python3', 'tools/wer.py', '--model', 'base'] }]
+//   scorers: [{ type: 'command', command: ['/usr/bin/python3', 'tools/wer.py', '--model', 'base']
+//   }]
 //
 // The program gets one JSON object on standard input,
 //   {"wav": PATH, "text": ..., "ref_audio": [...], "ref_text": [...], "sample_rate": 24000,
@@ -9,12 +10,10 @@
 // and prints one JSON object of metrics as the last non-empty line of standard output
 // ({"wer": 0.12}). Its standard error goes to the console. A non-zero exit, no JSON object or a
 // run past timeout_s fails the scorer for that sample (recorded in the report, generation goes on).
-#include "components/generation/checks.h"
-
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "components/generation/checks.h"
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
 
@@ -64,7 +64,8 @@ std::string run_program(const std::vector<std::string>& argv, const std::string&
     throw std::runtime_error(std::string("cannot run it: ") + std::strerror(spawn_error));
   }
   // A program that exits without reading stdin must not kill this process with SIGPIPE.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &old);
   // Writes stdin and reads stdout together, so neither side blocks on a full pipe.
@@ -158,13 +159,13 @@ class CommandScorer : public GenerationScorer {
   }
 
   Json score(const ScoredSample& s) override {
-    Json request = {{"wav", s.wav},
-                    {"text", s.text},
-                    {"ref_audio", s.ref_audio},
-                    {"ref_text", s.ref_text},
-                    {"sample_rate", s.sample_rate},
-                    {"duration_s", s.sample_rate > 0 ? double(s.samples.size()) / s.sample_rate
-                                                     : 0.0}};
+    Json request = {
+        {"wav", s.wav},
+        {"text", s.text},
+        {"ref_audio", s.ref_audio},
+        {"ref_text", s.ref_text},
+        {"sample_rate", s.sample_rate},
+        {"duration_s", s.sample_rate > 0 ? double(s.samples.size()) / s.sample_rate : 0.0}};
     std::string out;
     try {
       out = run_program(o_.command, request.dump() + "\n", o_.timeout_s);
@@ -181,8 +182,8 @@ class CommandScorer : public GenerationScorer {
                                         end + 1 - (start == std::string::npos ? 0 : start + 1));
     Json metrics = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!metrics.is_object())
-      throw std::runtime_error(o_.command[0] + ": last line of its output is not a JSON object: " +
-                               line.substr(0, 200));
+      throw std::runtime_error(
+          o_.command[0] + ": last line of its output is not a JSON object: " + line.substr(0, 200));
     return metrics;
   }
 

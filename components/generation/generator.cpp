@@ -10,9 +10,9 @@
 
 #include "components/audio/audio_io.h"
 #include "components/audio/audio_tokenizer.h"
-#include "components/collators/higgs_audio.h"
 #include "components/chatml/chatml_layout.h"
 #include "components/chatml/delay_pattern.h"
+#include "components/collators/higgs_audio.h"
 #include "components/generation/delay_state.h"
 #include "components/models/higgs_audio/model.h"
 #include "components/text/text_tokenizer.h"
@@ -184,7 +184,8 @@ VoiceCloneGenerator::EmbeddedPrompt VoiceCloneGenerator::embed_prompt(const Prom
   if (max_frames < o_.max_frames)
     spdlog::warn(
         "generate: this chunk may have at most {} audio frames ({:.1f} s), not max_frames {}: the "
-        "prompt takes {} of the model's {} positions; split the text with --chunk-words for longer audio",
+        "prompt takes {} of the model's {} positions; split the text with --chunk-words for longer "
+        "audio",
         max_frames, max_frames / 25.0, o_.max_frames, plan.length, positions);
   e.embeds = higgs_audio::apply_merge(plan, text, audio_in, audio_out);
   e.audio_mask = plan.audio_in_discrete_codes_mask.logical_or(plan.audio_out_mask);
@@ -198,7 +199,9 @@ namespace {
 class ChunkFeeder {
  public:
   ChunkFeeder(higgs_audio::HiggsAudioModelImpl& model, bool use_cache, int64_t codebooks)
-      : model_(model), use_cache_(use_cache), k_(codebooks),
+      : model_(model),
+        use_cache_(use_cache),
+        k_(codebooks),
         dev_(model.embed_tokens->weight.device()) {}
   /// The prompt; returns the last position's hidden state.
   torch::Tensor prompt(const torch::Tensor& embeds, const torch::Tensor& audio_mask) {
@@ -236,19 +239,21 @@ class ChunkFeeder {
 
 }  // namespace
 
-void VoiceCloneGenerator::finish_codes(ChunkResult& r, const std::vector<torch::Tensor>& frames) const {
+void VoiceCloneGenerator::finish_codes(ChunkResult& r,
+                                       const std::vector<torch::Tensor>& frames) const {
   const int64_t k = ids_.audio_num_codebooks;
   r.delayed = frames.empty() ? torch::zeros({k, 0}, torch::kLong) : torch::cat(frames, 1);
   // Each segment is reverted on its own (its delay pattern starts and ends within it).
   std::vector<at::Tensor> segment_codes;
   int64_t begin = 0;
   for (int64_t n : r.segment_columns) {
-    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, begin, begin + n), ids_.audio_codebook_size,
-                                               ids_.use_delay_pattern));
+    segment_codes.push_back(codes_from_delayed(r.delayed.slice(1, begin, begin + n),
+                                               ids_.audio_codebook_size, ids_.use_delay_pattern));
     begin += n;
   }
-  r.codes = segment_codes.empty() ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
-                                  : torch::cat(segment_codes, 1);
+  r.codes = segment_codes.empty()
+                ? codes_from_delayed(r.delayed, ids_.audio_codebook_size, ids_.use_delay_pattern)
+                : torch::cat(segment_codes, 1);
 }
 
 ChunkResult VoiceCloneGenerator::generate_chunk(const PromptSpec& spec) {
@@ -381,10 +386,12 @@ JobResult VoiceCloneGenerator::generate(const PromptSpec& spec) {
         c = generate_chunk(s);
         break;
       } catch (const PromptTooLong& e) {
-        // Keep the newest earlier chunks that fit (the context stays bounded however long the text).
-        spdlog::info("generate: {} with {} earlier chunk(s) leaves too little room for audio within "
-                     "the model's positions; keeping one fewer earlier chunk as context",
-                     e.what(), s.history.size());
+        // Keep the newest earlier chunks that fit (the context stays bounded however long the
+        // text).
+        spdlog::info(
+            "generate: {} with {} earlier chunk(s) leaves too little room for audio within "
+            "the model's positions; keeping one fewer earlier chunk as context",
+            e.what(), s.history.size());
         s.history.erase(s.history.begin());
       }
     }

@@ -4,11 +4,11 @@
 // docs/generation.md.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/chatml/higgs_token_ids.h"
 #include "components/generation/prompt.h"

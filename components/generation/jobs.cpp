@@ -88,10 +88,10 @@ void PromptOptions::bind(Binder& b, PromptOptions& o) {
       .flag("no-normalize");
 }
 
-std::vector<Json> run_jobs(
-    VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& d,
-    const std::function<std::string(const GenerationJob&, size_t)>& out_path,
-    const std::vector<NamedScorer>& scorers) {
+std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
+                           const JobDefaults& d,
+                           const std::function<std::string(const GenerationJob&, size_t)>& out_path,
+                           const std::vector<NamedScorer>& scorers) {
   const PromptOptions& p = d.prompt;
   std::map<std::string, torch::Tensor> ref_codes;
   std::vector<Json> reports;
@@ -148,7 +148,8 @@ Json summarize_reports(const std::vector<Json>& reports) {
 
 std::string describe_summary(const Json& s) {
   const auto n = s["samples"].get<int64_t>();
-  std::string out = std::to_string(n) + " sample(s): " + std::to_string(s["stopped"].get<int64_t>()) +
+  std::string out = std::to_string(n) +
+                    " sample(s): " + std::to_string(s["stopped"].get<int64_t>()) +
                     " stopped by themselves (audio_eos), " +
                     std::to_string(s["hit_limit"].get<int64_t>()) + " hit the length limit, " +
                     std::to_string(n - s["with_audio"].get<int64_t>()) + " without audio";

@@ -50,10 +50,10 @@ std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& w
 /// writes OUT.wav/.codes.safetensors/.json, then runs the scorers on each sample with audio
 /// (metrics under "scores" in its report). `out_path(job, index)` gives the WAV path.
 /// Returns the reports (one per job, with "wav" the full path).
-std::vector<Json> run_jobs(
-    VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs, const JobDefaults& defaults,
-    const std::function<std::string(const GenerationJob&, size_t)>& out_path,
-    const std::vector<NamedScorer>& scorers = {});
+std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
+                           const JobDefaults& defaults,
+                           const std::function<std::string(const GenerationJob&, size_t)>& out_path,
+                           const std::vector<NamedScorer>& scorers = {});
 
 /// Totals of a list of reports for one summary line and summary.json: samples, with_audio,
 /// stopped (by themselves), audio_seconds, rtf, and the mean of each scorer metric ("scores").

@@ -85,13 +85,12 @@ std::string describe_generation(const std::string& wav_path, const Json& rep) {
   char buf[1024];
   if (!rep.value("audio_written", true)) {
     const std::string stop = rep.value("stop", std::string("none"));
-    std::snprintf(buf, sizeof buf, "%s: NO AUDIO, nothing written (%s): %s", wav_path.c_str(),
-                  stop.c_str(),
-                  stop == "text_end"
-                      ? "the text head ended the turn before opening audio with <|audio_out_bos|>"
-                  : stop == "max_text_tokens"
-                      ? "no <|audio_out_bos|> within max_text_tokens text tokens"
-                      : "the decoder produced no audio frames");
+    std::snprintf(
+        buf, sizeof buf, "%s: NO AUDIO, nothing written (%s): %s", wav_path.c_str(), stop.c_str(),
+        stop == "text_end"
+            ? "the text head ended the turn before opening audio with <|audio_out_bos|>"
+        : stop == "max_text_tokens" ? "no <|audio_out_bos|> within max_text_tokens text tokens"
+                                    : "the decoder produced no audio frames");
     return buf;
   }
   const bool self = rep.value("stopped_by_itself", false);

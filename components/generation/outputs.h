@@ -13,9 +13,9 @@
 namespace higgs::generation {
 
 /// Writes the three files and returns the report (with the references it was cloned from). The
-/// scorers run on the written WAV and their metrics go under "scores". When decoding produced no audio (the text head ended the turn
-/// or never opened audio) no WAV or codes file is written, nothing there is overwritten, and the
-/// report says so ("audio_written": false).
+/// scorers run on the written WAV and their metrics go under "scores". When decoding produced no
+/// audio (the text head ended the turn or never opened audio) no WAV or codes file is written,
+/// nothing there is overwritten, and the report says so ("audio_written": false).
 Json write_generation(const std::string& wav_path, const std::string& text, const JobResult& r,
                       const std::vector<std::string>& ref_audio = {},
                       const std::vector<std::string>& ref_text = {},

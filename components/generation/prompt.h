@@ -2,12 +2,12 @@
 // examples/generation.py does (spec 6.1), as a ChatML sample plus the codes of its audios.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/chatml/chatml.h"
 

@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "components/adapters/lora.h"
-#include "framework/train/checkpointer.h"
-#include "framework/train/adapter.h"
-#include "framework/util/fs.h"
-
 #include <spdlog/spdlog.h>
+
+#include "components/adapters/lora.h"
+#include "framework/train/adapter.h"
+#include "framework/train/checkpointer.h"
+#include "framework/util/fs.h"
 
 namespace higgs::generation {
 
@@ -35,7 +35,8 @@ void TrainedWeights::check() const {
   if (!adapter.empty()) LoraAdapter::peft_options(adapter);
 }
 
-std::string TrainedWeights::load(Model& model, std::vector<std::shared_ptr<Adapter>>& adapters) const {
+std::string TrainedWeights::load(Model& model,
+                                 std::vector<std::shared_ptr<Adapter>>& adapters) const {
   for (auto& a : adapters) a->attach(model);
   std::string loaded = "the model as the recipe builds it";
   if (!checkpoint.empty()) {
@@ -45,8 +46,10 @@ std::string TrainedWeights::load(Model& model, std::vector<std::shared_ptr<Adapt
     loaded = dir;
   }
   if (!adapter.empty()) {
-    if (!adapters.empty()) adapters.front()->load(adapter);
-    else adapters.push_back(load_lora_adapter(adapter, model));
+    if (!adapters.empty())
+      adapters.front()->load(adapter);
+    else
+      adapters.push_back(load_lora_adapter(adapter, model));
     spdlog::info("loaded adapter {}", adapter);
     loaded += " + adapter " + adapter;
   }

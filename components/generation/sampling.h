@@ -3,11 +3,11 @@
 // when temperature is 0), plus repetition-aware sampling (RAS) for audio codes.
 #pragma once
 
-#include <ATen/core/Generator.h>
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 namespace higgs::generation {
 

@@ -11,8 +11,8 @@ namespace higgs::generation {
 
 /// What a scorer sees of one generated sample.
 struct ScoredSample {
-  std::string wav;        // path of the written WAV file
-  std::string text;       // the target text (as spoken: normalised when normalize_text is on)
+  std::string wav;   // path of the written WAV file
+  std::string text;  // the target text (as spoken: normalised when normalize_text is on)
   std::vector<std::string> ref_audio;  // reference audio files (empty if none)
   std::vector<std::string> ref_text;   // their transcripts
   std::vector<float> samples;          // generated waveform, mono

@@ -1,6 +1,6 @@
-#include "components/optim/adamw.h"
-
 #include <torch/torch.h>
+
+#include "components/optim/adamw.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -13,7 +13,6 @@
 
 namespace higgs {
 
-
 /// Default `no_decay` globs: norm scales, biases, embedding tables.
 const std::vector<std::string>& default_no_decay_patterns();
 

@@ -1,6 +1,6 @@
-#include "components/optim/sgd.h"
-
 #include <torch/torch.h>
+
+#include "components/optim/sgd.h"
 
 #include <stdexcept>
 

@@ -14,7 +14,6 @@
 
 namespace higgs {
 
-
 /// Warmup settings shared by the schedulers.
 struct Warmup {
   int64_t warmup_steps = 0;

@@ -4,18 +4,20 @@
 //   higgs-run data-check RECIPE          (same as: higgs-run RECIPE --set task=data_check)
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <thread>
-#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/models/higgs_audio/config.h"
-#include "components/models/higgs_audio/memory_estimate.h"
 #include "components/models/higgs_audio/max_positions.h"
+#include "components/models/higgs_audio/memory_estimate.h"
 #include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
@@ -40,7 +42,8 @@ double percentile(std::vector<int64_t> v, double p) {
   return static_cast<double>(v[static_cast<size_t>(p * double(v.size() - 1) + 0.5)]);
 }
 
-SplitReport check_split(const std::string& split, const Dataset& ds, int threads, int64_t num_codebooks) {
+SplitReport check_split(const std::string& split, const Dataset& ds, int threads,
+                        int64_t num_codebooks) {
   SplitReport r;
   r.split = split;
   r.total = static_cast<int64_t>(ds.size());
@@ -52,9 +55,12 @@ SplitReport check_split(const std::string& split, const Dataset& ds, int threads
       try {
         Example ex = ds.get(i);
         int64_t text = ex.tensors.at("input_ids").numel();
-        int64_t frames = ex.tensors.count("audio_ids_concat") ? ex.tensors.at("audio_ids_concat").size(-1) : 0;
-        int64_t segments = ex.tensors.count("audio_ids_start") ? ex.tensors.at("audio_ids_start").numel() : 0;
-        // Each segment's placeholder becomes T + K + 1 rows with the delay pattern (an upper bound).
+        int64_t frames =
+            ex.tensors.count("audio_ids_concat") ? ex.tensors.at("audio_ids_concat").size(-1) : 0;
+        int64_t segments =
+            ex.tensors.count("audio_ids_start") ? ex.tensors.at("audio_ids_start").numel() : 0;
+        // Each segment's placeholder becomes T + K + 1 rows with the delay pattern (an upper
+        // bound).
         int64_t positions = text + frames + segments * (num_codebooks + 1);
         std::lock_guard<std::mutex> lock(mu);
         if (positions > r.longest_positions) {
@@ -92,20 +98,24 @@ void print_memory_estimate(const HiggsAudioConfig& cfg, const Json& recipe, int6
   in.positions = r.longest_positions;
   in.audio_out_frames = r.longest_frames;
   in.bf16 = trainer.value("precision", std::string("fp32")) == "bf16";
-  in.gradient_checkpointing = recipe.value("model", Json::object()).value("gradient_checkpointing", false);
+  in.gradient_checkpointing =
+      recipe.value("model", Json::object()).value("gradient_checkpointing", false);
   const bool on_cpu = recipe.value("device", std::string("cpu")) == "cpu";
   in.attention_scores = on_cpu;
   TrainingMemoryEstimate e = estimate_training_memory(cfg, in);
-  std::printf("  memory, a batch of %lld x the longest sample (%lld positions), estimated: %.2f GiB "
-              "(weights %.2f, activations %.2f, attention %.2f, logits %.2f; without gradients and optimizer "
-              "state)\n",
-              (long long)rows, (long long)r.longest_positions, gib(e.total()), gib(e.weights), gib(e.activations),
-              gib(e.attention), gib(e.logits));
+  std::printf(
+      "  memory, a batch of %lld x the longest sample (%lld positions), estimated: %.2f GiB "
+      "(weights %.2f, activations %.2f, attention %.2f, logits %.2f; without gradients and "
+      "optimizer "
+      "state)\n",
+      (long long)rows, (long long)r.longest_positions, gib(e.total()), gib(e.weights),
+      gib(e.activations), gib(e.attention), gib(e.logits));
   const double ram = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
   if (on_cpu && ram > 0 && e.total() > ram)
-    std::printf("  WARNING: that is more than this machine's %.1f GiB of memory: lower trainer.batch_size, "
-                "shorten the longest samples, or set model.gradient_checkpointing=true\n",
-                gib(ram));
+    std::printf(
+        "  WARNING: that is more than this machine's %.1f GiB of memory: lower trainer.batch_size, "
+        "shorten the longest samples, or set model.gradient_checkpointing=true\n",
+        gib(ram));
 }
 
 class DataCheckTask : public Task {
@@ -136,18 +146,21 @@ class DataCheckTask : public Task {
       auto ds = parts.dataset(split);
       SplitReport r = check_split(split, *ds, static_cast<int>(o_.workers), num_codebooks);
       double frac = r.total ? double(r.skipped.size()) / double(r.total) : 0.0;
-      std::printf("%s: %lld samples, %lld loaded, %zu skipped (%.1f%%, limit %.1f%%)\n", split.c_str(),
-                  (long long)r.total, (long long)r.ok, r.skipped.size(), 100 * frac, 100 * r.max_bad_fraction);
-      for (const auto& [src, why] : r.skipped) std::printf("  skipped %s: %s\n", src.c_str(), why.c_str());
-      std::printf("  audio: %.4f hours in %lld code frames\n", double(r.audio_frames) * hop_seconds / 3600.0,
-                  (long long)r.audio_frames);
+      std::printf("%s: %lld samples, %lld loaded, %zu skipped (%.1f%%, limit %.1f%%)\n",
+                  split.c_str(), (long long)r.total, (long long)r.ok, r.skipped.size(), 100 * frac,
+                  100 * r.max_bad_fraction);
+      for (const auto& [src, why] : r.skipped)
+        std::printf("  skipped %s: %s\n", src.c_str(), why.c_str());
+      std::printf("  audio: %.4f hours in %lld code frames\n",
+                  double(r.audio_frames) * hop_seconds / 3600.0, (long long)r.audio_frames);
       if (!r.total_tokens.empty()) {
         auto stats = [](const char* name, const std::vector<int64_t>& v) {
           double mean = 0;
           for (auto x : v) mean += double(x);
           mean /= double(v.size());
-          std::printf("  %s: min %.0f  mean %.1f  p50 %.0f  p95 %.0f  max %.0f\n", name, percentile(v, 0),
-                      mean, percentile(v, 0.5), percentile(v, 0.95), percentile(v, 1.0));
+          std::printf("  %s: min %.0f  mean %.1f  p50 %.0f  p95 %.0f  max %.0f\n", name,
+                      percentile(v, 0), mean, percentile(v, 0.5), percentile(v, 0.95),
+                      percentile(v, 1.0));
         };
         stats("text tokens", r.text_tokens);
         stats("text tokens + audio frames", r.total_tokens);

@@ -1,8 +1,9 @@
-#include "components/tasks/dump_batch.h"
-
 #include <torch/torch.h>
 
+#include "components/tasks/dump_batch.h"
+
 #include <iostream>
+
 #include <spdlog/spdlog.h>
 
 #include "components/tasks/recipe_parts.h"
@@ -16,8 +17,10 @@ namespace higgs {
 int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
                const std::string& out) {
   std::string key = split == "eval" ? "eval_data" : "train_data";
-  if (split != "train" && split != "eval") throw RecipeError("--split must be train or eval, got \"" + split + "\"");
-  if (!plan.components.count(key)) throw RecipeError(plan.config.source() + ": the recipe has no " + key);
+  if (split != "train" && split != "eval")
+    throw RecipeError("--split must be train or eval, got \"" + split + "\"");
+  if (!plan.components.count(key))
+    throw RecipeError(plan.config.source() + ": the recipe has no " + key);
   ComponentBuilder components(plan);
   RecipeParts parts(components, RunSettings{plan.settings.seed, plan.settings.device, {}});
   const int64_t batch_size = parts.trainer()->batch_sizes().train;  // the batches the run trains on
@@ -26,9 +29,9 @@ int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
   int64_t n = static_cast<int64_t>(ds->size());
   int64_t begin = index * batch_size;
   if (index < 0 || begin >= n)
-    throw RecipeError("--index " + std::to_string(index) + ": " + key + " has " + std::to_string(n) +
-                      " samples, so batches 0.." + std::to_string((n - 1) / batch_size) + " of " +
-                      std::to_string(batch_size));
+    throw RecipeError("--index " + std::to_string(index) + ": " + key + " has " +
+                      std::to_string(n) + " samples, so batches 0.." +
+                      std::to_string((n - 1) / batch_size) + " of " + std::to_string(batch_size));
   std::vector<Example> examples;
   for (int64_t i = begin; i < std::min(n, begin + batch_size); ++i) {
     try {
@@ -37,17 +40,24 @@ int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
       spdlog::warn("skipping {}: {}", e.source(), e.reason());
     }
   }
-  if (examples.empty()) throw std::runtime_error("every sample of batch " + std::to_string(index) + " was skipped");
+  if (examples.empty())
+    throw std::runtime_error("every sample of batch " + std::to_string(index) + " was skipped");
   Batch batch = collator->collate(examples);
   std::map<std::string, at::Tensor> tensors;
   for (const auto& [name, t] : batch.tensors)
     if (t.defined()) tensors[name] = t.contiguous();
   std::string sources;
-  for (const auto& info : batch.infos) sources += (sources.empty() ? "" : ", ") + info.value("source", std::string("?"));
-  tensor_io::save_safetensors(out, tensors, {{"recipe", plan.config.source()}, {"split", split},
-                                             {"index", std::to_string(index)}, {"samples", sources}});
-  for (const auto& [name, t] : tensors) std::cout << name << " " << t.sizes() << " " << t.scalar_type() << "\n";
-  std::cout << "wrote " << tensors.size() << " tensors of " << batch.size() << " samples to " << out << "\n";
+  for (const auto& info : batch.infos)
+    sources += (sources.empty() ? "" : ", ") + info.value("source", std::string("?"));
+  tensor_io::save_safetensors(out, tensors,
+                              {{"recipe", plan.config.source()},
+                               {"split", split},
+                               {"index", std::to_string(index)},
+                               {"samples", sources}});
+  for (const auto& [name, t] : tensors)
+    std::cout << name << " " << t.sizes() << " " << t.scalar_type() << "\n";
+  std::cout << "wrote " << tensors.size() << " tensors of " << batch.size() << " samples to " << out
+            << "\n";
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "components/generation/run_weights.h"
@@ -43,13 +44,16 @@ class EvaluateTask : public Task {
     generation::TrainedWeights::bind(b, o.weights);
     b.choice("data", o.data, {"eval_data", "train_data"}, "The recipe's dataset to evaluate on.");
     b.opt("batch_size", o.batch_size,
-          "Samples per batch; 0 uses the trainer's evaluation batch size (trainer.eval_batch_size, else trainer.batch_size).")
+          "Samples per batch; 0 uses the trainer's evaluation batch size (trainer.eval_batch_size, "
+          "else trainer.batch_size).")
         .min(0);
-    b.opt("max_batches", o.max_batches,
-          "Batches to evaluate; 0 means all; null uses trainer.eval_batches (as the run evaluated).")
+    b.opt(
+         "max_batches", o.max_batches,
+         "Batches to evaluate; 0 means all; null uses trainer.eval_batches (as the run evaluated).")
         .min(0);
     b.choice("precision", o.precision, {"fp32", "bf16"}, "fp32, or bf16 autocast.");
-    b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.").min(0);
+    b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.")
+        .min(0);
     b.opt("out", o.out, "Write the metrics (and counts) to this JSON file; \"\" prints only.");
   }
   explicit EvaluateTask(const Options& o) : o_(o) {}
@@ -83,13 +87,15 @@ class EvaluateTask : public Task {
     const auto batches = static_cast<int64_t>(totals[0]), samples = static_cast<int64_t>(totals[1]),
                skipped = static_cast<int64_t>(totals[2]);
     if (batches == 0)
-      throw RecipeError(o_.data + ": no sample could be evaluated (" + std::to_string(data->size()) +
-                        " samples, " + std::to_string(skipped) + " skipped)");
+      throw RecipeError(o_.data + ": no sample could be evaluated (" +
+                        std::to_string(data->size()) + " samples, " + std::to_string(skipped) +
+                        " skipped)");
     if (!ctx.run.placement.is_main()) return 0;
 
-    std::printf("evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
-                loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches,
-                (long long)skipped, comm->world_size());
+    std::printf(
+        "evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
+        loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches, (long long)skipped,
+        comm->world_size());
     for (auto it = r.metrics.begin(); it != r.metrics.end(); ++it)
       std::printf("  %-28s %.6f\n", it.key().c_str(), it.value().get<double>());
     std::fflush(stdout);

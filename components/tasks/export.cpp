@@ -2,24 +2,23 @@
 
 #include "components/tasks/export.h"
 
-#include "components/models/higgs_audio/transformers_port.h"
-
-#include <spdlog/spdlog.h>
-
 #include <cctype>
 #include <filesystem>
+
+#include <spdlog/spdlog.h>
 
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/model.h"
+#include "components/models/higgs_audio/transformers_port.h"
 #include "components/tasks/recipe_parts.h"
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
-#include "framework/train/trainable.h"
 #include "framework/run/task.h"
 #include "framework/tensor_io/sharded_checkpoint.h"
 #include "framework/train/checkpointer.h"
+#include "framework/train/trainable.h"
 #include "framework/train/trainer.h"
 #include "framework/util/fs.h"
 
@@ -76,7 +75,8 @@ class ExportTask : public Task {
              "dtype of the written weights; \"model\" keeps the model's parameter dtype.");
     b.choice("layout", o.layout, {"released", "transformers"},
              "Full model layout: \"released\" (Boson's checkpoint, boson_multimodal), or "
-             "\"transformers\": the Transformers higgs_audio_v2 port (HiggsAudioV2ForConditionalGeneration, "
+             "\"transformers\": the Transformers higgs_audio_v2 port "
+             "(HiggsAudioV2ForConditionalGeneration, "
              "load with use_text_head=True; every layer must be DualFFN).");
   }
   explicit ExportTask(const Options& o) : o_(o) {

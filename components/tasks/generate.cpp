@@ -9,11 +9,11 @@
 // See docs/generation.md.
 #include <torch/torch.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include <spdlog/spdlog.h>
 
 #include "components/audio/audio_tokenizer.h"
 #include "components/generation/decode_options.h"
@@ -74,7 +74,7 @@ class GenerateTask : public Task {
     if (!higgs) throw RecipeError("task generate: the recipe's model must be \"higgs_audio\"");
     auto adapters = parts.adapters();
     o_.weights.load(*model, adapters);
-    auto text_tok = parts.text_tokenizer();   // both required (required_keys)
+    auto text_tok = parts.text_tokenizer();  // both required (required_keys)
     auto audio_tok = parts.audio_tokenizer();
     generation::VoiceCloneGenerator gen(higgs->net(), *text_tok, audio_tok.get(),
                                         o_.decode.to_generate_options(ctx.run.seed));
@@ -111,7 +111,8 @@ class GenerateTask : public Task {
       const std::string& t = o_.text[i];
       // An empty text still generates (a short clip of noise): refuse it before anything loads.
       if (t.find_first_not_of(" \t\r\n") == std::string::npos)
-        throw RecipeError("task.text[" + std::to_string(i) + "] (--text) is empty: give the text to speak");
+        throw RecipeError("task.text[" + std::to_string(i) +
+                          "] (--text) is empty: give the text to speak");
       jobs.push_back(GenerationJob{"", t, {}, {}, std::nullopt, ""});
     }
     if (!o_.text_file.empty()) {

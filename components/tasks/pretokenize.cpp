@@ -14,8 +14,9 @@
 #include <functional>
 #include <mutex>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "components/chatml/chatml_dataset.h"
 #include "components/tasks/recipe_parts.h"
@@ -58,13 +59,16 @@ class PretokenizeTask : public Task {
     b.opt("progress_bar", o.progress_bar, "Draw a progress bar when stderr is a terminal.");
   }
   explicit PretokenizeTask(const Options& o) : o_(o) {}
-  std::vector<std::string> required_keys() const override { return {"train_data", "audio_tokenizer"}; }
+  std::vector<std::string> required_keys() const override {
+    return {"train_data", "audio_tokenizer"};
+  }
 
   int run(TaskContext& ctx) override {
     RecipeParts parts(ctx);
     std::vector<Item> items = collect(parts);
-    int64_t workers = o_.workers > 0 ? o_.workers
-                                     : std::max<int64_t>(1, at::get_num_threads() / o_.threads_per_worker);
+    int64_t workers = o_.workers > 0
+                          ? o_.workers
+                          : std::max<int64_t>(1, at::get_num_threads() / o_.threads_per_worker);
     workers = std::min<int64_t>(workers, std::max<size_t>(1, items.size()));
     spdlog::info("pretokenize: {} audio files, {} workers x {} threads", items.size(), workers,
                  o_.threads_per_worker);
@@ -84,11 +88,13 @@ class PretokenizeTask : public Task {
       if (!parts.components().has(split)) continue;
       auto ds = std::dynamic_pointer_cast<ChatMLDataset>(parts.dataset(split));
       if (!ds)
-        throw std::runtime_error(split + " (type \"" + parts.components().plan().components.at(split).entry->name +
+        throw std::runtime_error(split + " (type \"" +
+                                 parts.components().plan().components.at(split).entry->name +
                                  "\") is not a ChatML dataset: pretokenize has no audio to encode");
       if (!ds->code_cache().enabled())
-        throw std::runtime_error(split + ".code_cache_dir is \"none\": pretokenize writes codes to the "
-                                         "code cache; set a directory or leave it \"\"");
+        throw std::runtime_error(split +
+                                 ".code_cache_dir is \"none\": pretokenize writes codes to the "
+                                 "code cache; set a directory or leave it \"\"");
       datasets_.push_back(ds);
       size_t before = items.size();
       for (auto& ref : ds->audio_refs()) {
@@ -99,8 +105,8 @@ class PretokenizeTask : public Task {
                          std::to_string(a.duration.value_or(0.0));
         if (seen.insert(id).second) items.push_back({ds.get(), std::move(ref)});
       }
-      spdlog::info("pretokenize: {}: {} distinct audio files, codes in {}", split, items.size() - before,
-                   ds->code_cache().dir());
+      spdlog::info("pretokenize: {}: {} distinct audio files, codes in {}", split,
+                   items.size() - before, ds->code_cache().dir());
     }
     return items;
   }
@@ -121,8 +127,8 @@ class PretokenizeTask : public Task {
       int64_t n = ++done;
       double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       char line[160];
-      std::snprintf(line, sizeof line, "%lld cached, %lld encoded, %.2f audio-s/s", (long long)t.hits,
-                    (long long)t.encoded, el > 0 ? t.encoded_seconds / el : 0.0);
+      std::snprintf(line, sizeof line, "%lld cached, %lld encoded, %.2f audio-s/s",
+                    (long long)t.hits, (long long)t.encoded, el > 0 ? t.encoded_seconds / el : 0.0);
       progress.update(n, line);
       if (n % log_every == 0 || n == static_cast<int64_t>(items.size()))
         spdlog::debug("pretokenize: {}/{} files: {}", n, items.size(), line);
@@ -192,10 +198,13 @@ class PretokenizeTask : public Task {
             });
             continue;
           }
-          auto wav = ds.load_samples(it.ref.audio, static_cast<int>(ds.audio_tokenizer().sample_rate()),
-                                     it.ref.where);
-          at::Tensor w = torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())}, torch::kFloat32).clone();
-          if (!batch.empty() && &batch[0].item->ds->audio_tokenizer() != &ds.audio_tokenizer()) flush();
+          auto wav = ds.load_samples(
+              it.ref.audio, static_cast<int>(ds.audio_tokenizer().sample_rate()), it.ref.where);
+          at::Tensor w =
+              torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())}, torch::kFloat32)
+                  .clone();
+          if (!batch.empty() && &batch[0].item->ds->audio_tokenizer() != &ds.audio_tokenizer())
+            flush();
           batch.push_back({&it, key, w});
           if (static_cast<int64_t>(batch.size()) >= o_.batch_size) flush();
         } catch (const SampleError& e) {
@@ -215,17 +224,22 @@ class PretokenizeTask : public Task {
   }
 
   void report(size_t files, const Totals& t, double wall) {
-    std::printf("pretokenize: %zu audio files: %lld encoded, %lld cache hits, %lld duplicates, %zu failed\n",
-                files, (long long)t.encoded, (long long)t.hits, (long long)t.duplicates, t.failed.size());
-    for (const auto& [where, why] : t.failed) std::printf("  failed %s: %s\n", where.c_str(), why.c_str());
+    std::printf(
+        "pretokenize: %zu audio files: %lld encoded, %lld cache hits, %lld duplicates, %zu "
+        "failed\n",
+        files, (long long)t.encoded, (long long)t.hits, (long long)t.duplicates, t.failed.size());
+    for (const auto& [where, why] : t.failed)
+      std::printf("  failed %s: %s\n", where.c_str(), why.c_str());
     std::printf("  encoded: %.1f s of audio in %.1f s (%.2f audio-s/s)\n", t.encoded_seconds, wall,
                 wall > 0 ? t.encoded_seconds / wall : 0.0);
     std::printf("  cache hits: %.1f s of audio\n", t.hit_seconds);
     if (files > 0 && t.hits + t.duplicates == static_cast<int64_t>(files))
       std::printf("  every file was already in the code cache\n");
     if (!t.failed.empty())
-      std::printf("  %zu files could not be encoded (listed above); training skips the samples using them\n",
-                  t.failed.size());
+      std::printf(
+          "  %zu files could not be encoded (listed above); training skips the samples using "
+          "them\n",
+          t.failed.size());
     std::fflush(stdout);
   }
 
@@ -235,7 +249,8 @@ class PretokenizeTask : public Task {
 
 }  // namespace
 
-HIGGS_REGISTER(Task, PretokenizeTask, "pretokenize",
-               "Encode every audio file of train_data and eval_data into the code cache (resumable).");
+HIGGS_REGISTER(
+    Task, PretokenizeTask, "pretokenize",
+    "Encode every audio file of train_data and eval_data into the code cache (resumable).");
 
 }  // namespace higgs

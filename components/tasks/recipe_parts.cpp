@@ -5,10 +5,10 @@
 #include "components/generation/checks.h"
 #include "components/text/text_tokenizer.h"
 #include "framework/run/component_builder.h"
-#include "framework/train/scheduler.h"
 #include "framework/run/task.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
+#include "framework/train/scheduler.h"
 
 namespace higgs {
 
@@ -43,7 +43,8 @@ std::shared_ptr<FeatureExtractor> RecipeParts::feature_extractor() {
 
 std::shared_ptr<Dataset> RecipeParts::dataset(const std::string& key) {
   if (!components_.has(key)) return components_.build<Dataset>(key);  // says the task needs it
-  return components_.build<Dataset>(key, DatasetArgs{text_tokenizer(), audio_tokenizer(), model_config()});
+  return components_.build<Dataset>(
+      key, DatasetArgs{text_tokenizer(), audio_tokenizer(), model_config()});
 }
 
 std::shared_ptr<Collator> RecipeParts::collator() {

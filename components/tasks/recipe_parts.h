@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "framework/train/adapter.h"
 #include "components/audio/feature_extractor.h"
-#include "framework/train/scheduler.h"
-#include "framework/train/freezing.h"
+#include "framework/train/adapter.h"
 #include "framework/train/callback.h"
-#include "framework/train/trainer.h"
+#include "framework/train/freezing.h"
 #include "framework/train/run_settings.h"
+#include "framework/train/scheduler.h"
+#include "framework/train/trainer.h"
 
 namespace higgs {
 

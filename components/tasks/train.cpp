@@ -5,8 +5,8 @@
 //
 // The order matters and is the one place it is written: the run directory first (a recipe that
 // cannot write its output fails before weights load); the model; adapters attached and freezing
-// applied, which decide the trainable parameters; the optimizer over them; then data, collator
-// (with the built model's config) and callbacks (with the model).
+// applied, which decide the trainable parameters; the optimizer over them; then the scheduler,
+// callbacks (with the model), the collator (with the built model's config) and the data.
 #include <spdlog/spdlog.h>
 
 #include "components/tasks/recipe_parts.h"
@@ -37,10 +37,12 @@ class TrainTask : public Task {
     for (auto& f : recipe.freezing()) f->apply(*parts.model);
     parts.trainable = collect_trainable(*parts.model, parts.adapters);
     if (parts.trainable.empty())
-      throw RecipeError("nothing to train: every parameter is frozen (check freezing and adapters)");
+      throw RecipeError(
+          "nothing to train: every parameter is frozen (check freezing and adapters)");
     log_parameter_summary(*parts.model);
     if (!parts.adapters.empty() && ctx.run.placement.is_main()) {
-      const std::string warning = adapter_coverage_warning(outside_adapters(parts.trainable, parts.adapters));
+      const std::string warning =
+          adapter_coverage_warning(outside_adapters(parts.trainable, parts.adapters));
       if (!warning.empty()) spdlog::warn("{}", warning);
     }
     parts.optimizer = recipe.optimizer(parts.trainable);

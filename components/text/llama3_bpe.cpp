@@ -2,9 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "components/text/added_tokens.h"
 #include "components/text/byte_level_bpe.h"
@@ -219,8 +220,7 @@ void Llama3BpeTokenizer::bind(Binder& b, Options& o) {
   b.req("path", o.path, "tokenizer.json of the checkpoint, or the directory that holds it.");
 }
 
-Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o)
-    : Llama3BpeTokenizer(o.path) {}
+Llama3BpeTokenizer::Llama3BpeTokenizer(const Options& o) : Llama3BpeTokenizer(o.path) {}
 
 Llama3BpeTokenizer::~Llama3BpeTokenizer() = default;
 

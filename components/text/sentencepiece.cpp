@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "framework/util/fs.h"
 #include "framework/registry/registry.h"
+#include "framework/util/fs.h"
 
 namespace higgs {
 

@@ -3,9 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "components/text/llama3_bpe.h"
 #include "components/text/sentencepiece.h"
@@ -100,8 +101,9 @@ int run_tokenize_command(const TokenizeCommandArgs& args, std::ostream& out, std
   }
   auto print = args.format == "json" ? print_json : print_text;
   try {
-    auto tok = is_recipe_path(args.tokenizer) ? open_recipe_text_tokenizer(args.tokenizer, args.load)
-                                              : open_text_tokenizer(args.tokenizer);
+    auto tok = is_recipe_path(args.tokenizer)
+                   ? open_recipe_text_tokenizer(args.tokenizer, args.load)
+                   : open_text_tokenizer(args.tokenizer);
     if (args.file.empty()) {
       print(*tok, args.text, out);
       return 0;

@@ -1,7 +1,4 @@
 #include "framework/config/config.h"
-#include "framework/config/jsonnet_eval.h"
-
-#include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -9,20 +6,28 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
+#include "framework/config/jsonnet_eval.h"
+
 namespace fs = std::filesystem;
 
 namespace higgs {
 
 const char* origin_name(Origin o) {
   switch (o) {
-    case Origin::kDefault: return "default";
-    case Origin::kRecipe: return "recipe";
-    case Origin::kOverride: return "override";
+    case Origin::kDefault:
+      return "default";
+    case Origin::kRecipe:
+      return "recipe";
+    case Origin::kOverride:
+      return "override";
   }
   return "?";
 }
 
-Config::Config(Json root, std::string source) : root_(std::move(root)), source_(std::move(source)) {}
+Config::Config(Json root, std::string source)
+    : root_(std::move(root)), source_(std::move(source)) {}
 
 Provenance Config::provenance(const std::string& path) const {
   // The most specific mark on the path or an ancestor wins.
@@ -57,7 +62,11 @@ static bool valid_utf8(const std::string& s) {
   size_t i = 0, n = s.size();
   while (i < n) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     if (len == 0 || i + len > n) return false;
     uint32_t cp = len == 1 ? c : c & (0x7F >> len);
     for (size_t k = 1; k < len; ++k) {
@@ -84,7 +93,8 @@ void Config::apply_override(const std::string& assignment, Diagnostics& diags) {
   }
   std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   if (!valid_utf8(assignment)) {
-    diags.error("--set", "--set " + Json(assignment).dump(-1, ' ', false, Json::error_handler_t::replace) +
+    diags.error("--set", "--set " +
+                             Json(assignment).dump(-1, ' ', false, Json::error_handler_t::replace) +
                              ": not valid UTF-8 text");
     return;
   }
@@ -184,15 +194,19 @@ struct YamlWalk {
                                                 " values; a recipe should not need that many");
     switch (n.Type()) {
       case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined: return nullptr;
-      case YAML::NodeType::Scalar: return yaml_scalar(n);
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        return yaml_scalar(n);
       case YAML::NodeType::Sequence:
-      case YAML::NodeType::Map: break;
+      case YAML::NodeType::Map:
+        break;
     }
     for (const auto& a : ancestors)
       if (a.is(n))
-        throw YAML::ParserException(n.Mark(), "an alias refers to a node that contains it (a cycle); "
-                                              "copy the values instead of aliasing the enclosing block");
+        throw YAML::ParserException(n.Mark(),
+                                    "an alias refers to a node that contains it (a cycle); "
+                                    "copy the values instead of aliasing the enclosing block");
     ancestors.push_back(n);
     Json out;
     if (n.IsSequence()) {
@@ -231,7 +245,8 @@ std::vector<std::string> default_import_dirs() {
   // PREFIX/share/higgs-train/recipes; a build tree's uses the source tree's.
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  fs::path shipped = ec ? fs::path() : exe.parent_path().parent_path() / "share" / "higgs-train" / "recipes";
+  fs::path shipped =
+      ec ? fs::path() : exe.parent_path().parent_path() / "share" / "higgs-train" / "recipes";
 #ifdef HIGGS_RECIPES_DIR
   if (shipped.empty() || !fs::is_directory(shipped, ec)) shipped = HIGGS_RECIPES_DIR;
 #endif
@@ -257,7 +272,8 @@ Config load_recipe(const std::string& path, const LoadOptions& opts) {
   if (ext == ".yaml" || ext == ".yml") {
     if (!opts.ext_str.empty() || !opts.ext_code.empty() || !opts.tla_str.empty() ||
         !opts.tla_code.empty())
-      throw RecipeError(path + ": --ext-*/--tla-* apply to Jsonnet recipes only; use --set with YAML");
+      throw RecipeError(path +
+                        ": --ext-*/--tla-* apply to Jsonnet recipes only; use --set with YAML");
     root = yaml_to_json(read_file(path), path);
   } else {
     // Imports resolve relative to the importing file first; then these directories. Only files

@@ -1,4 +1,5 @@
-// The recipe tree: one JSON object loaded from Jsonnet or YAML, with --set overrides and provenance.
+// The recipe tree: one JSON object loaded from Jsonnet or YAML, with --set overrides and
+// provenance.
 #pragma once
 
 #include <map>

@@ -1,9 +1,8 @@
 #include "framework/config/jsonnet_eval.h"
 
 extern "C" {
-#include <libjsonnet.h>
-
 #include <fcntl.h>
+#include <libjsonnet.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -70,8 +69,8 @@ extern "C" char* import_file(void* ctx, const char* base, const char* rel, char*
     if (!allowed) {
       if (rules->refused.empty()) rules->refused = std::string(rel) + " (" + real.string() + ")";
       *success = 0;
-      return copy_out(rules->vm, "import \"" + std::string(rel) + "\" resolves to " + real.string() +
-                                     ", outside the folders a recipe may read");
+      return copy_out(rules->vm, "import \"" + std::string(rel) + "\" resolves to " +
+                                     real.string() + ", outside the folders a recipe may read");
     }
     std::ifstream in(real, std::ios::binary);
     std::stringstream ss;
@@ -81,7 +80,9 @@ extern "C" char* import_file(void* ctx, const char* base, const char* rel, char*
     return copy_out(rules->vm, ss.str());
   }
   *success = 0;
-  return copy_out(rules->vm, "no such file in the importing file's folder or the import paths (--jpath, HIGGS_JSONNET_PATH, the shipped recipes)");
+  return copy_out(rules->vm,
+                  "no such file in the importing file's folder or the import paths (--jpath, "
+                  "HIGGS_JSONNET_PATH, the shipped recipes)");
 }
 
 }  // namespace
@@ -202,9 +203,10 @@ std::string evaluate_jsonnet_recipe(const std::string& path, const JsonnetInputs
   while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || reply.empty()) {
-    const std::string how = WIFSIGNALED(st) ? "was killed by signal " + std::to_string(WTERMSIG(st)) +
-                                                  (WTERMSIG(st) == SIGABRT ? " (an allocation failed)" : "")
-                                            : "failed";
+    const std::string how = WIFSIGNALED(st)
+                                ? "was killed by signal " + std::to_string(WTERMSIG(st)) +
+                                      (WTERMSIG(st) == SIGABRT ? " (an allocation failed)" : "")
+                                : "failed";
     throw RecipeError(path + ": Jsonnet evaluation " + how +
                       ": the recipe asks for more memory than any recipe needs (a std.makeArray, "
                       "std.repeat or recursion far too large?); check its computed sizes");

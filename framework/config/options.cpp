@@ -122,8 +122,8 @@ void OptionReader::on_field(const FieldInfo& info, ValueRef ref) {
       diags_.error(path, "missing required option (" + info.doc + ")");
     } else if (node_.is_object() && node_.contains(info.key) && !is_optional) {
       diags_.error(path, "null is not allowed here; expected " + type_name(ref) +
-                             " (remove the key to use the default " +
-                             value_to_json(ref).dump() + ")");
+                             " (remove the key to use the default " + value_to_json(ref).dump() +
+                             ")");
     }
     return;
   }
@@ -191,7 +191,8 @@ void OptionReader::on_field(const FieldInfo& info, ValueRef ref) {
             for (size_t i = 0; i < j.size(); ++i) {
               int64_t v;
               if (!as_integer(j[i], v)) {
-                diags_.error(index_path(path, i), "expected an integer, got " + describe_json(j[i]));
+                diags_.error(index_path(path, i),
+                             "expected an integer, got " + describe_json(j[i]));
                 continue;
               }
               p->push_back(v);

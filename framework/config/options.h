@@ -20,10 +20,10 @@
 namespace higgs {
 
 /// A reference to one option's storage.
-using ValueRef = std::variant<bool*, int*, int64_t*, double*, std::string*,
-                              std::vector<std::string>*, std::vector<int64_t>*,
-                              std::vector<double>*, std::optional<int64_t>*, std::optional<double>*,
-                              std::optional<std::string>*, Json*>;
+using ValueRef =
+    std::variant<bool*, int*, int64_t*, double*, std::string*, std::vector<std::string>*,
+                 std::vector<int64_t>*, std::vector<double>*, std::optional<int64_t>*,
+                 std::optional<double>*, std::optional<std::string>*, Json*>;
 
 /// Everything declared about one option.
 struct FieldInfo {

@@ -1,13 +1,13 @@
 #include "framework/distributed/communicator.h"
 
-#include <ATen/ATen.h>
-#include <c10/util/Exception.h>
-
 #include <algorithm>
 #include <cstdlib>
-#include <utility>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <utility>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <spdlog/spdlog.h>
 
 #if defined(USE_C10D_GLOO) || defined(USE_C10D_NCCL)
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -68,9 +68,12 @@ class LocalCommunicator : public Communicator {
 #if defined(USE_C10D_GLOO) || defined(USE_C10D_NCCL)
 c10d::ReduceOp to_c10d(ReduceOp op) {
   switch (op) {
-    case ReduceOp::Max: return c10d::ReduceOp::MAX;
-    case ReduceOp::Min: return c10d::ReduceOp::MIN;
-    default: return c10d::ReduceOp::SUM;
+    case ReduceOp::Max:
+      return c10d::ReduceOp::MAX;
+    case ReduceOp::Min:
+      return c10d::ReduceOp::MIN;
+    default:
+      return c10d::ReduceOp::SUM;
   }
 }
 
@@ -83,8 +86,12 @@ class C10dCommunicator : public Communicator {
  public:
   C10dCommunicator(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<PG> pg, int rank,
                    int world_size, std::string backend, at::Device device)
-      : store_(std::move(store)), pg_(std::move(pg)), rank_(rank), world_size_(world_size),
-        backend_(std::move(backend)), device_(device) {}
+      : store_(std::move(store)),
+        pg_(std::move(pg)),
+        rank_(rank),
+        world_size_(world_size),
+        backend_(std::move(backend)),
+        device_(device) {}
   int rank() const override { return rank_; }
   int world_size() const override { return world_size_; }
   std::string backend() const override { return backend_; }
@@ -126,7 +133,8 @@ class C10dCommunicator : public Communicator {
 
 bool Communicator::agree(bool ok) {
   if (world_size() == 1) return ok;
-  std::vector<at::Tensor> flag{at::full({1}, ok ? 1.0 : 0.0, at::TensorOptions(at::kFloat).device(device()))};
+  std::vector<at::Tensor> flag{
+      at::full({1}, ok ? 1.0 : 0.0, at::TensorOptions(at::kFloat).device(device()))};
   all_reduce(flag, ReduceOp::Min);
   return flag[0].item<float>() > 0.5f;
 }
@@ -158,7 +166,8 @@ DistributedConfig distributed_config_from_environment() {
   if (c.world_size > 1 && !rank_var)
     throw std::invalid_argument(std::string(world_var) + "=" + std::to_string(c.world_size) +
                                 " is set but RANK is not: set RANK (0.." +
-                                std::to_string(c.world_size - 1) + ") for each process, or "
+                                std::to_string(c.world_size - 1) +
+                                ") for each process, or "
                                 "launch with torchrun");
   if (c.rank >= c.world_size)
     throw std::invalid_argument(std::string(rank_var ? rank_var : "RANK") + "=" +
@@ -220,9 +229,9 @@ std::shared_ptr<Communicator> init_communicator(const DistributedConfig& cfg,
   auto have = available_backends();
   if (std::find(have.begin(), have.end(), backend) == have.end())
     throw std::runtime_error(
-        "WORLD_SIZE is " + std::to_string(cfg.world_size) + " but this build of higgs-train has no " +
-        backend + " backend (built with: " + (have.empty() ? std::string("none") : have[0]) +
-        (have.size() > 1 ? ", " + have[1] : "") +
+        "WORLD_SIZE is " + std::to_string(cfg.world_size) +
+        " but this build of higgs-train has no " + backend + " backend (built with: " +
+        (have.empty() ? std::string("none") : have[0]) + (have.size() > 1 ? ", " + have[1] : "") +
         "); rebuild with libgloo-dev installed (CPU) or against a CUDA LibTorch with NCCL");
 #if defined(USE_C10D_GLOO) || defined(USE_C10D_NCCL)
   std::string where = cfg.master_addr + ":" + std::to_string(cfg.master_port);
@@ -233,11 +242,13 @@ std::shared_ptr<Communicator> init_communicator(const DistributedConfig& cfg,
     so.numWorkers = cfg.world_size;
     so.timeout = cfg.timeout;
     so.multiTenant = true;
-    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(cfg.master_addr, so);
+    c10::intrusive_ptr<c10d::Store> store =
+        c10::make_intrusive<c10d::TCPStore>(cfg.master_addr, so);
     if (!cfg.store_prefix.empty())
       store = c10::make_intrusive<c10d::PrefixStore>(cfg.store_prefix, store);
     spdlog::debug("rank {}/{}: store at {} ({}), backend {}", cfg.rank, cfg.world_size, where,
-                  cfg.agent_store ? "torchrun agent" : (so.isServer ? "server" : "client"), backend);
+                  cfg.agent_store ? "torchrun agent" : (so.isServer ? "server" : "client"),
+                  backend);
 #ifdef USE_C10D_NCCL
     if (backend == "nccl") {
       if (!at::hasCUDA() || c10::cuda::device_count() <= cfg.local_rank)

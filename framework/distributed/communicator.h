@@ -2,12 +2,12 @@
 // CPU, NCCL on CUDA builds). Only communicator.cpp includes c10d headers; the trainer sees this.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs {
 

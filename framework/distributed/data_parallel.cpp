@@ -1,8 +1,8 @@
 #include "framework/distributed/data_parallel.h"
 
-#include <ATen/ATen.h>
-
 #include <stdexcept>
+
+#include <ATen/ATen.h>
 
 namespace higgs {
 
@@ -55,8 +55,7 @@ std::vector<std::vector<size_t>> make_buckets(const ParameterList& params,
 
 }  // namespace
 
-std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> values,
-                                      ReduceOp op) {
+std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> values, ReduceOp op) {
   if (comm.world_size() == 1 || values.empty()) return values;
   at::Tensor t = at::tensor(values, at::kDouble).to(comm.device());
   std::vector<at::Tensor> ts{t};
@@ -79,7 +78,8 @@ void walk_buckets(Communicator& comm, const ParameterList& params, const std::ve
   for (const auto& bucket : make_buckets(params, which, bucket_bytes)) {
     int64_t total = 0;
     for (size_t i : bucket) total += params[i].tensor.numel();
-    const auto opts = at::TensorOptions(params[bucket.front()].tensor.scalar_type()).device(comm.device());
+    const auto opts =
+        at::TensorOptions(params[bucket.front()].tensor.scalar_type()).device(comm.device());
     at::Tensor flat = at::empty({total}, opts);
     int64_t off = 0;
     for (size_t i : bucket) {
@@ -113,13 +113,17 @@ void all_reduce_gradients(Communicator& comm, const ParameterList& params, int64
   walk_buckets(
       comm, params, which, bucket_bytes,
       [&](const at::Tensor& p, at::Tensor slot) {
-        if (p.grad().defined()) slot.copy_(p.grad().reshape({-1}));
-        else slot.zero_();
+        if (p.grad().defined())
+          slot.copy_(p.grad().reshape({-1}));
+        else
+          slot.zero_();
       },
       [&](std::vector<at::Tensor>& flat) { comm.all_reduce(flat, ReduceOp::Sum); },
       [&](at::Tensor p, const at::Tensor& slot) {  // p shares the parameter's TensorImpl
-        if (p.grad().defined()) p.mutable_grad().copy_(slot);
-        else p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, /*copy=*/true);
+        if (p.grad().defined())
+          p.mutable_grad().copy_(slot);
+        else
+          p.mutable_grad() = slot.to(p.device(), p.scalar_type(), false, /*copy=*/true);
       });
 }
 

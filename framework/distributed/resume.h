@@ -18,12 +18,12 @@ std::optional<std::string> agree_on_checkpoint(Communicator& comm,
                                                const std::optional<std::string>& local_choice,
                                                const std::string& run_dir, bool auto_pick);
 
-/// Checks that `prog` (read from `checkpoint`) was written with `world_size` processes. When it
+/// Checks that `state` (read from `checkpoint`) was written with `world_size` processes. When it
 /// was not: without `allow`, a RecipeError that says what to do; with `allow`, moves
-/// prog.batch_in_epoch to the same number of samples consumed in the epoch's order (rounded down:
+/// state.batch_in_epoch to the same number of samples consumed in the epoch's order (rounded down:
 /// at most one global batch is seen again) and warns. `old_batch_size` is the checkpoint recipe's
 /// trainer.batch_size, `batch_size` this run's.
-void adapt_progress_to_world_size(TrainState& prog, int world_size, int64_t old_batch_size,
+void adapt_progress_to_world_size(TrainState& state, int world_size, int64_t old_batch_size,
                                   int64_t batch_size, bool allow, const std::string& checkpoint);
 
 }  // namespace higgs

@@ -16,7 +16,8 @@ void load_plugin(const std::string& path) {
   using Entry = int (*)(int);
   auto entry = reinterpret_cast<Entry>(dlsym(handle, HIGGS_PLUGIN_ENTRY_SYMBOL));
   if (!entry) {
-    throw std::runtime_error("plugin " + path + ": no entry point \"" HIGGS_PLUGIN_ENTRY_SYMBOL
+    throw std::runtime_error("plugin " + path +
+                             ": no entry point \"" HIGGS_PLUGIN_ENTRY_SYMBOL
                              "\"; define it with HIGGS_PLUGIN_ENTRY() from "
                              "framework/registry/plugin.h");
   }

@@ -27,12 +27,12 @@ void load_plugin(const std::string& path);
 }  // namespace higgs
 
 /// Defines the plugin's versioned entry point; the body that follows registers components.
-#define HIGGS_PLUGIN_ENTRY()                                                                \
-  static void higgs_plugin_register_components();                                           \
-  extern "C" __attribute__((visibility("default"))) int higgs_train_plugin_entry(           \
-      int host_api_version) {                                                               \
-    if (host_api_version != HIGGS_PLUGIN_API_VERSION) return HIGGS_PLUGIN_API_VERSION;      \
-    higgs_plugin_register_components();                                                     \
-    return HIGGS_PLUGIN_API_VERSION;                                                        \
-  }                                                                                         \
+#define HIGGS_PLUGIN_ENTRY()                                                           \
+  static void higgs_plugin_register_components();                                      \
+  extern "C" __attribute__((visibility("default"))) int higgs_train_plugin_entry(      \
+      int host_api_version) {                                                          \
+    if (host_api_version != HIGGS_PLUGIN_API_VERSION) return HIGGS_PLUGIN_API_VERSION; \
+    higgs_plugin_register_components();                                                \
+    return HIGGS_PLUGIN_API_VERSION;                                                   \
+  }                                                                                    \
   static void higgs_plugin_register_components()

@@ -10,11 +10,11 @@
 #pragma once
 
 #include <functional>
-#include <type_traits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "framework/config/options.h"
@@ -91,15 +91,16 @@ struct BoundComponent {
 template <class T, class = void>
 struct has_check_plan : std::false_type {};
 template <class T>
-struct has_check_plan<T, std::void_t<decltype(T::check_plan(
-                             std::declval<const typename T::Options&>(), std::declval<const RecipePlan&>(),
-                             std::declval<const std::string&>(), std::declval<Diagnostics&>()))>>
-    : std::true_type {};
+struct has_check_plan<
+    T, std::void_t<decltype(T::check_plan(
+           std::declval<const typename T::Options&>(), std::declval<const RecipePlan&>(),
+           std::declval<const std::string&>(), std::declval<Diagnostics&>()))>> : std::true_type {};
 template <class T, class = void>
 struct has_declared_config : std::false_type {};
 template <class T>
-struct has_declared_config<T, std::void_t<decltype(T::declared_config(
-                                  std::declval<const typename T::Options&>()))>> : std::true_type {};
+struct has_declared_config<
+    T, std::void_t<decltype(T::declared_config(std::declval<const typename T::Options&>()))>>
+    : std::true_type {};
 /// Any accessible member named check_plan, to refuse one of the wrong shape at compile time.
 template <class T, class = void>
 struct has_any_check_plan : std::false_type {};
@@ -195,14 +196,14 @@ Json component_schema(const RegistryEntry& entry);
 #define HIGGS_CAT_INNER(a, b) a##b
 #define HIGGS_CAT(a, b) HIGGS_CAT_INNER(a, b)
 /// Registers component class TYPE of kind BASE under NAME. Use once per component .cpp.
-#define HIGGS_REGISTER(BASE, TYPE, NAME, DESCRIPTION)                                   \
-  [[maybe_unused]] static const bool HIGGS_CAT(higgs_registered_, __COUNTER__) =        \
+#define HIGGS_REGISTER(BASE, TYPE, NAME, DESCRIPTION)                            \
+  [[maybe_unused]] static const bool HIGGS_CAT(higgs_registered_, __COUNTER__) = \
       ::higgs::register_component<BASE, TYPE>(NAME, DESCRIPTION, __FILE__)
 
 /// Declares the kind of interface BASE (its kKind), e.g.
 ///   HIGGS_DECLARE_KIND(higgs::Optimizer, 90, "Updates trainable parameters.", {"optimizer"});
 /// ORDER places it in `list` and in the recipe; the rest are its recipe keys (KindRecipeKey).
-#define HIGGS_DECLARE_KIND(BASE, ORDER, DESCRIPTION, ...)                                  \
-  [[maybe_unused]] static const bool HIGGS_CAT(higgs_declared_kind_, __COUNTER__) =        \
-      ::higgs::declare_kind(                                                               \
+#define HIGGS_DECLARE_KIND(BASE, ORDER, DESCRIPTION, ...)                           \
+  [[maybe_unused]] static const bool HIGGS_CAT(higgs_declared_kind_, __COUNTER__) = \
+      ::higgs::declare_kind(                                                        \
           ::higgs::KindDeclaration{BASE::kKind, DESCRIPTION, ORDER, {__VA_ARGS__}})

@@ -29,7 +29,8 @@ class ComponentBuilder {
   }
   /// Like build(), or nullptr when the recipe does not name it.
   template <class Base>
-  std::shared_ptr<Base> build_optional(const std::string& path, const kind_args_t<Base>& args = {}) {
+  std::shared_ptr<Base> build_optional(const std::string& path,
+                                       const kind_args_t<Base>& args = {}) {
     return has(path) ? build<Base>(path, args) : nullptr;
   }
   /// Every component of a list key ("callbacks", "adapters", "freezing"), in recipe order.

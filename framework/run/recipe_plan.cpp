@@ -73,7 +73,8 @@ void plan_component(const Json& node, const std::string& path, const std::string
   writer.finish();
   cn.resolved = Json::object();
   cn.resolved["type"] = type;
-  if (!default_type.empty() && type == default_type) plan.at_default.insert(join_path(path, "type"));
+  if (!default_type.empty() && type == default_type)
+    plan.at_default.insert(join_path(path, "type"));
   if (node.is_object() && !node.contains("type"))
     plan.config.mark(join_path(path, "type"), {Origin::kDefault, entry->name});
   OptionWriter defaults;  // the options of a component built from nothing

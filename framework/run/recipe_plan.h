@@ -43,7 +43,7 @@ struct ComponentNode {
 struct RecipePlan {
   Config config;
   RecipeSettings settings;
-  std::map<std::string, ComponentNode> components;      // by path
+  std::map<std::string, ComponentNode> components;        // by path
   std::map<std::string, std::vector<std::string>> lists;  // "callbacks" -> paths
   Json resolved;                                          // whole recipe, defaults filled
   // Option paths ("trainer.batch_size", "task.type") whose value equals the option's default,
@@ -54,7 +54,7 @@ struct RecipePlan {
 /// Reads and checks every key of a recipe; throws RecipeError listing all problems.
 RecipePlan plan_recipe(Config config);
 
-/// Flags of the command line that reach components.
+/// Flags of the command line that reach the task (TaskContext::flags).
 struct RunFlags {
   std::string resume;  // "", "auto" or a checkpoint path
   bool force = false;

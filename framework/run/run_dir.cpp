@@ -1,23 +1,23 @@
 #include "framework/run/run_dir.h"
 
-#include <torch/version.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+
 #include <spdlog/spdlog.h>
 #include <spdlog/version.h>
+#include <torch/version.h>
 
 #include "framework/distributed/communicator.h"
 #include "framework/run/run_dir_guard.h"
+#include "framework/train/checkpointer.h"
 #include "framework/util/build_info.h"
 #include "framework/util/fs.h"
 #include "framework/util/logging.h"
-#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
-
 
 namespace higgs {
 
@@ -28,13 +28,13 @@ Json run_metadata(const TaskContext& ctx) {
   meta["version"] = build["version"];
   meta["git_revision"] = build["git_revision"];
   meta["build"] = build;  // LibTorch, CUDA and its devices, backends, threads
-  meta["libraries"] = {{"libtorch", TORCH_VERSION},
-                       {"spdlog", std::to_string(SPDLOG_VER_MAJOR) + "." +
-                                      std::to_string(SPDLOG_VER_MINOR) + "." +
-                                      std::to_string(SPDLOG_VER_PATCH)},
-                       {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
-                                             std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
-                                             std::to_string(NLOHMANN_JSON_VERSION_PATCH)}};
+  meta["libraries"] = {
+      {"libtorch", TORCH_VERSION},
+      {"spdlog", std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
+                     std::to_string(SPDLOG_VER_PATCH)},
+      {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                            std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                            std::to_string(NLOHMANN_JSON_VERSION_PATCH)}};
   meta["seed"] = ctx.plan.settings.seed;
   meta["world_size"] = ctx.run.placement.world_size;
   const auto& comm = ctx.communicator;
@@ -68,7 +68,8 @@ RunDirectory RunDirectory::prepare(const TaskContext& ctx, const std::string& lo
     }
     bool ok = comm->agree(!failed);
     if (failed) std::rethrow_exception(failed);
-    if (!ok) throw RecipeError("rank 0 could not prepare output_dir " + rd.path_ + " (see its error)");
+    if (!ok)
+      throw RecipeError("rank 0 could not prepare output_dir " + rd.path_ + " (see its error)");
     return rd;
   }
   return prepare_local(ctx, log_name);

@@ -8,12 +8,13 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "framework/config/diagnostics.h"
+#include "framework/train/checkpointer.h"
 #include "framework/util/build_info.h"
 #include "framework/util/fs.h"
-#include "framework/train/checkpointer.h"
 
 namespace fs = std::filesystem;
 
@@ -24,11 +25,13 @@ bool is_run_directory(const std::string& dir) {
   if (fs::is_regular_file(fs::path(dir) / kRunMarkerFile, ec)) return true;
   // Written by a higgs-train from before the marker: adopt it.
   const fs::path meta = fs::path(dir) / "meta.json";
-  if (!fs::is_regular_file(meta, ec) || !fs::is_regular_file(fs::path(dir) / kResolvedRecipeFile, ec))
+  if (!fs::is_regular_file(meta, ec) ||
+      !fs::is_regular_file(fs::path(dir) / kResolvedRecipeFile, ec))
     return false;
   try {
     const auto j = nlohmann::json::parse(read_file(meta.string()));
-    if (!j.is_object() || !j.contains("argv") || !j.contains("git_revision") || !j.contains("version"))
+    if (!j.is_object() || !j.contains("argv") || !j.contains("git_revision") ||
+        !j.contains("version"))
       return false;
   } catch (const std::exception&) {
     return false;
@@ -41,15 +44,15 @@ void mark_run_directory(const std::string& dir) {
   char when[32];
   std::time_t now = std::time(nullptr);
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  write_file_atomic((fs::path(dir) / kRunMarkerFile).string(),
-                    nlohmann::json{{"higgs_train", version_string()}, {"created", when}}.dump() + "\n");
+  write_file_atomic(
+      (fs::path(dir) / kRunMarkerFile).string(),
+      nlohmann::json{{"higgs_train", version_string()}, {"created", when}}.dump() + "\n");
 }
 
 RunDirectoryLock::RunDirectoryLock(const std::string& dir) {
   const std::string path = (fs::path(dir) / kRunLockFile).string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0)
-    throw RecipeError("cannot open the lock file " + path + ": " + std::strerror(errno));
+  if (fd_ < 0) throw RecipeError("cannot open the lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char buf[32] = {0};

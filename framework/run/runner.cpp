@@ -1,13 +1,13 @@
 #include "framework/run/runner.h"
 
-#include <ATen/Parallel.h>
-#include <ATen/core/Generator.h>
-#include <torch/utils.h>
-
 #include <cstdlib>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 #include <thread>
+
+#include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
+#include <spdlog/spdlog.h>
+#include <torch/utils.h>
 
 #include "framework/distributed/communicator.h"
 #include "framework/run/task.h"

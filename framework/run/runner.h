@@ -22,7 +22,8 @@ RecipePlan load_plan(const RecipeArgs& args, bool check_task = true);
 
 /// Reads a recipe file or a run directory (its recipe.resolved.json) into a plan; with
 /// `check_task`, the keys its task requires are checked too (nothing loaded yet).
-RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load, bool check_task = true);
+RecipePlan load_plan_or_run(const std::string& path, const LoadOptions& load,
+                            bool check_task = true);
 
 /// Sets threads and seeds, builds the task and runs it. Returns the exit code.
 int run_plan(const RecipePlan& plan, const RunFlags& flags);

@@ -1,8 +1,8 @@
 #include "framework/tensor_io/checkpoint_match.h"
 
-#include <c10/core/ScalarType.h>
-
 #include <sstream>
+
+#include <c10/core/ScalarType.h>
 
 namespace higgs::tensor_io {
 namespace {

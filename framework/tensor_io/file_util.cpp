@@ -1,7 +1,5 @@
 #include "framework/tensor_io/file_util.h"
 
-#include "framework/util/fs.h"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "framework/util/fs.h"
 
 namespace higgs::tensor_io {
 namespace {

@@ -1,8 +1,8 @@
 #include "framework/tensor_io/finite_check.h"
 
-#include <ATen/ATen.h>
-
 #include <stdexcept>
+
+#include <ATen/ATen.h>
 
 namespace higgs::tensor_io {
 
@@ -23,8 +23,8 @@ void NonFiniteTensors::check(const std::string& name, const at::Tensor& t) {
 
 void NonFiniteTensors::throw_if_any() const {
   if (bad_.empty()) return;
-  std::string msg = source_ + ": " + std::to_string(bad_.size()) +
-                    " tensor(s) hold NaN or infinite values:";
+  std::string msg =
+      source_ + ": " + std::to_string(bad_.size()) + " tensor(s) hold NaN or infinite values:";
   for (size_t i = 0; i < bad_.size() && i < 10; ++i) msg += "\n  " + bad_[i];
   if (bad_.size() > 10) msg += "\n  ... and " + std::to_string(bad_.size() - 10) + " more";
   msg +=

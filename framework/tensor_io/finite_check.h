@@ -2,10 +2,10 @@
 // hard to trace back to the file; loading checks them and names the tensor.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <optional>
 #include <string>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::tensor_io {
 

@@ -1,11 +1,12 @@
-#include "framework/tensor_io/pth_reader.h"
-
-#include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
+
+#include "framework/tensor_io/pth_reader.h"
 
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+
+#include <caffe2/serialize/inline_container.h>
 
 #include "framework/tensor_io/restricted_unpickler.h"
 

@@ -4,12 +4,12 @@
 // torch::pickle_load cannot read an OrderedDict state dict (see docs/checkpoints-format.md).
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::tensor_io {
 

@@ -1,6 +1,6 @@
-#include "framework/tensor_io/restricted_unpickler.h"
-
 #include <torch/torch.h>
+
+#include "framework/tensor_io/restricted_unpickler.h"
 
 #include <cstring>
 #include <map>

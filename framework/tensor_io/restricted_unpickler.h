@@ -5,9 +5,6 @@
 // Internal to tensor_io: use pth_reader.h.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-#include <c10/core/ScalarType.h>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +12,9 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
 
 namespace higgs::tensor_io {
 

@@ -1,13 +1,14 @@
-#include "framework/tensor_io/safetensors.h"
-
 #include <torch/torch.h>
+
+#include "framework/tensor_io/safetensors.h"
 
 #include <algorithm>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <nlohmann/json.hpp>
 
 #include "framework/tensor_io/file_util.h"
 

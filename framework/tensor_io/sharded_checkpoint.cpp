@@ -1,12 +1,14 @@
+#include <torch/torch.h>
+
 #include "framework/tensor_io/sharded_checkpoint.h"
 
 #include <sys/stat.h>
-#include <torch/torch.h>
 
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include "framework/tensor_io/file_util.h"
 

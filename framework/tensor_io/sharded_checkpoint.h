@@ -2,13 +2,13 @@
 // name to a shard file `model-00001-of-00004.safetensors` in the same directory.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "framework/tensor_io/safetensors.h"
 

@@ -1,12 +1,12 @@
 #include "framework/tensor_io/torch_pickle.h"
 
+#include <cstring>
+#include <stdexcept>
+
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/csrc/jit/serialization/pickler.h>
-
-#include <cstring>
-#include <stdexcept>
 
 namespace higgs::tensor_io {
 

@@ -3,11 +3,11 @@
 // Python's torch.load opens them with its default weights_only=True (torch >= 2.6).
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::tensor_io {
 

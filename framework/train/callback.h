@@ -19,7 +19,7 @@ class GenerationScorer;
 }
 
 /// A scorer of generated speech with the recipe path it was built from ("scorers[0]"), which
-/// names it in messages (kind `scorer`, components/generation/checks.h).
+/// names it in messages (kind `scorer`, components/generation/scorer.h).
 struct NamedScorer {
   std::string name;
   std::shared_ptr<generation::GenerationScorer> scorer;

@@ -1,14 +1,15 @@
+#include <torch/torch.h>
+
 #include "framework/train/checkpointer.h"
+
+#include <algorithm>
+#include <filesystem>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/core/Generator.h>
-#include <torch/serialize.h>
-#include <torch/torch.h>
-
-#include <algorithm>
-#include <filesystem>
 #include <spdlog/spdlog.h>
+#include <torch/serialize.h>
 
 #include "framework/config/diagnostics.h"
 #include "framework/config/json_file.h"
@@ -110,9 +111,10 @@ void set_rng_states(const TensorMap& states, const at::Device& device, const std
   if (device.is_cuda() && cuda != states.end()) {
     set_state_of(at::globalContext().defaultGenerator(device), cuda->second);
   } else if (device.is_cuda() || cuda != states.end()) {
-    spdlog::warn("{}: the checkpoint was written on {} and is resumed on {}: CUDA random draws "
-                 "(dropout) will not repeat the interrupted run's", source,
-                 cuda != states.end() ? "CUDA" : "the CPU", device.str());
+    spdlog::warn(
+        "{}: the checkpoint was written on {} and is resumed on {}: CUDA random draws "
+        "(dropout) will not repeat the interrupted run's",
+        source, cuda != states.end() ? "CUDA" : "the CPU", device.str());
   }
 }
 
@@ -137,7 +139,8 @@ std::string Checkpointer::resolve(const std::string& path, const std::string& wh
                                   const std::string& command) {
   if (is_checkpoint(path)) return path;
   if (!fs::is_directory(path))
-    throw RecipeError(command + ": " + path + " is neither a run directory nor a checkpoint directory");
+    throw RecipeError(command + ": " + path +
+                      " is neither a run directory nor a checkpoint directory");
   Checkpointer run(path);
   if (which == "best") {
     if (auto b = run.best()) return *b;
@@ -167,10 +170,15 @@ std::string Checkpointer::write(const CheckpointContents& c) const {
 std::string Checkpointer::write_final(const Model& model,
                                       const std::vector<std::shared_ptr<Adapter>>& adapters) const {
   const std::string final_dir = (fs::path(run_dir_) / "final").string();
-  write_directory_atomically(final_dir, [&](const std::string& dir) {
-    if (!adapters.empty()) save_adapters(dir, adapters, /*at_root=*/true);
-    else model.save(dir);
-  }, "final");
+  write_directory_atomically(
+      final_dir,
+      [&](const std::string& dir) {
+        if (!adapters.empty())
+          save_adapters(dir, adapters, /*at_root=*/true);
+        else
+          model.save(dir);
+      },
+      "final");
   return final_dir;
 }
 
@@ -191,10 +199,12 @@ void Checkpointer::restore_training(const std::string& checkpoint, const Paramet
   set_rng_states(load_tensor_map(in_dir(checkpoint, kRngFile)), device, checkpoint);
 }
 
-ParameterList Checkpointer::restore_trainables(const std::string& checkpoint, Model& model,
-                                               const std::vector<std::shared_ptr<Adapter>>& adapters) {
+ParameterList Checkpointer::restore_trainables(
+    const std::string& checkpoint, Model& model,
+    const std::vector<std::shared_ptr<Adapter>>& adapters) {
   const std::string file = in_dir(checkpoint, kTrainableFile);
-  if (!fs::exists(file)) throw std::runtime_error(file + ": missing (not a higgs-train checkpoint?)");
+  if (!fs::exists(file))
+    throw std::runtime_error(file + ": missing (not a higgs-train checkpoint?)");
   const TensorMap saved = load_tensor_map(file);
   std::map<std::string, at::Tensor> params;
   for (const auto& item : model.module().named_parameters(true)) params[item.key()] = item.value();
@@ -220,7 +230,8 @@ ParameterList Checkpointer::restore_trainables(const std::string& checkpoint, Mo
     for (size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", " : "") + unknown[i];
     throw std::runtime_error(file + ": " + std::to_string(unknown.size()) +
                              " saved tensors are not parameters of the model built from the "
-                             "recipe (" + list + "); use the run's own recipe and adapters");
+                             "recipe (" +
+                             list + "); use the run's own recipe and adapters");
   }
   return restored;
 }
@@ -287,7 +298,8 @@ std::optional<std::string> Checkpointer::newest_verified(
 void Checkpointer::prune(int64_t keep_last, const std::string& protect) const {
   if (keep_last <= 0) return;
   auto all = list();
-  const fs::path keep = protect.empty() ? fs::path() : fs::path(run_dir_) / fs::path(protect).filename();
+  const fs::path keep =
+      protect.empty() ? fs::path() : fs::path(run_dir_) / fs::path(protect).filename();
   // Keep the newest `keep_last`, and the protected (best) one wherever it is.
   for (int64_t i = 0; i + keep_last < static_cast<int64_t>(all.size()); ++i) {
     if (!keep.empty() && fs::path(all[i].second).filename() == keep.filename()) continue;
@@ -336,7 +348,8 @@ void Checkpointer::recover() const {
   // restored, not removed). A .tmp copy is only ever written with a manifest, so it needs one.
   auto complete = [](const std::string& dir) {
     const bool tmp = fs::path(dir).extension() == ".tmp";
-    return (!tmp && legacy_complete(dir)) || !verify_directory(dir, /*checksums=*/false).has_value();
+    return (!tmp && legacy_complete(dir)) ||
+           !verify_directory(dir, /*checksums=*/false).has_value();
   };
   for (const auto& name : names)
     for (const auto& line : recover_directory((fs::path(run_dir_) / name).string(), complete))

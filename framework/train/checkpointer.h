@@ -27,7 +27,6 @@
 #include "framework/train/trainer_state.h"
 #include "framework/train/types.h"
 
-
 namespace higgs {
 
 class Adapter;

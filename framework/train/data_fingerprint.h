@@ -10,7 +10,8 @@
 
 namespace higgs {
 
-/// [{"path", "bytes", "xxh64"}] of `files`, in order (a file that cannot be read: throws naming it).
+/// [{"path", "bytes", "xxh64"}] of `files`, in order (a file that cannot be read: throws naming
+/// it).
 Json fingerprint_files(const std::vector<std::string>& files);
 
 /// What differs between two fingerprints of the split `split` ("train_data"), one line each:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+
 #include <spdlog/spdlog.h>
 
 namespace higgs {
@@ -20,7 +21,8 @@ std::vector<size_t> DataLoader::epoch_indices(int64_t epoch) const {
   for (size_t i = 0; i < n; ++i) idx[i] = i;
   if (opts_.shuffle) {
     // A 64-bit Mersenne twister seeded from (seed, epoch): identical on every platform.
-    std::mt19937_64 rng(static_cast<uint64_t>(opts_.seed) * 1000003ULL + static_cast<uint64_t>(epoch));
+    std::mt19937_64 rng(static_cast<uint64_t>(opts_.seed) * 1000003ULL +
+                        static_cast<uint64_t>(epoch));
     for (size_t i = n; i > 1; --i) std::swap(idx[i - 1], idx[rng() % i]);
   }
   // Rank r takes every world_size-th sample from r: a global batch is a contiguous run of the
@@ -142,7 +144,8 @@ std::optional<Batch> DataLoader::next() {
     double limit = dataset_->max_bad_fraction() * static_cast<double>(dataset_->size());
     if (static_cast<double>(s.skipped) > limit)
       throw std::runtime_error(opts_.name + " data: " + std::to_string(s.skipped) + " of " +
-                               std::to_string(s.seen) + " samples seen so far could not be loaded, " +
+                               std::to_string(s.seen) +
+                               " samples seen so far could not be loaded, " +
                                "more than max_bad_fraction allows; fix the data or raise " +
                                "max_bad_fraction (see the warnings above)");
     if (batch) return batch;

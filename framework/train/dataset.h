@@ -37,7 +37,8 @@ class Dataset {
   /// Largest fraction of samples that may be skipped before the run fails.
   virtual double max_bad_fraction() const { return 0.0; }
   /// The files whose contents define the samples (a ChatML file); a checkpoint records their
-  /// size and hash so that resuming after they changed is refused (framework/train/data_fingerprint.h).
+  /// size and hash so that resuming after they changed is refused
+  /// (framework/train/data_fingerprint.h).
   virtual std::vector<std::string> source_files() const { return {}; }
 };
 

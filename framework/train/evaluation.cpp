@@ -1,6 +1,6 @@
-#include "framework/train/evaluation.h"
-
 #include <torch/torch.h>
+
+#include "framework/train/evaluation.h"
 
 #include <spdlog/spdlog.h>
 

@@ -2,15 +2,15 @@
 // the registry's kinds, the recipe keys that hold them and the schemas come from these lines.
 // Higgs-specific kinds (tokenizers, feature extractors, scorers) are declared in components/.
 #include "framework/registry/registry.h"
+#include "framework/train/adapter.h"
+#include "framework/train/callback.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
-#include "framework/train/adapter.h"
 #include "framework/train/freezing.h"
-#include "framework/train/callback.h"
-#include "framework/train/trainer.h"
 #include "framework/train/model.h"
 #include "framework/train/optimizer.h"
 #include "framework/train/scheduler.h"
+#include "framework/train/trainer.h"
 
 namespace higgs {
 

@@ -1,8 +1,8 @@
 #include "framework/train/loss_metrics.h"
 
-#include <ATen/ATen.h>
-
 #include <array>
+
+#include <ATen/ATen.h>
 
 namespace higgs {
 

@@ -56,7 +56,8 @@ bool MetricsWriter::write(const Json& record) {
   if (!err) {
     ::fdatasync(fd_);
     if (lost_ > 0)
-      spdlog::info("{}: writing again ({} line(s) were lost)", path_, static_cast<long long>(lost_));
+      spdlog::info("{}: writing again ({} line(s) were lost)", path_,
+                   static_cast<long long>(lost_));
     lost_ = 0;
     return true;
   }
@@ -72,7 +73,8 @@ std::string format_duration(double s) {
   int64_t t = static_cast<int64_t>(s + 0.5);
   char buf[32];
   if (t >= 3600)
-    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", (long long)(t / 3600), (long long)(t % 3600 / 60));
+    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", (long long)(t / 3600),
+                  (long long)(t % 3600 / 60));
   else if (t >= 60)
     std::snprintf(buf, sizeof(buf), "%lldm%02llds", (long long)(t / 60), (long long)(t % 60));
   else
@@ -81,8 +83,12 @@ std::string format_duration(double s) {
 }
 
 Progress::Progress(int64_t total_steps, int64_t first_step, bool enabled, bool bar)
-    : total_(total_steps), first_(first_step), step_(first_step), enabled_(enabled),
-      tty_(enabled && bar && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+    : total_(total_steps),
+      first_(first_step),
+      step_(first_step),
+      enabled_(enabled),
+      tty_(enabled && bar && isatty(STDERR_FILENO)),
+      start_(std::chrono::steady_clock::now()) {}
 
 double Progress::steps_per_second() const {
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -1,23 +1,27 @@
-#include "framework/train/trainable.h"
-
 #include <torch/torch.h>
+
+#include "framework/train/trainable.h"
 
 #include <map>
 #include <set>
+
 #include <spdlog/spdlog.h>
 
 namespace higgs {
 
-ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<Adapter>>& adapters) {
+ParameterList collect_trainable(Model& model,
+                                const std::vector<std::shared_ptr<Adapter>>& adapters) {
   ParameterList out;
   std::set<const void*> seen;
   for (const auto& item : model.module().named_parameters(true)) {
     if (!item.value().requires_grad()) continue;
-    if (seen.insert(item.value().unsafeGetTensorImpl()).second) out.push_back({item.key(), item.value()});
+    if (seen.insert(item.value().unsafeGetTensorImpl()).second)
+      out.push_back({item.key(), item.value()});
   }
   for (const auto& a : adapters)
     for (const auto& p : a->parameters())
-      if (p.tensor.requires_grad() && seen.insert(p.tensor.unsafeGetTensorImpl()).second) out.push_back(p);
+      if (p.tensor.requires_grad() && seen.insert(p.tensor.unsafeGetTensorImpl()).second)
+        out.push_back(p);
   return out;
 }
 
@@ -37,9 +41,11 @@ std::string adapter_coverage_warning(const std::vector<std::string>& outside) {
   std::string list;
   for (size_t i = 0; i < outside.size() && i < 4; ++i) list += (i ? ", " : "") + outside[i];
   if (outside.size() > 4) list += ", ...";
-  return std::to_string(outside.size()) + " trainable tensor(s) are not part of any adapter (" + list +
+  return std::to_string(outside.size()) + " trainable tensor(s) are not part of any adapter (" +
+         list +
          "): the adapter-only final/ (and export --adapter-only) will not hold them. Every "
-         "checkpoint-STEP/trainable.pt and the merged `higgs-run export RUN --out DIR` do. To ship them "
+         "checkpoint-STEP/trainable.pt and the merged `higgs-run export RUN --out DIR` do. To ship "
+         "them "
          "with the adapter, list their modules in the LoRA adapter's modules_to_save.";
 }
 

@@ -12,7 +12,8 @@ namespace higgs {
 
 /// The model's parameters that require gradients, then the adapters' (each tensor once, in
 /// module order).
-ParameterList collect_trainable(Model& model, const std::vector<std::shared_ptr<Adapter>>& adapters);
+ParameterList collect_trainable(Model& model,
+                                const std::vector<std::shared_ptr<Adapter>>& adapters);
 
 /// Logs trainable and total parameter counts (per module group at debug level).
 void log_parameter_summary(Model& model);

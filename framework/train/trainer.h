@@ -48,8 +48,8 @@ struct TrainerRun {
 /// How a trainer batches the data, so that tools (evaluate, dump-batch) see the batches a run
 /// trained and evaluated on.
 struct BatchSizes {
-  int64_t train = 8;        // examples per batch on each process
-  int64_t eval = 8;         // examples per evaluation batch
+  int64_t train = 8;         // examples per batch on each process
+  int64_t eval = 8;          // examples per evaluation batch
   int64_t eval_batches = 0;  // batches an evaluation reads; 0: all
 };
 

@@ -1,9 +1,10 @@
-#include "framework/train/trainer_resume.h"
-
 #include <torch/torch.h>
+
+#include "framework/train/trainer_resume.h"
 
 #include <map>
 #include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "framework/config/diagnostics.h"
@@ -16,12 +17,23 @@
 namespace higgs {
 
 const std::vector<std::string>& default_resume_changeable_keys() {
-  static const std::vector<std::string> keys{
-      "output_dir",         "threads",           "description",        "trainer.max_steps",
-      "trainer.epochs",     "trainer.log_every", "trainer.eval_every", "trainer.save_every",
-      "trainer.keep_last",  "trainer.num_workers", "trainer.prefetch", "trainer.progress_bar",
-      "trainer.eval_batches", "trainer.allow_changed_on_resume*",
-      "trainer.allow_world_size_change", "callbacks*", "task*"};
+  static const std::vector<std::string> keys{"output_dir",
+                                             "threads",
+                                             "description",
+                                             "trainer.max_steps",
+                                             "trainer.epochs",
+                                             "trainer.log_every",
+                                             "trainer.eval_every",
+                                             "trainer.save_every",
+                                             "trainer.keep_last",
+                                             "trainer.num_workers",
+                                             "trainer.prefetch",
+                                             "trainer.progress_bar",
+                                             "trainer.eval_batches",
+                                             "trainer.allow_changed_on_resume*",
+                                             "trainer.allow_world_size_change",
+                                             "callbacks*",
+                                             "task*"};
   return keys;
 }
 
@@ -32,13 +44,16 @@ std::vector<std::string> disallowed_recipe_changes(const Json& before, const Jso
   for (auto& [k, v] : flatten(after)) b[k] = v;
   std::vector<std::string> out;
   auto check = [&](const std::string& key, const std::string& from, const std::string& to) {
-    if (glob_match_any(allowed, key) || glob_match_any(default_resume_changeable_keys(), key)) return;
+    if (glob_match_any(allowed, key) || glob_match_any(default_resume_changeable_keys(), key))
+      return;
     out.push_back(key + ": " + from + " -> " + to);
   };
   for (const auto& [k, v] : a) {
     auto it = b.find(k);
-    if (it == b.end()) check(k, v.dump(), "(removed)");
-    else if (it->second != v) check(k, v.dump(), it->second.dump());
+    if (it == b.end())
+      check(k, v.dump(), "(removed)");
+    else if (it->second != v)
+      check(k, v.dump(), it->second.dump());
   }
   for (const auto& [k, v] : b)
     if (!a.count(k)) check(k, "(absent)", v.dump());
@@ -57,7 +72,8 @@ std::optional<std::string> local_choice(const std::string& resume, const Checkpo
         spdlog::warn("--resume auto: passing over {}: {}; resuming from an older checkpoint", dir,
                      problem);
     });
-  if (std::filesystem::exists(std::filesystem::path(resume) / kManifestFile))  // else: read_state says
+  if (std::filesystem::exists(std::filesystem::path(resume) /
+                              kManifestFile))  // else: read_state says
     if (auto problem = Checkpointer::verify(resume))
       throw RecipeError("--resume " + resume + ": the checkpoint is damaged: " + *problem +
                         "; resume from an older checkpoint-STEP of the run (or --resume auto, "

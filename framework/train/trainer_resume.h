@@ -15,11 +15,11 @@ class Checkpointer;
 
 /// What a resume is asked for and checked against.
 struct ResumeRequest {
-  std::string resume;  // "auto" (the newest verified checkpoint, or none) or a checkpoint path
-  Json resolved_recipe;                        // this run's
-  std::vector<std::string> allow_changed;      // recipe keys (globs) allowed to differ
-  Json data_files;                             // this run's data fingerprints, per split
-  int64_t batch_size = 1;                      // this run's trainer.batch_size
+  std::string resume;    // "auto" (the newest verified checkpoint, or none) or a checkpoint path
+  Json resolved_recipe;  // this run's
+  std::vector<std::string> allow_changed;  // recipe keys (globs) allowed to differ
+  Json data_files;                         // this run's data fingerprints, per split
+  int64_t batch_size = 1;                  // this run's trainer.batch_size
   bool allow_world_size_change = false;
 };
 

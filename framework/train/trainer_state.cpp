@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-
 namespace higgs {
 
 Json TrainState::to_json() const {

@@ -1,9 +1,10 @@
-#include "framework/train/training_loop.h"
-
 #include <torch/torch.h>
+
+#include "framework/train/training_loop.h"
 
 #include <csignal>
 #include <cstdio>
+
 #include <spdlog/spdlog.h>
 
 #include "framework/config/diagnostics.h"
@@ -57,13 +58,15 @@ void add_memory_metrics(Json& m, const at::Device& device) {
 std::string train_log_line(const Json& m, int64_t total_steps) {
   char line[256];
   std::snprintf(line, sizeof(line), "step %lld/%lld loss %.4f lr %.3g grad_norm %.3f",
-                static_cast<long long>(m["step"].get<int64_t>()), static_cast<long long>(total_steps),
-                m["train/loss"].get<double>(), m["lr"].get<double>(), m["grad_norm"].get<double>());
+                static_cast<long long>(m["step"].get<int64_t>()),
+                static_cast<long long>(total_steps), m["train/loss"].get<double>(),
+                m["lr"].get<double>(), m["grad_norm"].get<double>());
   std::string text = line;
   for (const char* g : {"train/text_loss", "train/audio_loss"})
     if (m.contains(g)) text += std::string(" ") + (g + 6) + " " + c10::str(m[g].get<double>());
   if (m.contains("memory/peak_allocated_gib")) {
-    std::snprintf(line, sizeof(line), " mem %.2f GiB", m["memory/peak_allocated_gib"].get<double>());
+    std::snprintf(line, sizeof(line), " mem %.2f GiB",
+                  m["memory/peak_allocated_gib"].get<double>());
     text += line;
   }
   return text;
@@ -101,10 +104,11 @@ void TrainingLoop::start() {
   // that changed since (its saved position would index other samples).
   Json data_files = Json::object();
   data_files["train_data"] = fingerprint_files(parts_.train_data->source_files());
-  if (parts_.eval_data) data_files["eval_data"] = fingerprint_files(parts_.eval_data->source_files());
+  if (parts_.eval_data)
+    data_files["eval_data"] = fingerprint_files(parts_.eval_data->source_files());
   if (main_rank_) checkpoints_.recover();
-  ResumeRequest request{run_.resume, run_.resolved_recipe, o_.allow_changed_on_resume, data_files,
-                        o_.batch_size, o_.allow_world_size_change};
+  ResumeRequest request{run_.resume, run_.resolved_recipe, o_.allow_changed_on_resume,
+                        data_files,  o_.batch_size,        o_.allow_world_size_change};
   state_ = resume_training(request, checkpoints_, parts_, *comm_, main_rank_);
   state_.world_size = comm_->world_size();
   state_.data_files = data_files;
@@ -118,11 +122,12 @@ void TrainingLoop::start() {
 int TrainingLoop::run() {
   start();
   StopSignals stop_signals;
-  progress_ = std::make_unique<Progress>(state_.total_steps, state_.step, main_rank_, o_.progress_bar);
+  progress_ =
+      std::make_unique<Progress>(state_.total_steps, state_.step, main_rank_, o_.progress_bar);
   for (auto& cb : parts_.callbacks) cb->on_train_begin(state_);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)",
-               state_.total_steps, steps_per_epoch_,
-               o_.batch_size, o_.grad_accum_steps, loader_options_.world_size);
+               state_.total_steps, steps_per_epoch_, o_.batch_size, o_.grad_accum_steps,
+               loader_options_.world_size);
   if (run_.dry_run) {
     spdlog::info("--dry-run: every component built; not training");
     return 0;
@@ -155,7 +160,8 @@ int TrainingLoop::run() {
     for (auto& cb : parts_.callbacks) cb->on_train_end(state_);
   }
   auto skipped = loader_.stats();
-  if (skipped.skipped > 0) spdlog::warn("{} of {} training samples were skipped", skipped.skipped, skipped.seen);
+  if (skipped.skipped > 0)
+    spdlog::warn("{} of {} training samples were skipped", skipped.skipped, skipped.seen);
   return 0;
 }
 
@@ -170,7 +176,8 @@ TrainingLoop::Step TrainingLoop::step() {
   for (const auto& b : window)
     for (const auto& [k, v] : parts_.model->target_counts(b)) counts[k] += v;
   // Counts over the global window (every rank), so 2 ranks x batch b step like 1 x 2b.
-  if (!global_window_counts(*comm_, !window.empty(), counts)) return Step::kEpochOver;  // every rank
+  if (!global_window_counts(*comm_, !window.empty(), counts))
+    return Step::kEpochOver;  // every rank
   double loss_value = 0.0;
   for (const auto& b : window) {
     std::vector<LossTerm> terms;
@@ -185,7 +192,8 @@ TrainingLoop::Step TrainingLoop::step() {
   }
   all_reduce_gradients(*comm_, parts_.trainable);
   // The loss of the global batch, and a signal seen by any rank, so all ranks decide alike.
-  auto reduced = all_reduce_values(*comm_, {loss_value, double(StopSignals::received())}, ReduceOp::Sum);
+  auto reduced =
+      all_reduce_values(*comm_, {loss_value, double(StopSignals::received())}, ReduceOp::Sum);
   loss_value = reduced[0];
   // Another rank's signal stops this one too (as SIGTERM when this rank has received none).
   if (reduced[1] != 0 && !signal_seen_) {
@@ -195,7 +203,8 @@ TrainingLoop::Step TrainingLoop::step() {
   std::vector<at::Tensor> grads;
   for (const auto& p : parts_.trainable)
     if (p.tensor.grad().defined()) grads.push_back(p.tensor);
-  const double norm = torch::nn::utils::clip_grad_norm_(grads, o_.max_grad_norm > 0 ? o_.max_grad_norm : 1e30);
+  const double norm =
+      torch::nn::utils::clip_grad_norm_(grads, o_.max_grad_norm > 0 ? o_.max_grad_norm : 1e30);
   if (!std::isfinite(loss_value) || !std::isfinite(norm)) {
     parts_.optimizer->zero_grad();
     ++state_.bad_steps;
@@ -203,12 +212,14 @@ TrainingLoop::Step TrainingLoop::step() {
                  state_.step + 1, loss_value, norm, state_.bad_steps);
     if (state_.bad_steps >= o_.max_bad_steps)
       throw std::runtime_error("aborting: " + std::to_string(state_.bad_steps) +
-                               " non-finite steps in a row; check the data (NaN/inf audio or features), the model's weights "
+                               " non-finite steps in a row; check the data (NaN/inf audio or "
+                               "features), the model's weights "
                                "(a checkpoint with NaN/inf) and the learning rate");
     return Step::kSkipped;
   }
   state_.bad_steps = 0;
-  last_lr_scale_ = parts_.scheduler ? parts_.scheduler->lr_scale(state_.step, state_.total_steps) : 1.0;
+  last_lr_scale_ =
+      parts_.scheduler ? parts_.scheduler->lr_scale(state_.step, state_.total_steps) : 1.0;
   parts_.optimizer->step(last_lr_scale_);
   parts_.optimizer->zero_grad();
   ++state_.step;
@@ -242,7 +253,8 @@ void TrainingLoop::evaluate() {
   eo.loader.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
   eo.loader.name = "eval";
   eo.max_batches = o_.eval_batches;
-  const Json m = evaluate_model(*parts_.model, parts_.eval_data, parts_.collator, eo, *comm_).metrics;
+  const Json m =
+      evaluate_model(*parts_.model, parts_.eval_data, parts_.collator, eo, *comm_).metrics;
   if (m.empty()) return;
   Json record = m;
   record["step"] = state_.step;

@@ -2,11 +2,11 @@
 // from. The framework never looks inside; components agree on the names.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <map>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "framework/config/config.h"
 
@@ -26,7 +26,9 @@ struct Batch {
   std::vector<Json> infos;  // one per example
   size_t size() const { return infos.size(); }
   const at::Tensor& at(const std::string& name) const;
-  bool has(const std::string& name) const { return tensors.count(name) && tensors.at(name).defined(); }
+  bool has(const std::string& name) const {
+    return tensors.count(name) && tensors.at(name).defined();
+  }
 };
 
 /// A sample that cannot be used (missing file, corrupt audio, too long...). Datasets throw it;
@@ -34,7 +36,8 @@ struct Batch {
 class SampleError : public std::runtime_error {
  public:
   SampleError(std::string source, std::string reason)
-      : std::runtime_error(source + ": " + reason), source_(std::move(source)),
+      : std::runtime_error(source + ": " + reason),
+        source_(std::move(source)),
         reason_(std::move(reason)) {}
   const std::string& source() const { return source_; }
   const std::string& reason() const { return reason_; }

@@ -2,9 +2,9 @@
 // .cpp files that already use ATen ops.
 #pragma once
 
-#include <ATen/autocast_mode.h>
-
 #include <optional>
+
+#include <ATen/autocast_mode.h>
 
 namespace higgs {
 
@@ -14,8 +14,10 @@ namespace higgs {
 class AutocastScope {
  public:
   AutocastScope(at::DeviceType device, bool enabled, at::ScalarType dtype)
-      : device_(device), was_enabled_(at::autocast::is_autocast_enabled(device)),
-        was_dtype_(at::autocast::get_autocast_dtype(device)), enabled_(enabled) {
+      : device_(device),
+        was_enabled_(at::autocast::is_autocast_enabled(device)),
+        was_dtype_(at::autocast::get_autocast_dtype(device)),
+        enabled_(enabled) {
     at::autocast::set_autocast_enabled(device_, enabled);
     at::autocast::set_autocast_dtype(device_, dtype);
   }

@@ -1,10 +1,10 @@
 #include "framework/util/build_info.h"
 
+#include <thread>
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
-
-#include <thread>
 
 #include "framework/distributed/communicator.h"
 
@@ -52,13 +52,15 @@ nlohmann::json build_info() {
   cuda["compiled"] = compiled;
   // CUDART_VERSION style: 13000 = 13.0.
   const long rt = compiled ? or_unknown([] { return at::globalContext().versionCUDART(); }) : -1;
-  cuda["runtime_version"] = rt > 0 ? std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) : "";
+  cuda["runtime_version"] =
+      rt > 0 ? std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) : "";
   const long dnn = compiled && at::globalContext().hasCuDNN()
                        ? or_unknown([] { return at::detail::getCUDAHooks().versionCuDNN(); })
                        : -1;
   // cuDNN 9: 91900 = 9.19.0.
-  cuda["cudnn_version"] = dnn > 0 ? std::to_string(dnn / 10000) + "." + std::to_string(dnn % 10000 / 100) +
-                                        "." + std::to_string(dnn % 100)
+  cuda["cudnn_version"] = dnn > 0 ? std::to_string(dnn / 10000) + "." +
+                                        std::to_string(dnn % 10000 / 100) + "." +
+                                        std::to_string(dnn % 100)
                                   : "";
   cuda["devices"] = cuda_devices();
   cuda["available"] = !cuda["devices"].empty();

@@ -3,9 +3,9 @@
 // CPU threads. `higgs-run info` prints it; every run directory records it in meta.json.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace higgs {
 

@@ -2,7 +2,6 @@
 // one thing ATen's device-generic API does not give. HIGGS_WITH_CUDA is set by CMake when the
 // LibTorch has CUDA (CI builds that way, so this code is compiled there).
 #include "framework/util/build_info.h"
-
 #include "framework/util/device.h"
 
 #ifdef HIGGS_WITH_CUDA

@@ -1,11 +1,12 @@
 #include "framework/util/device.h"
 
-#include <ATen/Context.h>
-#include <ATen/DeviceAccelerator.h>
 #include <sys/resource.h>
 
 #include <cstdlib>
 #include <stdexcept>
+
+#include <ATen/Context.h>
+#include <ATen/DeviceAccelerator.h>
 
 namespace higgs {
 
@@ -45,7 +46,8 @@ c10::Device resolve_device(const std::string& spec, int local_rank, const std::s
   // A plain "cuda" follows LOCAL_RANK, so each torchrun worker on a node gets a GPU of its own.
   const int index = d.has_index() ? d.index() : local_rank;
   if (count == 0)
-    throw std::invalid_argument(what + " is \"" + spec + "\" but no CUDA device is visible "
+    throw std::invalid_argument(what + " is \"" + spec +
+                                "\" but no CUDA device is visible "
                                 "(check nvidia-smi and CUDA_VISIBLE_DEVICES)");
   if (index >= count)
     throw std::invalid_argument(what + " is \"" + spec + "\": cuda:" + std::to_string(index) +

@@ -3,11 +3,11 @@
 // CI) with every LibTorch, CUDA or CPU-only; a CPU-only build answers "no CUDA" at run time.
 #pragma once
 
-#include <c10/core/Device.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include <c10/core/Device.h>
 
 namespace higgs {
 

@@ -1,10 +1,10 @@
 #include "framework/util/dir_commit.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "framework/util/fault.h"
 #include "framework/util/fs.h"
@@ -118,7 +118,8 @@ std::optional<std::string> verify_directory(const std::string& dir_name, bool ch
     const auto size = fs::file_size(p, ec);
     const auto want = info.value("bytes", uint64_t(0));
     if (size != want)
-      return rel + ": " + std::to_string(size) + " bytes, the manifest says " + std::to_string(want);
+      return rel + ": " + std::to_string(size) + " bytes, the manifest says " +
+             std::to_string(want);
     if (checksums && xxh64_file(p.string()) != info.value("xxh64", std::string()))
       return rel + ": the contents changed (XXH64 differs from the manifest's)";
   }
@@ -129,10 +130,10 @@ std::optional<std::string> verify_directory(const std::string& dir_name, bool ch
   return std::nullopt;
 }
 
-std::vector<std::string> recover_directory(const std::string& dir_name,
-                                           const std::function<bool(const std::string&)>& is_complete) {
+std::vector<std::string> recover_directory(
+    const std::string& dir_name, const std::function<bool(const std::string&)>& is_complete) {
   const fs::path dir(dir_name), tmp = sibling(dir, ".tmp"), old = sibling(dir, ".old"),
-                 removed = sibling(dir, ".removed");
+                                removed = sibling(dir, ".removed");
   auto complete = [&](const fs::path& p) {
     std::error_code ec;
     if (!fs::is_directory(p, ec)) return false;

@@ -9,7 +9,8 @@
 //   enospc  fault_point returns ENOSPC, and the caller fails as on a full disk
 // Points: "checkpoint.before_rename" (Checkpointer::write: every file written and fsynced, the
 // folder not yet renamed), "file.write" (write_file_atomic_stream: after a block reaches the
-// temporary file, before the fsync and rename).
+// temporary file, before the fsync and rename), and the steps of a directory commit and of the
+// metrics file; docs/reliability.md lists every point.
 // Example: HIGGS_FAULT_INJECT=file.write/optimizer.pt@2 kills the process while the second
 // checkpoint's optimizer.pt is being written.
 #pragma once

@@ -1,8 +1,5 @@
 #include "framework/util/fs.h"
 
-#include "framework/util/fault.h"
-#include "framework/util/xxh64.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,6 +10,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "framework/util/fault.h"
+#include "framework/util/xxh64.h"
 
 namespace fs = std::filesystem;
 

@@ -13,8 +13,8 @@ bool valid_log_level(const std::string& level) {
 
 void setup_logging(const std::string& level, int rank) {
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  console->set_pattern(rank == 0 ? "[%H:%M:%S] %^%l%$ %v" : "[%H:%M:%S] [rank " +
-                                                                std::to_string(rank) + "] %^%l%$ %v");
+  console->set_pattern(rank == 0 ? "[%H:%M:%S] %^%l%$ %v"
+                                 : "[%H:%M:%S] [rank " + std::to_string(rank) + "] %^%l%$ %v");
   auto logger = std::make_shared<spdlog::logger>("higgs", console);
   auto lvl = spdlog::level::from_str(level);
   logger->set_level(rank == 0 ? lvl : std::max(lvl, spdlog::level::warn));

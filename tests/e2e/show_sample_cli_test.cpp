@@ -25,7 +25,8 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 // The demo assets, made once under a lock by tests/e2e/demo_assets.sh (~10 s the first time).
 std::string demo_assets() {
   const std::string src = HIGGS_SOURCE_DIR, build = HIGGS_BINARY_DIR;
-  auto r = run_command("bash " + q(src + "/tests/e2e/demo_assets.sh") + " " + q(src) + " " + q(build));
+  auto r =
+      run_command("bash " + q(src + "/tests/e2e/demo_assets.sh") + " " + q(src) + " " + q(build));
   REQUIRE_MESSAGE(r.status == 0, r.output);
   std::string demo = r.output;
   while (!demo.empty() && (demo.back() == '\n' || demo.back() == '\r')) demo.pop_back();

@@ -2,7 +2,6 @@
 // disk (real tmpfs when this process may mount one, and an injected ENOSPC everywhere), and a
 // dataset whose audio files vanish while the run goes on.
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <signal.h>
 #include <sys/mount.h>
@@ -14,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
 #include "framework/train/checkpointer.h"
@@ -40,9 +41,14 @@ Json recipe(const std::string& out, int64_t max_steps, int64_t dim = 4) {
               {"train_data", {{"type", "test_synthetic"}, {"size", 16}, {"dim", dim}}},
               {"collator", "test_stack"},
               {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
-              {"trainer", {{"max_steps", max_steps}, {"batch_size", 4}, {"log_every", 2},
-                           {"save_every", 4}, {"keep_last", 5}, {"num_workers", 1},
-                           {"progress_bar", false}}}};
+              {"trainer",
+               {{"max_steps", max_steps},
+                {"batch_size", 4},
+                {"log_every", 2},
+                {"save_every", 4},
+                {"keep_last", 5},
+                {"num_workers", 1},
+                {"progress_bar", false}}}};
 }
 
 int run_in_process(const Json& r, const std::string& resume = "") {
@@ -74,7 +80,8 @@ bool contains(const std::string& text, const std::string& part) {
 
 using namespace higgs::fault_test;
 
-TEST_CASE("SIGKILL during a checkpoint write: the previous checkpoint stays, --resume auto picks it") {
+TEST_CASE(
+    "SIGKILL during a checkpoint write: the previous checkpoint stays, --resume auto picks it") {
   higgs::test::TempDir dir("fault-sigkill");
   REQUIRE(run_in_process(recipe(dir.file("full"), 12)) == 0);
   const at::Tensor expected = final_weight(dir.file("full"));
@@ -117,7 +124,9 @@ TEST_CASE("SIGKILL during a checkpoint write: the previous checkpoint stays, --r
   }
 }
 
-TEST_CASE("SIGKILL at every step of a checkpoint rewrite, a prune and a final/ rewrite: resumes bit-identical") {
+TEST_CASE(
+    "SIGKILL at every step of a checkpoint rewrite, a prune and a final/ rewrite: resumes "
+    "bit-identical") {
   higgs::test::TempDir dir("fault-rewrite");
   REQUIRE(run_in_process(recipe(dir.file("full"), 12)) == 0);
   const at::Tensor expected = final_weight(dir.file("full"));
@@ -158,7 +167,8 @@ TEST_CASE("SIGKILL at every step of a checkpoint rewrite, a prune and a final/ r
   }
 }
 
-TEST_CASE("a damaged newest checkpoint: --resume auto passes over it with a warning, naming the file") {
+TEST_CASE(
+    "a damaged newest checkpoint: --resume auto passes over it with a warning, naming the file") {
   higgs::test::TempDir dir("fault-damaged");
   REQUIRE(run_in_process(recipe(dir.file("full"), 12)) == 0);
   const at::Tensor expected = final_weight(dir.file("full"));
@@ -173,14 +183,16 @@ TEST_CASE("a damaged newest checkpoint: --resume auto passes over it with a warn
   higgs::test::write_text(opt, std::string(size, '\0'));
   auto resumed = run_child(dir.file("r.json"), "", "auto");
   REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
-  CHECK(contains(resumed.output, "passing over " + run + "/checkpoint-8: optimizer.pt: the contents changed"));
+  CHECK(contains(resumed.output,
+                 "passing over " + run + "/checkpoint-8: optimizer.pt: the contents changed"));
   CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-4 at step 4"));
   CHECK(torch::equal(final_weight(run), expected));
   // Named explicitly, the damaged checkpoint is refused with the file and what to do.
   higgs::test::write_text(opt, std::string(size, '\0'));
   auto explicit_resume = run_child(dir.file("r.json"), "", run + "/checkpoint-8");
   CHECK(explicit_resume.exit_code == 2);
-  CHECK(contains(explicit_resume.output, "the checkpoint is damaged: optimizer.pt: the contents changed"));
+  CHECK(contains(explicit_resume.output,
+                 "the checkpoint is damaged: optimizer.pt: the contents changed"));
 }
 
 TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint, exit code 0") {
@@ -202,7 +214,8 @@ TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint,
   CHECK_FALSE(higgs::Checkpointer::verify(*store.newest()).has_value());
 }
 
-TEST_CASE("a full disk (injected ENOSPC) during a checkpoint write: clear error, no corrupt checkpoint") {
+TEST_CASE(
+    "a full disk (injected ENOSPC) during a checkpoint write: clear error, no corrupt checkpoint") {
   higgs::test::TempDir dir("fault-enospc");
   const std::string run = dir.file("run");
   higgs::test::write_text(dir.file("r.json"), recipe(run, 12).dump());
@@ -254,7 +267,9 @@ void fill_disk(const std::string& file, size_t leave) {
 
 }  // namespace
 
-TEST_CASE("a real full disk (small tmpfs) during a checkpoint write: clear error, previous checkpoint kept") {
+TEST_CASE(
+    "a real full disk (small tmpfs) during a checkpoint write: clear error, previous checkpoint "
+    "kept") {
   higgs::test::TempDir dir("fault-tmpfs");
   // 2 MiB: room for the run, and for final/ twice while its rewrite keeps the old copy whole.
   SmallTmpfs disk(dir.file("disk"), "size=2m");
@@ -275,8 +290,9 @@ TEST_CASE("a real full disk (small tmpfs) during a checkpoint write: clear error
     FAIL("the checkpoint write did not fail on a full disk");
   } catch (const std::runtime_error& e) {
     CHECK_MESSAGE(contains(e.what(), "cannot write " + run + "/.checkpoint-8.tmp/"), e.what());
-    CHECK_MESSAGE(contains(e.what(), "No space left on device (the disk is full; free space and retry)"),
-                  e.what());
+    CHECK_MESSAGE(
+        contains(e.what(), "No space left on device (the disk is full; free space and retry)"),
+        e.what());
   }
   CHECK_FALSE(fs::exists(run + "/checkpoint-8"));
   CHECK_FALSE(fs::exists(run + "/.checkpoint-8.tmp"));

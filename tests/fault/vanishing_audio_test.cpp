@@ -2,12 +2,12 @@
 // the middle of a run (by a test callback, at a fixed step); the real demo pipeline skips the
 // samples that need them with a warning and trains to the end.
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <filesystem>
 #include <map>
 #include <sstream>
 
+#include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
 #include "framework/config/config.h"
@@ -91,13 +91,15 @@ TEST_CASE("audio files that vanish mid-run are skipped with a warning and traini
   }
   std::vector<std::string> doomed;
   for (const auto& t : targets)
-    if (uses[t] == 1 && doomed.size() < 2) doomed.push_back((fs::path(data).parent_path() / t).string());
+    if (uses[t] == 1 && doomed.size() < 2)
+      doomed.push_back((fs::path(data).parent_path() / t).string());
   REQUIRE(doomed.size() == 2);
   REQUIRE(n_samples >= 8);
 
   higgs::LoadOptions lo;
   lo.tla_str = {{"demo_dir", demo}};
-  auto cfg = higgs::load_recipe(std::string(HIGGS_SOURCE_DIR) + "/recipes/demo/tiny_zero_shot.jsonnet", lo);
+  auto cfg = higgs::load_recipe(
+      std::string(HIGGS_SOURCE_DIR) + "/recipes/demo/tiny_zero_shot.jsonnet", lo);
   Json& r = cfg.root();
   const int64_t steps_per_epoch = static_cast<int64_t>(n_samples) / 4;
   r["output_dir"] = dir.file("run");
@@ -112,7 +114,8 @@ TEST_CASE("audio files that vanish mid-run are skipped with a warning and traini
   r["trainer"]["num_workers"] = 1;
   r["trainer"]["progress_bar"] = false;
   // After the first epoch every file has been read (and its codes cached); then two vanish.
-  r["callbacks"] = Json::array({Json{{"type", "test_delete_files"}, {"at_step", steps_per_epoch}, {"files", doomed}}});
+  r["callbacks"] = Json::array(
+      {Json{{"type", "test_delete_files"}, {"at_step", steps_per_epoch}, {"files", doomed}}});
 
   REQUIRE(higgs::run_plan(higgs::plan_recipe(cfg), {}) == 0);
   spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });  // train.log

@@ -1,7 +1,8 @@
 // libFuzzer target for the safetensors parser (parse_safetensors_header and SafetensorsFile over
 // an in-memory image).
-// Built by scripts/fuzz.sh (cmake -DHIGGS_FUZZ=ON, clang); replayed over tests/fuzz/corpus/safetensors
-// and tests/fuzz/regressions/safetensors by the ctest fuzz_replay_safetensors in every build.
+// Built by scripts/fuzz.sh (cmake -DHIGGS_FUZZ=ON, clang); replayed over
+// tests/fuzz/corpus/safetensors and tests/fuzz/regressions/safetensors by the ctest
+// fuzz_replay_safetensors in every build.
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -39,6 +39,15 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 2 ]] && grep -q 'unknown greeting_style "whisper"' "$work/badstyle.log"
+# A plugin task that reuses the installed ChatML and audio I/O headers (HiggsTrain::higgs_components).
+mkdir -p "$work/data/wavs"
+sox -n -r 16000 -c 1 -b 16 "$work/data/wavs/ref.wav" synth 0.5 sine 440
+printf '%s\n' '{"messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": {"type": "audio", "audio_url": "wavs/ref.wav"}}]}' \
+  > "$work/data/train.jsonl"
+printf '{"output_dir": "%s", "task": {"type": "example_audio_report", "data": "%s"}}\n' \
+  "$work/out" "$work/data/train.jsonl" > "$work/report.json"
+"$run" --plugin "$so" "$work/report.json" --force
+[[ "$(cat "$work/out/audio_report.txt")" == "$work/data/train.jsonl:1 (sample 0) assistant wavs/ref.wav 16000 Hz 8000 samples" ]]
 # Without the plugin the component is unknown and the recipe is refused with exit code 2.
 set +e
 "$run" validate "$work/recipe.json" > "$work/noplugin.log" 2>&1

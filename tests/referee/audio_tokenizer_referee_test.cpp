@@ -45,12 +45,15 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
   fs::path dir = work_dir("audio-tokenizer");
   const std::string tok_dir = (dir / "tokenizer").string();
   run_referee("boson_audio_tokenizer.py",
-              "build " + quote(std::string(HIGGS_SOURCE_DIR) + "/tests/golden/higgs_audio_v2_tokenizer_config.json") +
+              "build " +
+                  quote(std::string(HIGGS_SOURCE_DIR) +
+                        "/tests/golden/higgs_audio_v2_tokenizer_config.json") +
                   " " + quote(tok_dir) + " 1");
-  const std::vector<Clip> clips = {{"a_1s_16k", 1.0, 16000},   {"b_2s_24k", 2.0, 24000},    {"c_3s_48k", 3.0, 48000},
-                                   {"d_4.5s_8k", 4.5, 8000},   {"e_6s_22k", 6.0, 22050},    {"f_7.2s_44k", 7.2, 44100},
-                                   {"g_8s_24k", 8.0, 24000},   {"h_9.5s_16k", 9.5, 16000},  {"i_11s_48k", 11.0, 48000},
-                                   {"j_12s_24k", 12.0, 24000}};
+  const std::vector<Clip> clips = {{"a_1s_16k", 1.0, 16000},   {"b_2s_24k", 2.0, 24000},
+                                   {"c_3s_48k", 3.0, 48000},   {"d_4.5s_8k", 4.5, 8000},
+                                   {"e_6s_22k", 6.0, 22050},   {"f_7.2s_44k", 7.2, 44100},
+                                   {"g_8s_24k", 8.0, 24000},   {"h_9.5s_16k", 9.5, 16000},
+                                   {"i_11s_48k", 11.0, 48000}, {"j_12s_24k", 12.0, 24000}};
   Json list = Json::array();
   for (size_t i = 0; i < clips.size(); ++i) {
     const std::string path = (dir / (clips[i].name + ".wav")).string();
@@ -58,12 +61,13 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
     list.push_back({{"name", clips[i].name}, {"path", path}});
   }
   std::ofstream(dir / "clips.json") << list.dump();
-  run_referee("boson_audio_tokenizer.py", "encode " + quote(tok_dir) + " " + quote((dir / "clips.json").string()) +
-                                              " " + quote((dir / "boson.safetensors").string()));
+  run_referee("boson_audio_tokenizer.py", "encode " + quote(tok_dir) + " " +
+                                              quote((dir / "clips.json").string()) + " " +
+                                              quote((dir / "boson.safetensors").string()));
   auto boson = higgs::tensor_io::SafetensorsFile::open((dir / "boson.safetensors").string());
 
-  higgs::RecipePlan plan = higgs::plan_recipe(
-      higgs::Config(Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}}}}, "recipe.json"));
+  higgs::RecipePlan plan = higgs::plan_recipe(higgs::Config(
+      Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}}}}, "recipe.json"));
   higgs::ComponentBuilder components(plan);
   auto tok = components.build<higgs::AudioTokenizer>("audio_tokenizer", higgs::RunSettings{});
   torch::NoGradGuard no_grad;
@@ -74,7 +78,9 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
     higgs::LoadAudioOptions lo;
     lo.target_sample_rate = 24000;
     higgs::AudioBuffer audio = higgs::load_audio((dir / (c.name + ".wav")).string(), lo);
-    at::Tensor wave = torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
+    at::Tensor wave =
+        torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat)
+            .clone();
     at::Tensor codes = tok->encode(wave);
     at::Tensor want = boson.tensor("codes." + c.name);
     REQUIRE(codes.sizes() == want.sizes());
@@ -82,7 +88,8 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
     frames += codes.size(1);
     equal_frames += same_frame.sum().item<int64_t>();
     CHECK_MESSAGE(same_frame.all().item<bool>(),
-                  c.name << ": " << same_frame.logical_not().sum().item<int64_t>() << " of " << codes.size(1)
+                  c.name << ": " << same_frame.logical_not().sum().item<int64_t>() << " of "
+                         << codes.size(1)
                          << " frames differ; per codebook equal: " << codes.eq(want).sum(1));
     at::Tensor decoded = tok->decode(want);
     at::Tensor want_wave = boson.tensor("wave." + c.name);
@@ -91,12 +98,15 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
     CHECK_MESSAGE(diff <= 1e-4, "max |wave| " << want_wave.abs().max().item<double>());
     worst_wave = std::max(worst_wave, diff);
   }
-  MESSAGE(equal_frames << " of " << frames << " frames equal to Boson's; decoded waveforms within " << worst_wave);
+  MESSAGE(equal_frames << " of " << frames << " frames equal to Boson's; decoded waveforms within "
+                       << worst_wave);
 
   // bf16 encoding against fp32 (a measurement for docs/fidelity.md, not a bound): how many frames
   // of the first five clips change when the tokenizer runs in bf16.
-  higgs::RecipePlan plan16 = higgs::plan_recipe(higgs::Config(
-      Json{{"audio_tokenizer", {{"type", "higgs_audio"}, {"path", tok_dir}, {"dtype", "bfloat16"}}}}, "recipe.json"));
+  higgs::RecipePlan plan16 = higgs::plan_recipe(
+      higgs::Config(Json{{"audio_tokenizer",
+                          {{"type", "higgs_audio"}, {"path", tok_dir}, {"dtype", "bfloat16"}}}},
+                    "recipe.json"));
   higgs::ComponentBuilder components16(plan16);
   auto tok16 = components16.build<higgs::AudioTokenizer>("audio_tokenizer", higgs::RunSettings{});
   int64_t frames16 = 0, changed16 = 0;
@@ -104,7 +114,9 @@ TEST_CASE("referee: audio codes equal Boson's HiggsAudioTokenizer on 10 clips at
     higgs::LoadAudioOptions lo;
     lo.target_sample_rate = 24000;
     higgs::AudioBuffer audio = higgs::load_audio((dir / (clips[i].name + ".wav")).string(), lo);
-    at::Tensor wave = torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
+    at::Tensor wave =
+        torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat)
+            .clone();
     at::Tensor codes16 = tok16->encode(wave), want = boson.tensor("codes." + clips[i].name);
     REQUIRE(codes16.sizes() == want.sizes());
     frames16 += want.size(1);

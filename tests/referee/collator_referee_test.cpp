@@ -10,9 +10,9 @@
 #include <doctest/doctest.h>
 
 #include "components/audio/whisper_log_mel.h"
-#include "components/collators/higgs_audio.h"
 #include "components/chatml/chatml.h"
 #include "components/chatml/chatml_layout.h"
+#include "components/collators/higgs_audio.h"
 #include "components/text/llama3_bpe.h"
 #include "framework/tensor_io/safetensors.h"
 #include "tests/referee/chatml_samples.h"
@@ -22,10 +22,17 @@ namespace collator_referee {
 
 using namespace higgs_referee;
 
-const std::vector<std::string> kFields = {
-    "input_ids",         "attention_mask",    "audio_features",         "audio_feature_attention_mask",
-    "audio_out_ids",     "audio_out_ids_start", "audio_out_ids_start_group_loc", "audio_in_ids",
-    "audio_in_ids_start", "label_ids",        "label_audio_ids"};
+const std::vector<std::string> kFields = {"input_ids",
+                                          "attention_mask",
+                                          "audio_features",
+                                          "audio_feature_attention_mask",
+                                          "audio_out_ids",
+                                          "audio_out_ids_start",
+                                          "audio_out_ids_start_group_loc",
+                                          "audio_in_ids",
+                                          "audio_in_ids_start",
+                                          "label_ids",
+                                          "label_audio_ids"};
 
 // The dataset tensors of every shared sample: codes (8, T) uniform in [0, 1024), a 16 kHz
 // waveform of T x 640 samples per audio (T frames at 25 Hz). Sample 4 (audio in the user turn)
@@ -80,7 +87,8 @@ std::vector<Case> make_cases(size_t n_samples) {
           // Four consecutive samples. With Whisper on, the long audio-in (sample 4) comes first
           // when audio-in codes are off; with them on it is left out, because Boson's collator
           // then reads the codes of audio-in placeholder k for each duplicated placeholder, past
-          // the sample's audios (IndexError; docs/fidelity.md), where ours splits the codes by time.
+          // the sample's audios (IndexError; docs/fidelity.md), where ours splits the codes by
+          // time.
           for (int k = 0; k < 4; ++k) c.samples.push_back(int((next + k) % n_samples));
           if (whisper && !ret_in) c.samples[0] = 4;
           if (whisper && ret_in)
@@ -121,7 +129,8 @@ TEST_CASE("referee: collator equals Boson's HiggsAudioSampleCollator on 16 batch
                  {"eos", ids.audio_stream_eos_id}}},
                {"n_mels", 128},
                {"cases", Json::array()}};
-  for (const Case& c : cases) spec["cases"].push_back({{"samples", c.samples}, {"opts", opts_json(c.opts)}});
+  for (const Case& c : cases)
+    spec["cases"].push_back({{"samples", c.samples}, {"opts", opts_json(c.opts)}});
   std::ofstream(dir / "cases.json") << spec.dump();
   run_referee("boson_collate.py", quote((dir / "samples.safetensors").string()) + " " +
                                       quote((dir / "cases.json").string()) + " " +
@@ -146,7 +155,8 @@ TEST_CASE("referee: collator equals Boson's HiggsAudioSampleCollator on 16 batch
       REQUIRE_MESSAGE(ours.has(field), "Boson's has " << field << ", ours does not");
       at::Tensor want = boson.tensor(key), got = ours.at(field);
       CHECK(got.sizes().vec() == want.sizes().vec());
-      CHECK(std::string(c10::toString(got.scalar_type())) == std::string(c10::toString(want.scalar_type())));
+      CHECK(std::string(c10::toString(got.scalar_type())) ==
+            std::string(c10::toString(want.scalar_type())));
       if (got.sizes() != want.sizes()) continue;
       if (got.numel() == 0) {
         ++compared;

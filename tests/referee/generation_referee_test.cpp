@@ -20,18 +20,43 @@ using namespace higgs_referee;
 namespace gen = higgs::generation;
 
 Json generation_config() {
-  Json text = {{"hidden_size", 64}, {"num_hidden_layers", 3}, {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-               {"head_dim", 16}, {"intermediate_size", 96}, {"hidden_act", "silu"}, {"rms_norm_eps", 1e-5},
-               {"vocab_size", 128256}, {"max_position_embeddings", 4096}, {"rope_theta", 500000.0},
-               {"rope_scaling", {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
-                                 {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 1024}}},
-               {"attention_bias", false}, {"mlp_bias", false}, {"model_type", "llama"}};
-  return {{"model_type", "higgs_audio"}, {"audio_adapter_type", "dual_ffn_fast_forward"},
-          {"audio_dual_ffn_layers", {0, 2}}, {"audio_num_codebooks", 8}, {"audio_codebook_size", 1024},
-          {"audio_stream_bos_id", 1024}, {"audio_stream_eos_id", 1025}, {"audio_in_token_idx", 128015},
-          {"audio_out_token_idx", 128016}, {"audio_out_bos_token_id", 128013}, {"audio_eos_token_id", 128012},
-          {"pad_token_id", 128001}, {"encode_audio_in_tokens", true}, {"encode_whisper_embed", false},
-          {"skip_audio_tower", true}, {"use_delay_pattern", true}, {"audio_encoder_config", {{"init_std", 0.02}}},
+  Json text = {{"hidden_size", 64},
+               {"num_hidden_layers", 3},
+               {"num_attention_heads", 4},
+               {"num_key_value_heads", 2},
+               {"head_dim", 16},
+               {"intermediate_size", 96},
+               {"hidden_act", "silu"},
+               {"rms_norm_eps", 1e-5},
+               {"vocab_size", 128256},
+               {"max_position_embeddings", 4096},
+               {"rope_theta", 500000.0},
+               {"rope_scaling",
+                {{"rope_type", "llama3"},
+                 {"factor", 8.0},
+                 {"low_freq_factor", 1.0},
+                 {"high_freq_factor", 4.0},
+                 {"original_max_position_embeddings", 1024}}},
+               {"attention_bias", false},
+               {"mlp_bias", false},
+               {"model_type", "llama"}};
+  return {{"model_type", "higgs_audio"},
+          {"audio_adapter_type", "dual_ffn_fast_forward"},
+          {"audio_dual_ffn_layers", {0, 2}},
+          {"audio_num_codebooks", 8},
+          {"audio_codebook_size", 1024},
+          {"audio_stream_bos_id", 1024},
+          {"audio_stream_eos_id", 1025},
+          {"audio_in_token_idx", 128015},
+          {"audio_out_token_idx", 128016},
+          {"audio_out_bos_token_id", 128013},
+          {"audio_eos_token_id", 128012},
+          {"pad_token_id", 128001},
+          {"encode_audio_in_tokens", true},
+          {"encode_whisper_embed", false},
+          {"skip_audio_tower", true},
+          {"use_delay_pattern", true},
+          {"audio_encoder_config", {{"init_std", 0.02}}},
           {"text_config", text}};
 }
 
@@ -55,13 +80,15 @@ struct Run {
 // The zero-shot prompt both generation tests decode: one reference turn with 20 frames of codes.
 gen::PromptSpec referee_prompt() {
   gen::PromptSpec spec;
-  spec.references.push_back({"This is the reference voice speaking.",
-                             torch::randint(0, 1024, {8, 20}, at::make_generator<at::CPUGeneratorImpl>(4))});
+  spec.references.push_back(
+      {"This is the reference voice speaking.",
+       torch::randint(0, 1024, {8, 20}, at::make_generator<at::CPUGeneratorImpl>(4))});
   spec.text = "Hello there, this is the target sentence.";
   return spec;
 }
 
-TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS, seeded sampling)") {
+TEST_CASE(
+    "referee: generated audio columns equal Boson's generate (greedy, RAS, seeded sampling)") {
   fs::path dir = work_dir("generation");
   higgs::HiggsAudioModel::Options mo;
   mo.path = build_boson_model(generation_config(), dir, 7);
@@ -71,7 +98,8 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
   const gen::PromptSpec spec = referee_prompt();
   int64_t longest = 0;
   for (const Run& run : {Run{"greedy", 0.0, 0, 1.0, 0, 0}, Run{"greedy_ras", 0.0, 0, 1.0, 7, 5},
-                         Run{"sampled_ras", 0.7, 50, 0.95, 7, 99}, Run{"sampled_seed_1234", 0.7, 50, 0.95, 7, 1234}}) {
+                         Run{"sampled_ras", 0.7, 50, 0.95, 7, 99},
+                         Run{"sampled_seed_1234", 0.7, 50, 0.95, 7, 1234}}) {
     const std::string name = run.name;
     CAPTURE(name);
     gen::GenerateOptions go;
@@ -85,8 +113,9 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
     go.seed = run.seed;
     gen::VoiceCloneGenerator generator(model.net(), tok, nullptr, go);
     higgs::Batch prompt = generator.prompt_batch(spec);
-    std::vector<int64_t> ids(prompt.at("input_ids").data_ptr<int64_t>(),
-                             prompt.at("input_ids").data_ptr<int64_t>() + prompt.at("input_ids").numel());
+    std::vector<int64_t> ids(
+        prompt.at("input_ids").data_ptr<int64_t>(),
+        prompt.at("input_ids").data_ptr<int64_t>() + prompt.at("input_ids").numel());
     Json p = {{"input_ids", ids},
               {"audio_out_ids", rows(prompt.at("audio_out_ids"))},
               {"audio_out_ids_start", {0}},
@@ -100,10 +129,11 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
               {"seed", run.seed},
               {"force_audio", false},  // the prompt already ends with <|audio_out_bos|>
               {"stop_at_audio_eos", true}};
-    const fs::path pj = dir / (std::string(run.name) + ".prompt.json"), oj = dir / (std::string(run.name) + ".boson.json");
+    const fs::path pj = dir / (std::string(run.name) + ".prompt.json"),
+                   oj = dir / (std::string(run.name) + ".boson.json");
     std::ofstream(pj) << p.dump();
-    run_referee("boson_generate.py", quote((dir / "model").string()) + " " + quote(tokenizer) + " " +
-                                         quote(pj.string()) + " " + quote(oj.string()));
+    run_referee("boson_generate.py", quote((dir / "model").string()) + " " + quote(tokenizer) +
+                                         " " + quote(pj.string()) + " " + quote(oj.string()));
     Json boson = read_json(oj);
     REQUIRE(boson["prompt_ids"].get<std::vector<int64_t>>() == ids);
 
@@ -128,7 +158,8 @@ TEST_CASE("referee: generated audio columns equal Boson's generate (greedy, RAS,
     else
       CHECK((boson["stopped_by"] == "length" && ours.stop == gen::StopReason::kMaxFrames));
     MESSAGE(std::string(run.name) << ": " << n << " columns (" << boson["num_frames"].get<int64_t>()
-                     << " frames) equal to Boson's; stopped by " << std::string(gen::stop_reason_name(ours.stop)));
+                                  << " frames) equal to Boson's; stopped by "
+                                  << std::string(gen::stop_reason_name(ours.stop)));
     longest = std::max<int64_t>(longest, boson["num_frames"].get<int64_t>());
   }
   CHECK(longest >= 100);
@@ -163,14 +194,21 @@ TEST_CASE("referee: continue_after_audio_eos follows Boson's generate past <|aud
   go.continue_after_audio_eos = true;
   gen::VoiceCloneGenerator generator(model.net(), tok, nullptr, go);
   higgs::Batch prompt = generator.prompt_batch(spec);
-  std::vector<int64_t> ids(prompt.at("input_ids").data_ptr<int64_t>(),
-                           prompt.at("input_ids").data_ptr<int64_t>() + prompt.at("input_ids").numel());
-  Json p = {{"input_ids", ids}, {"audio_out_ids", generation_referee::rows(prompt.at("audio_out_ids"))},
-            {"audio_out_ids_start", {0}}, {"max_new_tokens", 200}, {"do_sample", false}, {"ras_win_len", 0},
-            {"seed", 0}, {"force_audio", false}};
+  std::vector<int64_t> ids(
+      prompt.at("input_ids").data_ptr<int64_t>(),
+      prompt.at("input_ids").data_ptr<int64_t>() + prompt.at("input_ids").numel());
+  Json p = {{"input_ids", ids},
+            {"audio_out_ids", generation_referee::rows(prompt.at("audio_out_ids"))},
+            {"audio_out_ids_start", {0}},
+            {"max_new_tokens", 200},
+            {"do_sample", false},
+            {"ras_win_len", 0},
+            {"seed", 0},
+            {"force_audio", false}};
   std::ofstream(dir / "prompt.json") << p.dump();
   run_referee("boson_generate.py", quote((dir / "model").string()) + " " + quote(tokenizer) + " " +
-                                       quote((dir / "prompt.json").string()) + " " + quote((dir / "boson.json").string()));
+                                       quote((dir / "prompt.json").string()) + " " +
+                                       quote((dir / "boson.json").string()));
   Json boson = read_json(dir / "boson.json");
   gen::ChunkResult ours = generator.generate_chunk(spec);
 
@@ -193,9 +231,11 @@ TEST_CASE("referee: continue_after_audio_eos follows Boson's generate past <|aud
   auto got = generation_referee::rows(ours.delayed);
   REQUIRE(got[0].size() >= cols[0].size());
   for (size_t k = 0; k < 8; ++k)
-    CHECK(std::vector<int64_t>(got[k].begin(), got[k].begin() + int64_t(cols[0].size())) == cols[k]);
-  MESSAGE("continuation: " << n << " ids after the first segment equal to Boson's (" << boson["audio_segments"].size()
-                           << " audio segment(s), " << cols[0].size() << " columns); Boson stopped by "
+    CHECK(std::vector<int64_t>(got[k].begin(), got[k].begin() + int64_t(cols[0].size())) ==
+          cols[k]);
+  MESSAGE("continuation: " << n << " ids after the first segment equal to Boson's ("
+                           << boson["audio_segments"].size() << " audio segment(s), "
+                           << cols[0].size() << " columns); Boson stopped by "
                            << boson["stopped_by"].get<std::string>());
 }
 

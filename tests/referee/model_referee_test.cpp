@@ -35,11 +35,13 @@ Json referee_config(Json cfg) {
 // Two text-only rows (the second padded), labels on all but the first and the padding.
 higgs::Batch text_only_batch() {
   higgs::Batch text;
-  auto ids = torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
+  auto ids =
+      torch::tensor({{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17, 18, 1, 1}}, torch::kLong);
   auto labels = ids.clone();
   labels.index_put_({1, torch::indexing::Slice(6)}, -100);
   labels.index_put_({torch::indexing::Slice(), 0}, -100);
-  text.tensors = {{"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
+  text.tensors = {
+      {"input_ids", ids}, {"attention_mask", ids.ne(1).to(torch::kLong)}, {"label_ids", labels}};
   text.infos.resize(2);
   return text;
 }
@@ -49,7 +51,8 @@ HiggsAudioModel build_and_load(const Json& cfg, const fs::path& dir) {
   const std::string model_dir = build_boson_model(cfg, dir, 5);
   HiggsAudioModel model(HiggsAudioConfig::from_file(model_dir + "/config.json"));
   higgs::higgs_audio::load_checkpoint_weights(
-      model_dir, [&](const std::vector<std::string>& names, const std::function<at::Tensor(const std::string&)>& fetch) {
+      model_dir, [&](const std::vector<std::string>& names,
+                     const std::function<at::Tensor(const std::string&)>& fetch) {
         model->load_state_dict(names, fetch, model_dir);
       });
   model->eval();
@@ -57,19 +60,23 @@ HiggsAudioModel build_and_load(const Json& cfg, const fs::path& dir) {
 }
 
 double rel_diff(const at::Tensor& a, const at::Tensor& b) {
-  return ((a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max() / b.to(torch::kDouble).abs().max()).item<double>();
+  return ((a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max() /
+          b.to(torch::kDouble).abs().max())
+      .item<double>();
 }
 
 // Our forward and loss on `batch` against Boson's forward on the same batch and weights.
-void compare(HiggsAudioModel& model, const higgs::Batch& batch, const fs::path& dir, const std::string& tag,
-             const std::string& tower_attention = "eager") {
+void compare(HiggsAudioModel& model, const higgs::Batch& batch, const fs::path& dir,
+             const std::string& tag, const std::string& tower_attention = "eager") {
   CAPTURE(tag);
   std::map<std::string, at::Tensor> fields(batch.tensors.begin(), batch.tensors.end());
   higgs::tensor_io::save_safetensors((dir / (tag + ".batch.safetensors")).string(), fields);
   run_referee("boson_model.py", "forward " + quote((dir / "model").string()) + " " +
                                     quote((dir / (tag + ".batch.safetensors")).string()) + " " +
-                                    quote((dir / (tag + ".boson.safetensors")).string()) + " " + tower_attention);
-  auto boson = higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".boson.safetensors")).string());
+                                    quote((dir / (tag + ".boson.safetensors")).string()) + " " +
+                                    tower_attention);
+  auto boson =
+      higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".boson.safetensors")).string());
 
   torch::NoGradGuard no_grad;
   auto out = model->forward(batch);
@@ -124,10 +131,14 @@ TEST_CASE("referee: Boson's HiggsAudioModel saved with save_pretrained gives our
   compare(model, text_only_batch(), dir, "no_audio");  // no audio tensors at all
 }
 
-TEST_CASE("referee: Boson's HiggsAudioModel with plain (not fast-forward) text layers gives our logits and loss") {
-  // audio_adapter_type dual_ffn: layer 1 is a plain Llama layer that audio positions go through too.
+TEST_CASE(
+    "referee: Boson's HiggsAudioModel with plain (not fast-forward) text layers gives our logits "
+    "and loss") {
+  // audio_adapter_type dual_ffn: layer 1 is a plain Llama layer that audio positions go through
+  // too.
   fs::path dir = work_dir("model-plain");
-  HiggsAudioModel model = build_and_load(referee_config(higgs_test::tiny_config_json("dual_ffn")), dir);
+  HiggsAudioModel model =
+      build_and_load(referee_config(higgs_test::tiny_config_json("dual_ffn")), dir);
   compare(model, higgs_test::two_sample_batch(), dir, "plain_audio_in_out");
   compare(model, text_only_batch(), dir, "plain_no_audio");
 }
@@ -159,7 +170,8 @@ using higgs::ParameterList;
 TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's model") {
   fs::path dir = work_dir("lora");
   higgs::HiggsAudioModel::Options mo;
-  mo.path = build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
+  mo.path =
+      build_boson_model(model_referee::referee_config(higgs_test::tiny_config_json()), dir, 9);
   higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
 
   higgs::LoraAdapter::Options lo;
@@ -194,9 +206,11 @@ TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's mo
                {"eps", ao.eps},
                {"weight_decay", ao.weight_decay}};
   std::ofstream(dir / "spec.json") << spec.dump();
-  run_referee("boson_lora.py", quote((dir / "model").string()) + " " + quote((dir / "batch.safetensors").string()) +
-                                   " " + quote((dir / "lora.safetensors").string()) + " " +
-                                   quote((dir / "spec.json").string()) + " " + quote((dir / "peft.safetensors").string()));
+  run_referee("boson_lora.py", quote((dir / "model").string()) + " " +
+                                   quote((dir / "batch.safetensors").string()) + " " +
+                                   quote((dir / "lora.safetensors").string()) + " " +
+                                   quote((dir / "spec.json").string()) + " " +
+                                   quote((dir / "peft.safetensors").string()));
   auto peft = higgs::tensor_io::SafetensorsFile::open((dir / "peft.safetensors").string());
 
   model.module().eval();
@@ -227,7 +241,8 @@ TEST_CASE("referee: our LoRA gradients and AdamW step equal peft's on Boson's mo
     CHECK(diff < 1e-6);
     worst_step = std::max(worst_step, diff);
   }
-  MESSAGE(params.size() << " LoRA tensors: gradients within " << worst << " relative of peft's, after one AdamW "
+  MESSAGE(params.size() << " LoRA tensors: gradients within " << worst
+                        << " relative of peft's, after one AdamW "
                         << "step within " << worst_step);
 }
 
@@ -248,7 +263,8 @@ void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::st
   run_referee("boson_model.py", "grads " + quote((dir / "model").string()) + " " +
                                     quote((dir / (tag + ".batch.safetensors")).string()) + " " +
                                     quote((dir / (tag + ".grads.safetensors")).string()));
-  auto boson = higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".grads.safetensors")).string());
+  auto boson =
+      higgs::tensor_io::SafetensorsFile::open((dir / (tag + ".grads.safetensors")).string());
   higgs::HiggsAudioModel::Options mo;
   mo.path = (dir / "model").string();
   higgs::HiggsAudioModel model(mo, higgs::RunSettings{0, "cpu"});
@@ -281,7 +297,8 @@ void compare_grads(const higgs::Batch& batch, const fs::path& dir, const std::st
       ++with;
     }
   }
-  MESSAGE(tag << ": " << with << " gradients equal to Boson's, " << zero << " zero in both, " << none << " none in both");
+  MESSAGE(tag << ": " << with << " gradients equal to Boson's, " << zero << " zero in both, "
+              << none << " none in both");
 }
 
 TEST_CASE("referee: full fine-tuning gradients equal Boson's, zero and none where its are") {
@@ -314,9 +331,11 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
 
   const fs::path port = dir / "port";
   fs::create_directories(port);
-  higgs::write_file_atomic((port / "config.json").string(), higgs::transformers_port_config(model.model_config()).dump(2));
+  higgs::write_file_atomic((port / "config.json").string(),
+                           higgs::transformers_port_config(model.model_config()).dump(2));
   std::map<std::string, at::Tensor> tensors;
-  for (const auto& [name, t] : model.net().state_dict()) tensors[higgs::transformers_port_tensor_name(name)] = t;
+  for (const auto& [name, t] : model.net().state_dict())
+    tensors[higgs::transformers_port_tensor_name(name)] = t;
   higgs::tensor_io::save_safetensors((port / "model.safetensors").string(), tensors);
 
   higgs::Batch batch = higgs_test::one_sample_batch();
@@ -327,7 +346,8 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
   const auto& m = ours.merge;
   at::Tensor real = m.attention_mask[0].to(torch::kBool);
   at::Tensor ids = m.input_ids[0].index({real}).clone();
-  at::Tensor ain = m.audio_in_discrete_codes_mask[0].index({real}), aout = m.audio_out_mask[0].index({real});
+  at::Tensor ain = m.audio_in_discrete_codes_mask[0].index({real}),
+             aout = m.audio_out_mask[0].index({real});
   std::vector<at::Tensor> cols;
   int64_t in_col = 0, out_col = 0;
   for (int64_t p = 0; p < ids.size(0); ++p) {
@@ -335,11 +355,13 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
     if (aout[p].item<bool>()) cols.push_back(batch.at("audio_out_ids").select(1, out_col++));
   }
   ids.masked_fill_(ain.logical_or(aout), model.model_config().audio_out_token_idx);
-  std::map<std::string, at::Tensor> input = {{"input_ids", ids.unsqueeze(0).contiguous()},
-                                             {"audio_input_ids", torch::stack(cols).unsqueeze(0).contiguous()}};
+  std::map<std::string, at::Tensor> input = {
+      {"input_ids", ids.unsqueeze(0).contiguous()},
+      {"audio_input_ids", torch::stack(cols).unsqueeze(0).contiguous()}};
   higgs::tensor_io::save_safetensors((dir / "input.safetensors").string(), input);
-  run_referee("hf_port_forward.py", quote(port.string()) + " " + quote((dir / "input.safetensors").string()) + " " +
-                                        quote((dir / "hf.safetensors").string()),
+  run_referee("hf_port_forward.py",
+              quote(port.string()) + " " + quote((dir / "input.safetensors").string()) + " " +
+                  quote((dir / "hf.safetensors").string()),
               referee_hf_python());
   auto hf = higgs::tensor_io::SafetensorsFile::open((dir / "hf.safetensors").string());
   at::Tensor text = ours.logits[0].index({real});
@@ -347,10 +369,12 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
   REQUIRE(text.sizes() == want_text.sizes());
   const double text_rel = ((text - want_text).abs().max() / want_text.abs().max()).item<double>();
   CHECK(text_rel < 1e-5);
-  const int64_t k = model.model_config().audio_num_codebooks, rows = model.model_config().codebook_rows();
+  const int64_t k = model.model_config().audio_num_codebooks,
+                rows = model.model_config().codebook_rows();
   at::Tensor want_audio = hf.tensor("audio_logits").index({aout}).view({-1, k, rows});
   REQUIRE(ours.audio_logits.sizes() == want_audio.sizes());
-  const double audio_rel = ((ours.audio_logits - want_audio).abs().max() / want_audio.abs().max()).item<double>();
+  const double audio_rel =
+      ((ours.audio_logits - want_audio).abs().max() / want_audio.abs().max()).item<double>();
   CHECK(audio_rel < 1e-5);
 
   higgs::HiggsAudioModel::Options po;
@@ -360,8 +384,9 @@ TEST_CASE("referee: the Transformers higgs_audio_v2 port loads our export and gi
   auto again = back.net().forward(batch);
   CHECK(torch::equal(again.logits, ours.logits));
   CHECK(torch::equal(again.audio_logits, ours.audio_logits));
-  MESSAGE("Transformers port: text logits " << text_rel << ", audio logits " << audio_rel
-                                            << " relative from ours; loaded back from its layout: equal");
+  MESSAGE("Transformers port: text logits "
+          << text_rel << ", audio logits " << audio_rel
+          << " relative from ours; loaded back from its layout: equal");
 }
 
 }  // namespace transformers_port_referee

@@ -2,14 +2,14 @@
 // the tests/referee/boson_*.py scripts, the real Higgs tokenizer.json, a work folder per test.
 #pragma once
 
-#include <doctest/doctest.h>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <doctest/doctest.h>
 
 #include "framework/config/config.h"
 
@@ -49,13 +49,17 @@ inline std::pair<int, std::string> run_command(const std::string& cmd) {
 
 // Runs tests/referee/SCRIPT with the referee venv's Python (or `python`); fails the test with its
 // output when it exits non-zero (or when the venv is missing, saying how to make it).
-inline std::string run_referee(const std::string& script, const std::string& args, std::string python = "") {
+inline std::string run_referee(const std::string& script, const std::string& args,
+                               std::string python = "") {
   const std::string py = python.empty() ? referee_python() : python;
-  REQUIRE_MESSAGE(fs::exists(py), "no referee venv at " << py
-                                      << ": run scripts/setup_referee.sh (scripts/setup.sh does) or set "
-                                         "HIGGS_REFEREE_PYTHON");
-  auto [rc, out] = run_command(quote(py) + " " + quote(std::string(HIGGS_SOURCE_DIR) + "/tests/referee/" + script) +
-                               " " + args);
+  REQUIRE_MESSAGE(fs::exists(py),
+                  "no referee venv at "
+                      << py
+                      << ": run scripts/setup_referee.sh (scripts/setup.sh does) or set "
+                         "HIGGS_REFEREE_PYTHON");
+  auto [rc, out] =
+      run_command(quote(py) + " " +
+                  quote(std::string(HIGGS_SOURCE_DIR) + "/tests/referee/" + script) + " " + args);
   REQUIRE_MESSAGE(rc == 0, script << " failed (exit " << rc << "):\n" << out);
   return out;
 }
@@ -74,9 +78,12 @@ inline std::string higgs_tokenizer_json() {
   static const std::string path = [] {
     const std::string dir = std::string(HIGGS_BINARY_DIR) + "/text/llama3_peer";
     std::string py = std::string("HIGGS_PYTHON=") + quote(HIGGS_PYTHON) + " ";
-    auto [rc, out] = run_command(py + "bash " + quote(std::string(HIGGS_SOURCE_DIR) + "/tests/text/llama3_peer/setup.sh") +
-                                 " " + quote(dir));
-    REQUIRE_MESSAGE(rc == 0, "the Higgs tokenizer.json could not be made (tests/text/llama3_peer/setup.sh):\n" << out);
+    auto [rc, out] = run_command(
+        py + "bash " + quote(std::string(HIGGS_SOURCE_DIR) + "/tests/text/llama3_peer/setup.sh") +
+        " " + quote(dir));
+    REQUIRE_MESSAGE(
+        rc == 0, "the Higgs tokenizer.json could not be made (tests/text/llama3_peer/setup.sh):\n"
+                     << out);
     return dir + "/higgs_tokenizer.json";
   }();
   return path;

@@ -27,8 +27,9 @@ std::string show_diff(const std::vector<int64_t>& ours, const std::vector<int64_
     if (i >= v.size()) return std::string("(end)");
     return std::to_string(v[i]) + (v[i] >= 0 ? " " + tok.id_to_token(v[i]) : "");
   };
-  return "first difference at " + std::to_string(i) + ": ours " + at(ours) + ", Boson's " + at(boson) +
-         " (lengths " + std::to_string(ours.size()) + " and " + std::to_string(boson.size()) + ")";
+  return "first difference at " + std::to_string(i) + ": ours " + at(ours) + ", Boson's " +
+         at(boson) + " (lengths " + std::to_string(ours.size()) + " and " +
+         std::to_string(boson.size()) + ")";
 }
 
 TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samples") {
@@ -40,7 +41,8 @@ TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samp
     std::ofstream f(dir / "samples.jsonl");
     for (const Json& s : samples) f << s.dump() << "\n";
   }
-  run_referee("boson_prepare_chatml.py", quote(tokenizer) + " " + quote((dir / "samples.jsonl").string()) + " " +
+  run_referee("boson_prepare_chatml.py", quote(tokenizer) + " " +
+                                             quote((dir / "samples.jsonl").string()) + " " +
                                              quote((dir / "boson.json").string()));
   Json boson = read_json(dir / "boson.json");
   REQUIRE(boson.size() == samples.size());
@@ -54,8 +56,10 @@ TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samp
     higgs::ChatMLTokens ours = higgs::prepare_chatml_sample(ours_all[i], tok);
     auto ids = boson[i]["input_ids"].get<std::vector<int64_t>>();
     auto labels = boson[i]["label_ids"].get<std::vector<int64_t>>();
-    CHECK_MESSAGE(ours.input_ids == ids, "input ids, sample " << i << ": " << show_diff(ours.input_ids, ids, tok));
-    CHECK_MESSAGE(ours.label_ids == labels, "labels, sample " << i << ": " << show_diff(ours.label_ids, labels, tok));
+    CHECK_MESSAGE(ours.input_ids == ids,
+                  "input ids, sample " << i << ": " << show_diff(ours.input_ids, ids, tok));
+    CHECK_MESSAGE(ours.label_ids == labels,
+                  "labels, sample " << i << ": " << show_diff(ours.label_ids, labels, tok));
     std::vector<std::string> urls;
     for (const auto& a : ours.audio_contents) urls.push_back(a.audio_url);
     CHECK(urls == boson[i]["audio_urls"].get<std::vector<std::string>>());
@@ -66,7 +70,8 @@ TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samp
     tokens += int64_t(ids.size());
     for (int64_t l : labels) labelled += l != -100;
   }
-  MESSAGE(samples.size() << " samples, " << tokens << " tokens (" << labelled << " labelled) equal to Boson's");
+  MESSAGE(samples.size() << " samples, " << tokens << " tokens (" << labelled
+                         << " labelled) equal to Boson's");
   CHECK(labelled > 0);
 }
 
@@ -83,7 +88,8 @@ TEST_CASE("referee: our text tokenizer equals PreTrainedTokenizerFast on the 2,4
   fs::path dir = work_dir("text-tokenizer");
   const std::string tokenizer = higgs_tokenizer_json();
   const std::string corpus = (fs::path(tokenizer).parent_path() / "corpus.jsonl").string();
-  run_referee("boson_tokenize.py", quote(tokenizer) + " " + quote(corpus) + " " + quote((dir / "ids.json").string()));
+  run_referee("boson_tokenize.py",
+              quote(tokenizer) + " " + quote(corpus) + " " + quote((dir / "ids.json").string()));
   Json want = read_json(dir / "ids.json");
   higgs::Llama3BpeTokenizer tok(tokenizer);
   std::ifstream in(corpus);
@@ -104,7 +110,8 @@ TEST_CASE("referee: our text tokenizer equals PreTrainedTokenizerFast on the 2,4
   }
   CHECK(i == want.size());
   CHECK(i >= 2000);
-  MESSAGE(i << " lines, " << tokens << " tokens, " << mismatches << " mismatches against PreTrainedTokenizerFast");
+  MESSAGE(i << " lines, " << tokens << " tokens, " << mismatches
+            << " mismatches against PreTrainedTokenizerFast");
 }
 
 }  // namespace text_tokenizer_referee

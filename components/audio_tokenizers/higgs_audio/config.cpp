@@ -1,9 +1,10 @@
 #include "components/audio_tokenizers/higgs_audio/config.h"
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 namespace higgs::higgs_audio {
 namespace {

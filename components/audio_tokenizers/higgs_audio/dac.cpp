@@ -1,6 +1,6 @@
-#include "components/audio_tokenizers/higgs_audio/dac.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/dac.h"
 
 namespace higgs::higgs_audio {
 

@@ -3,10 +3,10 @@
 // residual units with dilations 1, 3, 9.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio_tokenizers/higgs_audio/ops.h"
 #include "components/audio_tokenizers/higgs_audio/weights.h"

@@ -1,14 +1,13 @@
-#include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
-
-#include "framework/tensor_io/pth_reader.h"
-#include "framework/tensor_io/safetensors.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/higgs_audio.h"
 
 #include <cstring>
 #include <stdexcept>
 
 #include "framework/registry/registry.h"
+#include "framework/tensor_io/pth_reader.h"
+#include "framework/tensor_io/safetensors.h"
 #include "framework/util/device.h"
 
 namespace higgs {

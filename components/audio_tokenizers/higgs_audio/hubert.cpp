@@ -1,6 +1,6 @@
-#include "components/audio_tokenizers/higgs_audio/hubert.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/hubert.h"
 
 #include <cmath>
 #include <numeric>

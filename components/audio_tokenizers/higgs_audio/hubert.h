@@ -2,11 +2,11 @@
 // conv feature extractor, as HF `HubertModel` with feat_extract_norm="group").
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio_tokenizers/higgs_audio/config.h"
 #include "components/audio_tokenizers/higgs_audio/ops.h"

@@ -1,6 +1,6 @@
-#include "components/audio_tokenizers/higgs_audio/ops.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/ops.h"
 
 #include <algorithm>
 

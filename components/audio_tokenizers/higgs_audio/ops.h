@@ -2,10 +2,10 @@
 // the padded tail of batched sequences.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::higgs_audio {
 

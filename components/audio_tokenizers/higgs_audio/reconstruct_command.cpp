@@ -1,6 +1,6 @@
-#include "components/audio_tokenizers/higgs_audio/reconstruct_command.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/reconstruct_command.h"
 
 #include <chrono>
 #include <cstdio>
@@ -33,14 +33,14 @@ int run_reconstruct_command(const ReconstructArgs& args, std::ostream& out, std:
     LoadAudioOptions lo;
     lo.target_sample_rate = rate;
     AudioBuffer in = load_audio(args.in, lo);
-    out << args.in << ": " << seconds(double(in.samples.size()) / rate) << " (" << in.source_channels
-        << " channel(s) at " << in.source_sample_rate << " Hz; " << in.samples.size() << " samples at "
-        << rate << " Hz)\n";
+    out << args.in << ": " << seconds(double(in.samples.size()) / rate) << " ("
+        << in.source_channels << " channel(s) at " << in.source_sample_rate << " Hz; "
+        << in.samples.size() << " samples at " << rate << " Hz)\n";
 
     torch::NoGradGuard no_grad;
     auto t0 = std::chrono::steady_clock::now();
-    at::Tensor wave =
-        torch::from_blob(in.samples.data(), {static_cast<int64_t>(in.samples.size())}, torch::kFloat32);
+    at::Tensor wave = torch::from_blob(in.samples.data(), {static_cast<int64_t>(in.samples.size())},
+                                       torch::kFloat32);
     at::Tensor codes = tok.encode(wave).to(torch::kCPU, torch::kLong).contiguous();
     auto t1 = std::chrono::steady_clock::now();
     at::Tensor decoded = tok.decode(codes).to(torch::kCPU, torch::kFloat).contiguous();
@@ -52,10 +52,11 @@ int run_reconstruct_command(const ReconstructArgs& args, std::ostream& out, std:
         << seconds(std::chrono::duration<double>(t1 - t0).count()) << ", decoded in "
         << seconds(std::chrono::duration<double>(t2 - t1).count()) << "\n";
 
-    std::vector<float> samples(decoded.data_ptr<float>(), decoded.data_ptr<float>() + decoded.numel());
+    std::vector<float> samples(decoded.data_ptr<float>(),
+                               decoded.data_ptr<float>() + decoded.numel());
     save_audio(args.out, samples, rate);
-    out << args.out << ": " << samples.size() << " samples, " << seconds(double(samples.size()) / rate)
-        << " at " << rate << " Hz\n";
+    out << args.out << ": " << samples.size() << " samples, "
+        << seconds(double(samples.size()) / rate) << " at " << rate << " Hz\n";
     if (!args.codes_out.empty()) {
       tensor_io::save_safetensors(args.codes_out, {{"codes", codes}},
                                   {{"tokenizer", tok.identity()}, {"source", args.in}});

@@ -3,10 +3,10 @@
 // it back and subtracts it.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio_tokenizers/higgs_audio/weights.h"
 

@@ -1,6 +1,6 @@
-#include "components/audio_tokenizers/higgs_audio/semantic_encoder.h"
-
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/semantic_encoder.h"
 
 namespace higgs::higgs_audio {
 namespace {

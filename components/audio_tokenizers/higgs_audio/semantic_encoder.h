@@ -2,10 +2,10 @@
 // and a conv, all at stride 1 and width = HuBERT hidden size.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio_tokenizers/higgs_audio/ops.h"
 #include "components/audio_tokenizers/higgs_audio/weights.h"

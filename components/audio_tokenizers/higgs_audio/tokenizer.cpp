@@ -1,11 +1,12 @@
-#include "components/audio_tokenizers/higgs_audio/tokenizer.h"
-
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
+
+#include "components/audio_tokenizers/higgs_audio/tokenizer.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include "framework/util/device.h"
 

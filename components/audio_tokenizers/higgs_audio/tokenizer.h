@@ -2,12 +2,12 @@
 // plain class: 24 kHz waveform <-> int64 codes (n_q, T) at 25 frames per second.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "components/audio_tokenizers/higgs_audio/config.h"
 #include "components/audio_tokenizers/higgs_audio/dac.h"

@@ -2,13 +2,13 @@
 // taken once; missing, unexpected and wrongly shaped tensors are reported together.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::higgs_audio {
 

@@ -1,6 +1,6 @@
-#include "components/models/higgs_audio/audio_placeholders.h"
-
 #include <torch/torch.h>
+
+#include "components/models/higgs_audio/audio_placeholders.h"
 
 #include <stdexcept>
 #include <string>
@@ -144,7 +144,8 @@ struct Layout {
   std::vector<int64_t> feat_src, feat_b, feat_dst;
 };
 
-Layout fill_layout(const MergeInputs& in, const MergeSource& src, const Expansion& x, int64_t full) {
+Layout fill_layout(const MergeInputs& in, const MergeSource& src, const Expansion& x,
+                   int64_t full) {
   const int64_t bsz = src.bsz, len = src.len;
   const bool has_labels = src.labels.defined(), feats = src.feats;
   const auto& in_runs = src.in_runs;

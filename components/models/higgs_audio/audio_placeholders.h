@@ -2,9 +2,9 @@
 // spec 2.1 step 5). The plan is integer bookkeeping on the CPU; applying it gathers embeddings.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::higgs_audio {
 

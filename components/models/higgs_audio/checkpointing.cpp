@@ -4,10 +4,11 @@
 // dropout), so the generators the layer draws from (the CPU one and, for CUDA inputs, the input
 // device's) are saved in forward and replayed for the recompute; and the recompute runs under the
 // autocast state of the forward (bf16 training), as torch.utils.checkpoint does.
-#include <ATen/Context.h>
 #include <torch/torch.h>
 
 #include <mutex>
+
+#include <ATen/Context.h>
 
 #include "components/models/higgs_audio/model.h"
 #include "framework/util/autocast.h"
@@ -91,8 +92,9 @@ struct CheckpointedLayerFn : public torch::autograd::Function<CheckpointedLayerF
     set_rng_states(gens, ctx->saved_data["rng"].toTensorVector());
     torch::Tensor y;
     try {
-      AutocastScope autocast(x.device().type(), ctx->saved_data["autocast"].toBool(),
-                             static_cast<at::ScalarType>(ctx->saved_data["autocast_dtype"].toInt()));
+      AutocastScope autocast(
+          x.device().type(), ctx->saved_data["autocast"].toBool(),
+          static_cast<at::ScalarType>(ctx->saved_data["autocast_dtype"].toInt()));
       y = layer->forward(xd, in);
     } catch (...) {
       set_rng_states(gens, current);

@@ -1,5 +1,4 @@
 #include "components/models/higgs_audio/config.h"
-#include "components/models/higgs_audio/transformers_port.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "components/models/higgs_audio/transformers_port.h"
 #include "framework/config/json_file.h"
 
 namespace higgs {
@@ -207,7 +207,8 @@ bool HiggsAudioConfig::is_fast_forward_layer(int64_t i) const {
 HiggsAudioConfig HiggsAudioConfig::from_json(const Json& j, const std::string& source) {
   if (!j.is_object()) throw std::runtime_error(source + ": expected a JSON object");
   // A checkpoint in the Transformers port's layout: read as the released layout it maps to.
-  if (is_transformers_port_config(j)) return from_json(config_from_transformers_port(j, source), source);
+  if (is_transformers_port_config(j))
+    return from_json(config_from_transformers_port(j, source), source);
   HiggsAudioConfig c;
   c.raw = j;
   FieldReader r(j, source);
@@ -337,15 +338,17 @@ void HiggsAudioConfig::check_supported(const std::string& source) const {
           "encoder_ffn_dim");
   }
   if (!raw.is_object() || !raw.contains("text_config") || !raw["text_config"].is_object())
-    problems.push_back("text_config is missing: a Higgs Audio config.json holds the language "
-                       "model's config there (see the released config.json)");
+    problems.push_back(
+        "text_config is missing: a Higgs Audio config.json holds the language "
+        "model's config there (see the released config.json)");
   if (t.hidden_act != "silu") problems.push_back("text_config.hidden_act must be \"silu\"");
   if (t.hidden_size <= 0 || t.num_hidden_layers <= 0 || t.num_attention_heads <= 0 ||
       t.num_key_value_heads <= 0 || t.intermediate_size <= 0 || t.vocab_size <= 0 ||
       t.resolved_head_dim() <= 0)
-    problems.push_back("text_config: hidden_size, num_hidden_layers, num_attention_heads, "
-                       "num_key_value_heads, head_dim, intermediate_size and vocab_size must be "
-                       "positive");
+    problems.push_back(
+        "text_config: hidden_size, num_hidden_layers, num_attention_heads, "
+        "num_key_value_heads, head_dim, intermediate_size and vocab_size must be "
+        "positive");
   else if (t.num_attention_heads % t.num_key_value_heads != 0)
     problems.push_back("text_config.num_attention_heads must be a multiple of num_key_value_heads");
   if (t.pretraining_tp != 1) problems.push_back("text_config.pretraining_tp must be 1");

@@ -1,6 +1,6 @@
-#include "components/models/higgs_audio/higgs_audio.h"
-
 #include <torch/torch.h>
+
+#include "components/models/higgs_audio/higgs_audio.h"
 
 #include <filesystem>
 #include <stdexcept>
@@ -40,10 +40,11 @@ void HiggsAudioModel::bind(Binder& b, Options& o) {
         "model.safetensors) whose encoder initialises audio_tower (config.json needs "
         "skip_audio_tower: false). With init \"checkpoint\", tower and audio_encoder_proj "
         "weights missing from path are allowed (the projector then starts random).");
-  b.choice("audio_tower_padding", o.audio_tower_padding, {"masked", "reference_eager"},
-           "Padded frames of a partial Whisper window: \"masked\" in attention (Boson's tower with "
-           "SDPA), or \"reference_eager\": attended as Boson's default eager attention does (it adds "
-           "its boolean mask to the scores; docs/fidelity.md).");
+  b.choice(
+      "audio_tower_padding", o.audio_tower_padding, {"masked", "reference_eager"},
+      "Padded frames of a partial Whisper window: \"masked\" in attention (Boson's tower with "
+      "SDPA), or \"reference_eager\": attended as Boson's default eager attention does (it adds "
+      "its boolean mask to the scores; docs/fidelity.md).");
 }
 
 namespace {
@@ -74,7 +75,8 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const RunSettings& run) : opt
   const auto dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   net_ = std::make_shared<higgs_audio::HiggsAudioModelImpl>(*cfg_, dtype);
   // A plain "cuda" is this process's GPU under torchrun: cuda:LOCAL_RANK.
-  net_->to(resolve_device(device_spec(o.device, run.device), run.placement.local_rank, "model.device"));
+  net_->to(
+      resolve_device(device_spec(o.device, run.device), run.placement.local_rank, "model.device"));
   const bool whisper = !o.audio_tower_init.empty();
   if (whisper && cfg_->skip_audio_tower)
     throw std::runtime_error("model.audio_tower_init is set but " + cfg_path +
@@ -102,7 +104,8 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const RunSettings& run) : opt
           std::vector<std::string> released;
           for (const auto& n : names) released.push_back(released_tensor_name(n));
           net_->load_state_dict(
-              released, [&](const std::string& n) { return fetch(transformers_port_tensor_name(n)); }, o.path,
+              released,
+              [&](const std::string& n) { return fetch(transformers_port_tensor_name(n)); }, o.path,
               may_be_missing);
         });
   }
@@ -111,7 +114,8 @@ HiggsAudioModel::HiggsAudioModel(const Options& o, const RunSettings& run) : opt
     spdlog::info("audio_tower: {} tensors from the Whisper encoder in {}", n, o.audio_tower_init);
   }
   net_->gradient_checkpointing = o.gradient_checkpointing;
-  if (net_->audio_tower) net_->audio_tower->reference_eager_padding = o.audio_tower_padding == "reference_eager";
+  if (net_->audio_tower)
+    net_->audio_tower->reference_eager_padding = o.audio_tower_padding == "reference_eager";
   net_->train();
 }
 

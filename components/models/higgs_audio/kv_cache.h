@@ -2,10 +2,10 @@
 // training forward never uses it; HiggsAudioModelImpl::forward_cached fills and reads it.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::higgs_audio {
 

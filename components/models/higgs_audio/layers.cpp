@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 
-
 namespace higgs::higgs_audio {
 
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {

@@ -76,8 +76,8 @@ class LlamaAttentionImpl : public torch::nn::Module {
   /// Queries (B, heads, L, D) and keys/values (B, kv_heads, L, D) of `x`, RoPE applied to
   /// queries and keys: the part both forwards share.
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& x,
-                                                                   const torch::Tensor& cos,
-                                                                   const torch::Tensor& sin);
+                                                                  const torch::Tensor& cos,
+                                                                  const torch::Tensor& sin);
 };
 TORCH_MODULE(LlamaAttention);
 

@@ -1,7 +1,5 @@
 #include "components/models/higgs_audio/max_positions.h"
 
-
-
 namespace higgs {
 
 int64_t max_position_embeddings(const Json& model_config) {

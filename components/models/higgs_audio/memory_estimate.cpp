@@ -10,7 +10,8 @@
 
 namespace higgs {
 
-TrainingMemoryEstimate estimate_training_memory(const HiggsAudioConfig& cfg, const TrainingMemoryInputs& in) {
+TrainingMemoryEstimate estimate_training_memory(const HiggsAudioConfig& cfg,
+                                                const TrainingMemoryInputs& in) {
   const auto& t = cfg.text_config;
   const double h = double(t.hidden_size);
   const double kv = double(t.num_key_value_heads * t.resolved_head_dim());
@@ -38,7 +39,8 @@ TrainingMemoryEstimate estimate_training_memory(const HiggsAudioConfig& cfg, con
                           double(in.positions) * act_bytes;
     e.attention = scores * (in.gradient_checkpointing ? 1.0 : double(t.num_hidden_layers));
   }
-  const double audio_rows = double(in.rows) * double(in.audio_out_frames) * double(cfg.audio_num_codebooks);
+  const double audio_rows =
+      double(in.rows) * double(in.audio_out_frames) * double(cfg.audio_num_codebooks);
   e.logits = 2 * 4.0 * (tokens * double(t.vocab_size) + audio_rows * double(cfg.codebook_rows()));
   return e;
 }

@@ -28,6 +28,7 @@ struct TrainingMemoryEstimate {
 
 /// Bytes, by part. Not counted: gradients and AdamW state of the trainable parameters (at most
 /// 3 x weights with full fine-tuning, a few percent with LoRA) and allocator slack.
-TrainingMemoryEstimate estimate_training_memory(const HiggsAudioConfig& cfg, const TrainingMemoryInputs& in);
+TrainingMemoryEstimate estimate_training_memory(const HiggsAudioConfig& cfg,
+                                                const TrainingMemoryInputs& in);
 
 }  // namespace higgs

@@ -1,7 +1,5 @@
 #include "components/models/higgs_audio/model.h"
 
-#include "framework/tensor_io/finite_check.h"
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -10,6 +8,7 @@
 #include <stdexcept>
 
 #include "components/models/higgs_audio/weights_io.h"
+#include "framework/tensor_io/finite_check.h"
 
 namespace higgs::higgs_audio {
 

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "components/models/higgs_audio/audio_placeholders.h"
 #include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/kv_cache.h"
 #include "components/models/higgs_audio/layers.h"
-#include "components/models/higgs_audio/audio_placeholders.h"
 #include "framework/train/types.h"
 
 namespace higgs::higgs_audio {

@@ -1,6 +1,6 @@
-#include "components/models/higgs_audio/weights_io.h"
-
 #include <torch/torch.h>
+
+#include "components/models/higgs_audio/weights_io.h"
 
 #include <filesystem>
 #include <fstream>

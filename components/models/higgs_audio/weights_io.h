@@ -2,12 +2,12 @@
 // layout, read and written through framework/tensor_io.
 #pragma once
 
-#include <ATen/core/Tensor.h>
-
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <ATen/core/Tensor.h>
 
 namespace higgs::higgs_audio {
 
@@ -19,7 +19,6 @@ void write_weights_pickle(const std::string& path,
 /// Reads a torch pickle holding a plain dict of tensors (C++ write_weights_pickle or Python
 /// torch.save of a dict; not an OrderedDict state_dict, see toolchain.md section 8).
 std::map<std::string, at::Tensor> read_weights_pickle(const std::string& path);
-
 
 /// Loads the weights of a checkpoint directory into `load(names, fetch)`, tensor by tensor
 /// (safetensors tensors are memory-mapped, so no second full copy exists). Throws, naming the

@@ -30,8 +30,8 @@ int higgs_spm_vocab_size(void* h) {
 // exceed `cap` (call again with a larger buffer), or -1 on error.
 int higgs_spm_encode(void* h, const char* text, int len, int* out, int cap) {
   std::vector<int> ids;
-  auto st = static_cast<sentencepiece::SentencePieceProcessor*>(h)->Encode(
-      std::string(text, len), &ids);
+  auto st =
+      static_cast<sentencepiece::SentencePieceProcessor*>(h)->Encode(std::string(text, len), &ids);
   if (!st.ok()) return -1;
   for (int i = 0; i < static_cast<int>(ids.size()) && i < cap; ++i) out[i] = ids[i];
   return static_cast<int>(ids.size());

@@ -4,9 +4,15 @@
 //
 //   { output_dir: "runs/hello", greeting_style: "shout",
 //     task: { type: "example_greeting", name: "world", repeat: 2 } }
+//
+// and a task that reuses built-in parts through the installed component headers (it links
+// HiggsTrain::higgs_components): `example_audio_report` reads a ChatML file with the ChatML reader
+// and writes, per audio item, its sample rate and length as the audio reader sees them.
 #include <cctype>
 #include <fstream>
 
+#include "components/audio/audio_io.h"
+#include "components/chatml/chatml.h"
 #include "framework/registry/plugin.h"
 #include "framework/registry/registry.h"
 #include "framework/run/component_builder.h"
@@ -27,7 +33,9 @@ class Shout : public GreetingStyle {
   struct Options {
     std::string suffix = "!";
   };
-  static void bind(higgs::Binder& b, Options& o) { b.opt("suffix", o.suffix, "Appended to each line."); }
+  static void bind(higgs::Binder& b, Options& o) {
+    b.opt("suffix", o.suffix, "Appended to each line.");
+  }
   explicit Shout(const Options& o) : o_(o) {}
   std::string apply(const std::string& line) const override {
     std::string out = line;
@@ -65,12 +73,45 @@ class ExampleGreeting : public higgs::Task {
   Options o_;
 };
 
+class ExampleAudioReport : public higgs::Task {
+ public:
+  struct Options {
+    std::string data;
+  };
+  static void bind(higgs::Binder& b, Options& o) {
+    b.req("data", o.data, "ChatML file (JSONL or JSON array) whose audio is reported.");
+  }
+  explicit ExampleAudioReport(const Options& o) : o_(o) {}
+  std::vector<std::string> required_keys() const override { return {"output_dir"}; }
+  int run(higgs::TaskContext& ctx) override {
+    std::ofstream out(ctx.plan.settings.output_dir + "/audio_report.txt");
+    for (const auto& sample : higgs::load_chatml_file(o_.data)) {
+      for (const auto& message : sample.messages) {
+        for (const auto& item : message.content) {
+          if (!item.is_audio() || item.audio_path.empty()) continue;
+          const higgs::AudioBuffer audio = higgs::load_audio(item.audio_path);
+          out << sample.source << " " << message.role << " " << item.audio_url << " "
+              << audio.sample_rate << " Hz " << audio.samples.size() << " samples\n";
+        }
+      }
+    }
+    return 0;
+  }
+
+ private:
+  Options o_;
+};
+
 }  // namespace
 
 HIGGS_PLUGIN_ENTRY() {
-  higgs::declare_kind({GreetingStyle::kKind, "How a greeting is written (example plugin).", 500,
+  higgs::declare_kind({GreetingStyle::kKind,
+                       "How a greeting is written (example plugin).",
+                       500,
                        {{"greeting_style"}}});
   higgs::register_component<GreetingStyle, Shout>("shout", "Upper case, with a suffix.", __FILE__);
   higgs::register_component<higgs::Task, ExampleGreeting>(
       "example_greeting", "Writes a greeting (example plugin).", __FILE__);
+  higgs::register_component<higgs::Task, ExampleAudioReport>(
+      "example_audio_report", "Reports a ChatML file's audio (example plugin).", __FILE__);
 }

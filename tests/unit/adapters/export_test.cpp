@@ -169,8 +169,9 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(export_run(run.string(), {{"type", "export"}, {"out", full.string()}}),
                        doctest::Contains("is not empty"), higgs::RecipeError);
   fs::create_directories(dir / "empty_run");
-  CHECK_THROWS_WITH_AS(higgs::Checkpointer::resolve((dir / "empty_run").string(), "newest", "export"),
-                       doctest::Contains("holds no complete checkpoint"), higgs::RecipeError);
+  CHECK_THROWS_WITH_AS(
+      higgs::Checkpointer::resolve((dir / "empty_run").string(), "newest", "export"),
+      doctest::Contains("holds no complete checkpoint"), higgs::RecipeError);
   CHECK_THROWS_WITH_AS(higgs::Checkpointer::resolve(run.string(), "best", "export"),
                        doctest::Contains("no `best` checkpoint"), higgs::RecipeError);
   CHECK(higgs::parse_byte_size("5GB", "x") == 5'000'000'000ULL);
@@ -223,7 +224,8 @@ TEST_CASE("trainable parameters outside the adapter are found and named in the w
   auto lora = std::make_shared<LoraAdapter>(lora_options());
   lora->attach(m);
   std::vector<std::shared_ptr<Adapter>> adapters{lora};
-  auto trainable_outside_adapters = [](Model& model, const std::vector<std::shared_ptr<Adapter>>& a) {
+  auto trainable_outside_adapters = [](Model& model,
+                                       const std::vector<std::shared_ptr<Adapter>>& a) {
     ParameterList trained;
     for (const auto& p : model.module().named_parameters(true))
       if (p.value().requires_grad()) trained.push_back({p.key(), p.value()});
@@ -238,7 +240,8 @@ TEST_CASE("trainable parameters outside the adapter are found and named in the w
   const auto outside = trainable_outside_adapters(m, adapters);
   CHECK(outside == std::vector<std::string>{"layers.1.audio_mlp.gate_proj.weight"});
   const std::string w = adapter_coverage_warning(outside);
-  CHECK(w.find("1 trainable tensor(s) are not part of any adapter (layers.1.audio_mlp.gate_proj.weight)") == 0);
+  CHECK(w.find("1 trainable tensor(s) are not part of any adapter "
+               "(layers.1.audio_mlp.gate_proj.weight)") == 0);
   CHECK(w.find("modules_to_save") != std::string::npos);
   // Without any adapter every trainable parameter is "outside".
   CHECK(trainable_outside_adapters(m, {}).size() > outside.size());

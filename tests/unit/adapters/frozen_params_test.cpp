@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "framework/run/runner.h"
 #include "framework/distributed/communicator.h"
+#include "framework/run/runner.h"
 #include "framework/run/task.h"
 #include "framework/train/model.h"
 #include "tests/support/test_support.h"
@@ -47,8 +47,11 @@ TEST_CASE("frozen parameters are unchanged bit for bit after training; trainable
   at::set_num_threads(1);
   torch::manual_seed(3);
   higgs::ComponentBuilder components(plan);
-  higgs::TaskContext ctx{plan, {}, higgs::RunSettings{plan.settings.seed, plan.settings.device, {}},
-                         higgs::local_communicator(), components};
+  higgs::TaskContext ctx{plan,
+                         {},
+                         higgs::RunSettings{plan.settings.seed, plan.settings.device, {}},
+                         higgs::local_communicator(),
+                         components};
   auto model = components.build<higgs::Model>("model", ctx.run);  // the instance the task trains
   std::map<std::string, at::Tensor> before;
   for (const auto& p : model->module().named_parameters(true))

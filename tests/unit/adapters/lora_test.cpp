@@ -3,7 +3,6 @@
 #include "components/adapters/lora.h"
 
 #include <doctest/doctest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "components/adapters/adaptable_linear.h"
@@ -475,7 +474,9 @@ TEST_CASE("lora: the saved adapter reproduces the layer's output under PEFT's ru
   }
 }
 
-TEST_CASE("lora: a saved PEFT directory alone rebuilds the adapter, exclusions and modules_to_save included") {
+TEST_CASE(
+    "lora: a saved PEFT directory alone rebuilds the adapter, exclusions and modules_to_save "
+    "included") {
   higgs::test::TempDir dir("lora_peft_options");
   torch::manual_seed(11);
   TinyHiggsModel model;

@@ -2,9 +2,9 @@
 // adapter is written in PEFT's layout at checkpoints and at the end, and resume is exact.
 #include <torch/torch.h>
 
-#include <doctest/doctest.h>
-
 #include <filesystem>
+
+#include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
 #include "framework/tensor_io/safetensors.h"

@@ -1,8 +1,8 @@
 // Bad audio files raise AudioError naming the file and the reason; base64 raw_audio; content hash.
-#include <doctest/doctest.h>
-
 #include <cstring>
 #include <thread>
+
+#include <doctest/doctest.h>
 
 #include "components/audio/audio_io.h"
 #include "tests/unit/audio/audio_fixtures.h"

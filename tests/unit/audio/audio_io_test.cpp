@@ -2,9 +2,9 @@
 // other rates, channel counts and formats, and synthetic signals written by save_audio.
 #include "components/audio/audio_io.h"
 
-#include <doctest/doctest.h>
-
 #include <cmath>
+
+#include <doctest/doctest.h>
 
 #include "tests/unit/audio/audio_fixtures.h"
 

@@ -2,10 +2,10 @@
 // on espeak-ng speech and synthetic signals, short and longer than the 30 s window.
 #include <torch/torch.h>
 // doctest after torch (glog's CHECK would otherwise replace doctest's)
-#include <doctest/doctest.h>
-
 #include <cmath>
 #include <numeric>
+
+#include <doctest/doctest.h>
 
 #include "components/audio/audio_io.h"
 #include "components/audio/whisper_log_mel.h"

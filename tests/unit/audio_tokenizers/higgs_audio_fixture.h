@@ -3,6 +3,7 @@
 #pragma once
 
 #include <torch/torch.h>
+
 #include <unistd.h>
 
 #include <cstdlib>

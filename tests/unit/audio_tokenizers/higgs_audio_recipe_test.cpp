@@ -28,13 +28,14 @@ const char* kConfig = R"({
   "semantic_conv_dim": [16, 16, 16, 16, 16, 16, 16], "semantic_pos_conv_kernel": 16,
   "semantic_pos_conv_groups": 4})";
 
-TEST_CASE("higgs_audio from a recipe: released-format model.pth, 7.2 s -> (8, 180) -> 172,800 samples") {
+TEST_CASE(
+    "higgs_audio from a recipe: released-format model.pth, 7.2 s -> (8, 180) -> 172,800 samples") {
   test::TempDir dir("higgs-audio-recipe");
   const std::string tok_dir = dir.file("tokenizer");
   test::write_text(dir.file("config.json"), kConfig);
   const std::string cmd = std::string(HIGGS_PYTHON) + " " + HIGGS_SOURCE_DIR +
-                          "/tests/python/make_released_tokenizer_dir.py " + dir.file("config.json") + " " +
-                          tok_dir + " 5 172800 100000 24000";
+                          "/tests/python/make_released_tokenizer_dir.py " +
+                          dir.file("config.json") + " " + tok_dir + " 5 172800 100000 24000";
   REQUIRE(std::system(cmd.c_str()) == 0);
   // The file really is the released layout: a zip archive, not a plain pickle.
   std::ifstream pth(tok_dir + "/model.pth", std::ios::binary);

@@ -38,9 +38,10 @@ TEST_CASE("reconstruct: encode + decode one file, codes written as safetensors")
   }
   save_audio(dir.file("in.wav"), stereo, 16000, 2, AudioEncoding::kFloat32);
 
-  auto r = run_higgs("reconstruct --audio-tokenizer " + shell_quote(tok_dir) + " --in " +
-                     shell_quote(dir.file("in.wav")) + " --out " + shell_quote(dir.file("out.wav")) +
-                     " --codes-out " + shell_quote(dir.file("codes.safetensors")));
+  auto r =
+      run_higgs("reconstruct --audio-tokenizer " + shell_quote(tok_dir) + " --in " +
+                shell_quote(dir.file("in.wav")) + " --out " + shell_quote(dir.file("out.wav")) +
+                " --codes-out " + shell_quote(dir.file("codes.safetensors")));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
 
@@ -77,12 +78,14 @@ TEST_CASE("reconstruct: encode + decode one file, codes written as safetensors")
   }
   CHECK(worst <= 1.0 / 32768 + 1e-6);
 
-  auto missing = run_higgs("reconstruct --audio-tokenizer " + shell_quote(dir.file("nope")) + " --in " +
-                           shell_quote(dir.file("in.wav")) + " --out " + shell_quote(dir.file("x.wav")));
+  auto missing =
+      run_higgs("reconstruct --audio-tokenizer " + shell_quote(dir.file("nope")) + " --in " +
+                shell_quote(dir.file("in.wav")) + " --out " + shell_quote(dir.file("x.wav")));
   CHECK(missing.exit_code == 1);
   CHECK(missing.output.find("audio tokenizer directory not found") != std::string::npos);
-  auto no_audio = run_higgs("reconstruct --audio-tokenizer " + shell_quote(tok_dir) + " --in " +
-                            shell_quote(dir.file("none.wav")) + " --out " + shell_quote(dir.file("x.wav")));
+  auto no_audio =
+      run_higgs("reconstruct --audio-tokenizer " + shell_quote(tok_dir) + " --in " +
+                shell_quote(dir.file("none.wav")) + " --out " + shell_quote(dir.file("x.wav")));
   CHECK(no_audio.exit_code == 1);
   CHECK(no_audio.output.find("none.wav") != std::string::npos);
   CHECK(run_higgs("reconstruct --in a.wav --out b.wav").exit_code == 2);

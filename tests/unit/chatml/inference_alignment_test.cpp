@@ -8,8 +8,8 @@
 
 #include <fstream>
 
-#include "components/audio/whisper_log_mel.h"
 #include "components/audio/feature_extractor.h"
+#include "components/audio/whisper_log_mel.h"
 #include "components/collators/higgs_audio.h"
 
 namespace higgs::alignment_test {

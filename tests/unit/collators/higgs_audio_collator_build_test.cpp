@@ -65,7 +65,6 @@ Example whisper_example() {
   return ex;
 }
 
-
 TEST_CASE("higgs_audio collator: Whisper chunks repeat the audio-in placeholder per window") {
   HiggsAudioCollator::Options o;
   o.encode_whisper_embed = true;
@@ -140,9 +139,9 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
 
   // From the model config its creator arguments carry.
   auto plan = plan_with({{"type", "higgs_audio"}, {"round_to", 1}});
-  higgs::ComponentBuilder ctx(plan);
+  higgs::ComponentBuilder builder(plan);
   auto col = std::dynamic_pointer_cast<HiggsAudioCollator>(
-      ctx.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}));
+      builder.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}));
   REQUIRE(col);
   CHECK(col->options().round_to == 1);
   CHECK(col->token_ids().audio_out_token_idx == 8);
@@ -152,20 +151,22 @@ TEST_CASE("higgs_audio collator: registered, built from a recipe node and the mo
   auto path = std::filesystem::temp_directory_path() / "higgs_collator_build_test_config.json";
   std::ofstream(path) << config.dump();
   auto plan2 = plan_with({{"type", "higgs_audio"}, {"model_config", path.string()}});
-  higgs::ComponentBuilder ctx2(plan2);
-  auto col2 = std::dynamic_pointer_cast<HiggsAudioCollator>(ctx2.build<higgs::Collator>("collator"));
+  higgs::ComponentBuilder builder2(plan2);
+  auto col2 =
+      std::dynamic_pointer_cast<HiggsAudioCollator>(builder2.build<higgs::Collator>("collator"));
   CHECK(col2->token_ids().audio_in_token_idx == 7);
   CHECK(col2->options().round_to == 8);
   std::filesystem::remove(path);
 
   // Neither: a clear error. Whisper without a feature extractor: a clear error.
-  higgs::ComponentBuilder ctx3(plan);
-  CHECK_THROWS_WITH(ctx3.build<higgs::Collator>("collator"),
+  higgs::ComponentBuilder builder3(plan);
+  CHECK_THROWS_WITH(builder3.build<higgs::Collator>("collator"),
                     doctest::Contains("set collator.model_config"));
   auto plan4 = plan_with({{"type", "higgs_audio"}, {"encode_whisper_embed", true}});
-  higgs::ComponentBuilder ctx4(plan4);
-  CHECK_THROWS_WITH(ctx4.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}),
-                    doctest::Contains("no feature_extractor"));
+  higgs::ComponentBuilder builder4(plan4);
+  CHECK_THROWS_WITH(
+      builder4.build<higgs::Collator>("collator", higgs::CollatorArgs{config, nullptr, true}),
+      doctest::Contains("no feature_extractor"));
   // Unknown options are recipe errors.
   CHECK_THROWS(plan_with({{"type", "higgs_audio"}, {"round_too", 1}}));
 }

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "components/collators/higgs_audio.h"
 #include "components/chatml/chatml_layout.h"
+#include "components/collators/higgs_audio.h"
 #include "tests/unit/chatml/fake_text_tokenizer.h"
 using higgs::Batch;
 using higgs::Example;
@@ -78,7 +78,6 @@ at::Tensor delayed(const at::Tensor& c, bool label) {
     }
   return out;
 }
-
 
 TEST_CASE("higgs_audio collator: one audio-out segment, K=2, by hand") {
   HiggsAudioCollator col({}, ids_k(2));

@@ -1,9 +1,11 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
+
+#include "framework/config/config.h"
 
 #include <filesystem>
 
-#include "framework/config/config.h"
+#include <doctest/doctest.h>
+
 #include "tests/support/test_support.h"
 
 using higgs::Json;
@@ -92,13 +94,14 @@ TEST_CASE("jsonnet imports: only the recipe's folder, --jpath folders and the sh
     return dir.file("recipe/r.jsonnet");
   };
   // Below the recipe's folder, and the shipped library: allowed.
-  CHECK(higgs::load_recipe(recipe("{ lr: (import 'sub/part.libsonnet').lr }"), {}).root()["lr"] == 0.5);
+  CHECK(higgs::load_recipe(recipe("{ lr: (import 'sub/part.libsonnet').lr }"), {}).root()["lr"] ==
+        0.5);
   CHECK_NOTHROW(higgs::load_recipe(recipe("local h = import 'lib/higgs.libsonnet'; {}"), {}));
   // Outside, by an absolute path, by .., through a symlink: refused, naming the import.
   for (const std::string& body : std::vector<std::string>{
            "{ d: importstr '" + dir.file("outside/secret.txt") + "' }",
-        "{ d: importstr '../outside/secret.txt' }", "{ d: importstr 'link.txt' }",
-        "{ lr: (import '../outside/lib.libsonnet').lr }"}) {
+           "{ d: importstr '../outside/secret.txt' }", "{ d: importstr 'link.txt' }",
+           "{ lr: (import '../outside/lib.libsonnet').lr }"}) {
     CAPTURE(body);
     CHECK_THROWS_WITH_AS(higgs::load_recipe(recipe(body), {}),
                          doctest::Contains("is outside the folders a recipe may read"),
@@ -107,7 +110,8 @@ TEST_CASE("jsonnet imports: only the recipe's folder, --jpath folders and the sh
   // A folder named with --jpath may be read.
   higgs::LoadOptions opts;
   opts.jpath = {dir.file("outside")};
-  CHECK(higgs::load_recipe(recipe("{ lr: (import 'lib.libsonnet').lr }"), opts).root()["lr"] == 0.25);
+  CHECK(higgs::load_recipe(recipe("{ lr: (import 'lib.libsonnet').lr }"), opts).root()["lr"] ==
+        0.25);
   CHECK(higgs::load_recipe(recipe("{ d: importstr '../outside/secret.txt' }"), opts).root()["d"] ==
         "password");
 }
@@ -125,8 +129,9 @@ TEST_CASE("jsonnet errors are recipe errors naming the file") {
 }
 
 TEST_CASE("--set overrides parse JSON, fall back to strings and record provenance") {
-  higgs::Config cfg(Json{{"optimizer", {{"lr", 0.1}}}, {"callbacks", Json::array({Json{{"every", 1}}})}},
-                    "r.jsonnet");
+  higgs::Config cfg(
+      Json{{"optimizer", {{"lr", 0.1}}}, {"callbacks", Json::array({Json{{"every", 1}}})}},
+      "r.jsonnet");
   higgs::Diagnostics d;
   cfg.apply_override("optimizer.lr=0.001", d);
   cfg.apply_override("optimizer.betas=[0.8, 0.9]", d);

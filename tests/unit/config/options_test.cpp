@@ -1,7 +1,8 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include "framework/config/options.h"
+
+#include <doctest/doctest.h>
 
 using higgs::Json;
 
@@ -38,7 +39,8 @@ higgs::Diagnostics read(const Json& node, Opts& o) {
 
 TEST_CASE("strict reading fills values and keeps defaults") {
   Opts o;
-  auto d = read({{"type", "x"}, {"lr", 0.5}, {"path", "/m"}, {"targets", {"a", "b"}}, {"clip", 1}}, o);
+  auto d =
+      read({{"type", "x"}, {"lr", 0.5}, {"path", "/m"}, {"targets", {"a", "b"}}, {"clip", 1}}, o);
   CHECK(d.empty());
   CHECK(o.lr == 0.5);
   CHECK(o.steps == 10);
@@ -50,7 +52,11 @@ TEST_CASE("strict reading fills values and keeps defaults") {
 
 TEST_CASE("every problem is reported with its path") {
   Opts o;
-  auto d = read({{"lr", "fast"}, {"steps", 1000}, {"mode", "meen"}, {"flag", 1}, {"lrr", 1},
+  auto d = read({{"lr", "fast"},
+                 {"steps", 1000},
+                 {"mode", "meen"},
+                 {"flag", 1},
+                 {"lrr", 1},
                  {"targets", {"a", 3}}},
                 o);
   std::vector<std::string> lines;

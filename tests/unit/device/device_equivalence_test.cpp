@@ -9,10 +9,11 @@
 // clang-format on
 
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <cstdlib>
 #include <map>
+
+#include <netinet/in.h>
 
 #include "components/adapters/lora.h"
 #include "components/models/higgs_audio/higgs_audio.h"
@@ -135,7 +136,8 @@ TEST_CASE("device: gradient checkpointing with LoRA dropout equals no checkpoint
     o.r = 4;
     o.alpha = 8;
     o.dropout = 0.3;  // draws from the generator of the device the activations are on
-    o.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    o.target_modules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                        "gate_proj", "up_proj", "down_proj"};
     torch::manual_seed(3);  // lora_A's initialisation draws from the CPU generator
     higgs::LoraAdapter lora(o);
     lora.attach(model);

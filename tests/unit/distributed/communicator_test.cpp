@@ -1,8 +1,7 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "framework/distributed/communicator.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,10 +9,12 @@
 #include <functional>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "framework/config/diagnostics.h"
-#include "framework/distributed/communicator.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/distributed/resume.h"
 
@@ -40,7 +41,8 @@ int free_port() {
 
 /// Runs `body(comm)` on ranks 0 and 1 of a Gloo group, one thread each; rethrows the first
 /// failure of a rank.
-void on_two_ranks(const std::function<void(Communicator&)>& body, const DistributedConfig& base = {}) {
+void on_two_ranks(const std::function<void(Communicator&)>& body,
+                  const DistributedConfig& base = {}) {
   int port = free_port();
   std::exception_ptr errors[2];
   std::thread threads[2];
@@ -81,11 +83,20 @@ class EnvGuard {
   void set(const char* n, const char* v) { setenv(n, v, 1); }
 
  private:
-  static constexpr const char* kNames[] = {
-      "RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID",
-      "SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NNODES", "SLURM_JOB_NUM_NODES",
-      "TORCHELASTIC_USE_AGENT_STORE", "TORCHELASTIC_RESTART_COUNT", "HIGGS_DIST_BACKEND",
-      "HIGGS_DIST_TIMEOUT"};
+  static constexpr const char* kNames[] = {"RANK",
+                                           "WORLD_SIZE",
+                                           "LOCAL_RANK",
+                                           "MASTER_ADDR",
+                                           "MASTER_PORT",
+                                           "SLURM_PROCID",
+                                           "SLURM_NTASKS",
+                                           "SLURM_LOCALID",
+                                           "SLURM_NNODES",
+                                           "SLURM_JOB_NUM_NODES",
+                                           "TORCHELASTIC_USE_AGENT_STORE",
+                                           "TORCHELASTIC_RESTART_COUNT",
+                                           "HIGGS_DIST_BACKEND",
+                                           "HIGGS_DIST_TIMEOUT"};
   std::vector<std::pair<std::string, std::string>> saved_;
 };
 
@@ -128,14 +139,16 @@ TEST_CASE("distributed config from torchrun, plain and Slurm environments") {
   {
     EnvGuard env;
     env.set("SLURM_PROCID", "0"), env.set("SLURM_NTASKS", "8"), env.set("SLURM_NNODES", "2");
-    CHECK_THROWS_WITH(distributed_config_from_environment(), doctest::Contains("MASTER_ADDR is not set"));
+    CHECK_THROWS_WITH(distributed_config_from_environment(),
+                      doctest::Contains("MASTER_ADDR is not set"));
   }
   {
     EnvGuard env;
     env.set("WORLD_SIZE", "2"), env.set("MASTER_ADDR", "localhost");
     CHECK_THROWS_WITH(distributed_config_from_environment(), doctest::Contains("RANK is not"));
     env.set("RANK", "2");
-    CHECK_THROWS_WITH(distributed_config_from_environment(), doctest::Contains("is not below WORLD_SIZE=2"));
+    CHECK_THROWS_WITH(distributed_config_from_environment(),
+                      doctest::Contains("is not below WORLD_SIZE=2"));
     env.set("RANK", "one");
     CHECK_THROWS_WITH(distributed_config_from_environment(), doctest::Contains("RANK=\"one\""));
     env.set("RANK", "1"), env.set("MASTER_PORT", "70000");
@@ -159,7 +172,8 @@ TEST_CASE("gradients are summed over ranks in buckets of the parameters' dtypes 
     auto pa = torch::zeros({5}, torch::requires_grad());
     pa.mutable_grad() = torch::arange(1, 6, torch::kFloat) * (r + 1);
     auto pb = torch::zeros({2, 2}, torch::dtype(torch::kBFloat16).requires_grad(true));
-    if (r == 0) pb.mutable_grad() = torch::tensor({0.5, 1.5, -2.0, 3.0}).view({2, 2}).to(torch::kBFloat16);
+    if (r == 0)
+      pb.mutable_grad() = torch::tensor({0.5, 1.5, -2.0, 3.0}).view({2, 2}).to(torch::kBFloat16);
     auto pe = torch::zeros({4}, torch::dtype(torch::kBFloat16).requires_grad(true));
     pe.mutable_grad() = (torch::tensor({0.5, 1.5, -2.0, 3.0}) * (r + 1)).to(torch::kBFloat16);
     auto pc = torch::zeros({3}, torch::requires_grad());
@@ -174,7 +188,8 @@ TEST_CASE("gradients are summed over ranks in buckets of the parameters' dtypes 
     CHECK(torch::equal(a[r], torch::arange(1, 6, torch::kFloat) * 3));
     REQUIRE(b[r].defined());
     CHECK((b[r].scalar_type() == torch::kBFloat16));
-    CHECK(torch::equal(b[r].to(torch::kFloat), torch::tensor({0.5f, 1.5f, -2.0f, 3.0f}).view({2, 2})));
+    CHECK(torch::equal(b[r].to(torch::kFloat),
+                       torch::tensor({0.5f, 1.5f, -2.0f, 3.0f}).view({2, 2})));
     CHECK((e[r].scalar_type() == torch::kBFloat16));
     CHECK(torch::equal(e[r].to(torch::kFloat), torch::tensor({1.5f, 4.5f, -6.0f, 9.0f})));
     CHECK_FALSE(c[r].defined());
@@ -231,7 +246,8 @@ TEST_CASE("window counts, loss totals, broadcast and agreement across ranks") {
     CHECK(out[r].any);
     CHECK(out[r].counts == std::map<std::string, int64_t>{{"audio", 8}, {"text", 5}});
     CHECK(out[r].any_one_empty);
-    if (r == 0) CHECK(out[r].counts_one_empty == std::map<std::string, int64_t>{{"audio", 3}, {"text", 4}});
+    if (r == 0)
+      CHECK(out[r].counts_one_empty == std::map<std::string, int64_t>{{"audio", 3}, {"text", 4}});
     CHECK_FALSE(out[r].any_none);
     CHECK(out[r].mismatch.find("different loss terms") != std::string::npos);
     CHECK_FALSE(out[r].agree_one_false);
@@ -260,9 +276,11 @@ TEST_CASE("workers join torchrun's agent store under its restart prefix") {
   base.agent_store = true;
   base.store_prefix = "/worker/attempt_0";
   double sums[2] = {0, 0};
-  on_two_ranks([&](Communicator& comm) {
-    sums[comm.rank()] = all_reduce_values(comm, {double(comm.rank() + 1)})[0];
-  }, base);
+  on_two_ranks(
+      [&](Communicator& comm) {
+        sums[comm.rank()] = all_reduce_values(comm, {double(comm.rank() + 1)})[0];
+      },
+      base);
   CHECK(sums[0] == 3.0);
   CHECK(sums[1] == 3.0);
 }

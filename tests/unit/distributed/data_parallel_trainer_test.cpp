@@ -1,13 +1,14 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
 
 #include "framework/config/diagnostics.h"
 #include "framework/distributed/communicator.h"
@@ -38,8 +39,13 @@ Json recipe(const std::string& out, int64_t batch_size) {
               {"collator", "test_stack"},
               {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
               {"trainer",
-               {{"max_steps", 6}, {"batch_size", batch_size}, {"grad_accum_steps", 2},
-                {"log_every", 1}, {"save_every", 3}, {"keep_last", 0}, {"num_workers", 1},
+               {{"max_steps", 6},
+                {"batch_size", batch_size},
+                {"grad_accum_steps", 2},
+                {"log_every", 1},
+                {"save_every", 3},
+                {"keep_last", 0},
+                {"num_workers", 1},
                 {"progress_bar", false}}}};
 }
 
@@ -74,14 +80,14 @@ test::CommandResult run_two_ranks(const std::string& out, const std::string& ext
   for (int r = 0; r < 2; ++r) {
     cmd += "RANK=" + std::to_string(r) + " WORLD_SIZE=2 LOCAL_RANK=" + std::to_string(r) +
            " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) +
-           " HIGGS_DIST_TIMEOUT=60 OMP_NUM_THREADS=1 HIGGS_DP_TEST_OUT=" + test::shell_quote(out) + " " +
-           extra_env + " " + test::shell_quote(self) +
+           " HIGGS_DIST_TIMEOUT=60 OMP_NUM_THREADS=1 HIGGS_DP_TEST_OUT=" + test::shell_quote(out) +
+           " " + extra_env + " " + test::shell_quote(self) +
            " --test-case='data parallel trainer worker*' --no-skip=true > " +
            test::shell_quote(out + ".rank" + std::to_string(r) + ".log") + " 2>&1";
     cmd += r == 0 ? " & p0=$!; " : "; e1=$?; wait $p0; e0=$?; ";
   }
-  cmd += "cat " + test::shell_quote(out + ".rank0.log") + " " + test::shell_quote(out + ".rank1.log") +
-         "; exit $((e0 + e1))";
+  cmd += "cat " + test::shell_quote(out + ".rank0.log") + " " +
+         test::shell_quote(out + ".rank1.log") + "; exit $((e0 + e1))";
   return test::run_command(cmd);
 }
 
@@ -126,8 +132,8 @@ TEST_CASE("2 processes x batch b train the same weights as 1 process x batch 2b"
   flags.resume = two + "/checkpoint-3";
   Json again = recipe(two, 4);
   again["trainer"]["allow_changed_on_resume"] = {"trainer.batch_size"};
-  CHECK_THROWS_WITH_AS(run_json(again, flags), doctest::Contains("2 process(es) and this run has 1"),
-                       RecipeError);
+  CHECK_THROWS_WITH_AS(run_json(again, flags),
+                       doctest::Contains("2 process(es) and this run has 1"), RecipeError);
   again["trainer"]["allow_world_size_change"] = true;
   REQUIRE(run_json(again, flags) == 0);
   CHECK(torch::allclose(final_weight(two), final_weight(one), 0, 1e-6));

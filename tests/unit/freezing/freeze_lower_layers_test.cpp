@@ -16,7 +16,8 @@ namespace freeze_lower_layers_test {
 
 // The names of the model's frozen parameters after the recipe's freezing policy applies.
 std::vector<std::string> frozen_after(const Json& freezing) {
-  const auto plan = higgs::plan_recipe(higgs::Config(Json{{"freezing", Json::array({freezing})}}, "r.json"));
+  const auto plan =
+      higgs::plan_recipe(higgs::Config(Json{{"freezing", Json::array({freezing})}}, "r.json"));
   higgs::ComponentBuilder components(plan);
   higgs::test::TinyHiggsModel model;
   for (const auto& path : components.list_paths("freezing"))
@@ -33,7 +34,8 @@ TEST_CASE("freeze_lower_layers: the lowest layers frozen whole, the rest and the
   for (const auto& name : frozen) CHECK(name.rfind("layers.0.", 0) == 0);
   higgs::test::TinyHiggsModel model;
   size_t layer0 = 0;
-  for (const auto& p : model.module().named_parameters(true)) layer0 += p.key().rfind("layers.0.", 0) == 0;
+  for (const auto& p : model.module().named_parameters(true))
+    layer0 += p.key().rfind("layers.0.", 0) == 0;
   CHECK(frozen.size() == layer0);  // every parameter of layer 0, nothing else
 
   const auto with_embeddings =

@@ -79,8 +79,8 @@ TEST_CASE("a prompt that leaves little room gets fewer frames; one that leaves n
   const std::string text = "Good morning to you all.";
   HiggsAudioModelImpl roomy{config_with_positions(4096)};
   init_never_ending(roomy);
-  const ChunkResult free_run =
-      VoiceCloneGenerator(roomy, tok, nullptr, forced_audio(50)).generate_chunk(spec_with_text(text));
+  const ChunkResult free_run = VoiceCloneGenerator(roomy, tok, nullptr, forced_audio(50))
+                                   .generate_chunk(spec_with_text(text));
   const int64_t prompt = free_run.prompt_tokens;
   REQUIRE(prompt > 0);
   REQUIRE(free_run.delayed.size(1) == 50);  // with room, it runs to max_frames
@@ -88,7 +88,8 @@ TEST_CASE("a prompt that leaves little room gets fewer frames; one that leaves n
   // original 1024 do not change the llama3 RoPE frequencies).
   HiggsAudioModelImpl tight{config_with_positions(prompt + 4 + 10)};
   init_never_ending(tight);
-  ChunkResult r = VoiceCloneGenerator(tight, tok, nullptr, forced_audio(50)).generate_chunk(spec_with_text(text));
+  ChunkResult r = VoiceCloneGenerator(tight, tok, nullptr, forced_audio(50))
+                      .generate_chunk(spec_with_text(text));
   CHECK(r.stop == StopReason::kMaxFrames);
   REQUIRE(r.delayed.size(1) == 10);
   CHECK(torch::equal(r.delayed, free_run.delayed.slice(1, 0, 10)));

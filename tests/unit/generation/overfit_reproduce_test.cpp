@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "components/collators/higgs_audio.h"
 #include "components/chatml/chatml_layout.h"
+#include "components/collators/higgs_audio.h"
 #include "components/generation/generator.h"
 #include "components/models/higgs_audio/loss.h"
 #include "tests/unit/generation/tiny_generation_fixture.h"

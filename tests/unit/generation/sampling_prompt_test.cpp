@@ -1,9 +1,9 @@
 #include <torch/torch.h>
 
-#include <doctest/doctest.h>
-
 #include <cmath>
 #include <limits>
+
+#include <doctest/doctest.h>
 
 #include "components/chatml/chatml_layout.h"
 #include "components/generation/checks.h"
@@ -208,15 +208,14 @@ TEST_CASE("scorers: metrics merged per sample, failures kept, means over samples
 TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics") {
   const std::string script =
       "read -r req; echo chatter; echo '{\"bytes\": '\"${#req}\"', \"arg\": \"'$0'\"}'";
-  auto plan = plan_of({{"scorers",
-                        {{{"type", "command"}, {"command", {"/bin/sh", "-c", script, "A1"}}},
-                         {{"type", "command"}, {"command", {"/bin/sh", "-c", "exit 3"}}},
-                         {{"type", "command"}, {"command", {"/bin/sh", "-c", "echo not json"}}},
-                         {{"type", "command"},
-                          {"command", {"/bin/sh", "-c", "sleep 5"}},
-                          {"timeout_s", 0.2}}}}});
-  ComponentBuilder ctx(plan);
-  auto scorers = recipe_scorers(ctx);
+  auto plan = plan_of(
+      {{"scorers",
+        {{{"type", "command"}, {"command", {"/bin/sh", "-c", script, "A1"}}},
+         {{"type", "command"}, {"command", {"/bin/sh", "-c", "exit 3"}}},
+         {{"type", "command"}, {"command", {"/bin/sh", "-c", "echo not json"}}},
+         {{"type", "command"}, {"command", {"/bin/sh", "-c", "sleep 5"}}, {"timeout_s", 0.2}}}}});
+  ComponentBuilder builder(plan);
+  auto scorers = recipe_scorers(builder);
   REQUIRE(scorers.size() == 4);
   CHECK(scorers[3].name == "scorers[3]");
   ScoredSample s;
@@ -226,17 +225,15 @@ TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics")
   s.ref_text = {"Ref."};
   s.samples.assign(24000, 0.f);
   s.sample_rate = 24000;
-  const std::string request = Json{{"wav", "out/a.wav"},
-                                   {"text", "Hello."},
-                                   {"ref_audio", {"ref.wav"}},
-                                   {"ref_text", {"Ref."}},
-                                   {"sample_rate", 24000},
-                                   {"duration_s", 1.0}}
-                                  .dump();
+  const std::string request =
+      Json{{"wav", "out/a.wav"},   {"text", "Hello."},     {"ref_audio", {"ref.wav"}},
+           {"ref_text", {"Ref."}}, {"sample_rate", 24000}, {"duration_s", 1.0}}
+          .dump();
   Json out = run_scorers(scorers, s);
   CHECK(out["bytes"].get<size_t>() == request.size());  // the request, one line
   CHECK(out["arg"].get<std::string>() == "A1");
-  CHECK(out["errors"]["scorers[1]"].get<std::string>() == "/bin/sh: exited with status 3 (its messages are above)");
+  CHECK(out["errors"]["scorers[1]"].get<std::string>() ==
+        "/bin/sh: exited with status 3 (its messages are above)");
   CHECK(out["errors"]["scorers[2]"].get<std::string>() ==
         "/bin/sh: last line of its output is not a JSON object: not json");
   CHECK(out["errors"]["scorers[3]"].get<std::string>().find("timeout_s") != std::string::npos);
@@ -244,11 +241,13 @@ TEST_CASE("scorer `command`: request on stdin, last stdout line is the metrics")
 
 TEST_CASE("scorer `command`: a program that is not there is a recipe error") {
   auto plan = plan_of({{"scorers", {{{"type", "command"}, {"command", {"no-such-asr-program"}}}}}});
-  ComponentBuilder ctx(plan);
-  CHECK_THROWS_WITH(recipe_scorers(ctx), doctest::Contains("no-such-asr-program is not on PATH"));
+  ComponentBuilder builder(plan);
+  CHECK_THROWS_WITH(recipe_scorers(builder),
+                    doctest::Contains("no-such-asr-program is not on PATH"));
   auto plan2 = plan_of({{"scorers", {{{"type", "command"}, {"command", {"/nonexistent/asr"}}}}}});
-  ComponentBuilder ctx2(plan2);
-  CHECK_THROWS_WITH(recipe_scorers(ctx2), doctest::Contains("/nonexistent/asr is not an executable"));
+  ComponentBuilder builder2(plan2);
+  CHECK_THROWS_WITH(recipe_scorers(builder2),
+                    doctest::Contains("/nonexistent/asr is not an executable"));
 }
 
 }  // namespace higgs::sampling_prompt_test

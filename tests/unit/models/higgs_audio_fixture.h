@@ -4,9 +4,9 @@
 
 #include <torch/torch.h>
 
-#include <cstdlib>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>

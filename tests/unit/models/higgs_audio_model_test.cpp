@@ -349,8 +349,7 @@ TEST_CASE("higgs_audio component: registered, random init, loss terms, save and 
   auto saved = dir / "saved";
   a.save(saved.string());
   CHECK(read_json((saved / "config.json").string()) == a.config());
-  CHECK(fs::exists(saved /
-                   "model.safetensors"));
+  CHECK(fs::exists(saved / "model.safetensors"));
   o.path = saved.string();
   o.init = "checkpoint";
   higgs::HiggsAudioModel b(o, higgs::RunSettings{0, "cpu"});

@@ -14,8 +14,8 @@
 #include <set>
 
 #include "components/audio/whisper_log_mel.h"
-#include "components/collators/higgs_audio.h"
 #include "components/chatml/higgs_token_ids.h"
+#include "components/collators/higgs_audio.h"
 #include "components/freezing/freezing_policies.h"
 #include "components/models/higgs_audio/audio_tower.h"
 #include "components/models/higgs_audio/higgs_audio.h"
@@ -334,7 +334,8 @@ TEST_CASE("audio tower: audio_tower_init copies a Whisper encoder (HF names) int
   higgs::HiggsAudioModel::Options plain = o;
   plain.audio_tower_init.clear();
   const std::string missing = "missing (" + std::to_string(n_tower + proj) + ")";
-  CHECK_THROWS_WITH(higgs::HiggsAudioModel(plain, higgs::RunSettings{5, "cpu"}), doctest::Contains(missing.c_str()));
+  CHECK_THROWS_WITH(higgs::HiggsAudioModel(plain, higgs::RunSettings{5, "cpu"}),
+                    doctest::Contains(missing.c_str()));
   // A Whisper checkpoint that lacks a tower tensor names it.
   whisper.erase("model.encoder.layer_norm.weight");
   higgs_audio::save_checkpoint_weights(dir.file("whisper_cut"), whisper);

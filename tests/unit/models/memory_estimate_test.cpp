@@ -2,10 +2,11 @@
 // show each term), and the released 3B config at its own positions limit.
 #include <torch/torch.h>
 
+#include "components/models/higgs_audio/memory_estimate.h"
+
 #include <doctest/doctest.h>
 
 #include "components/models/higgs_audio/config.h"
-#include "components/models/higgs_audio/memory_estimate.h"
 
 namespace memory_estimate_test {
 
@@ -42,7 +43,9 @@ TEST_CASE("memory estimate: each term equals the hand-computed sum") {
   CHECK(e.attention == doctest::Approx(2.0 * 4 * 10 * 10 * 4 * 2));
   // fp32 logits and their gradients: 20 tokens x 1000 + 2 rows x 5 frames x 8 books x 1026.
   CHECK(e.logits == doctest::Approx(8.0 * (20 * 1000 + 2 * 5 * 8 * 1026)));
-  CHECK(e.weights == doctest::Approx(4.0 * double(higgs::model_info(c, "float32")["num_parameters"].get<int64_t>())));
+  CHECK(e.weights ==
+        doctest::Approx(4.0 *
+                        double(higgs::model_info(c, "float32")["num_parameters"].get<int64_t>())));
   CHECK(e.total() == doctest::Approx(e.weights + e.activations + e.attention + e.logits));
 
   SUBCASE("bf16 halves the saved activations and scores, not the fp32 logits") {

@@ -3,17 +3,19 @@
 // is refused saying why. The port itself loads our export in tests/referee/model_referee_test.cpp.
 #include <torch/torch.h>
 
+#include "components/models/higgs_audio/transformers_port.h"
+
 #include <doctest/doctest.h>
 
 #include "components/models/higgs_audio/config.h"
-#include "components/models/higgs_audio/transformers_port.h"
 
 namespace transformers_port_test {
 
 using higgs::HiggsAudioConfig;
 using higgs::Json;
 
-const std::string kReleased = std::string(HIGGS_SOURCE_DIR) + "/tests/golden/higgs_audio_v2_3b/config.json";
+const std::string kReleased =
+    std::string(HIGGS_SOURCE_DIR) + "/tests/golden/higgs_audio_v2_3b/config.json";
 
 TEST_CASE("transformers port layout: names and config of the released model round-trip") {
   HiggsAudioConfig cfg = HiggsAudioConfig::from_file(kReleased);
@@ -28,8 +30,10 @@ TEST_CASE("transformers port layout: names and config of the released model roun
   CHECK(n == 28 * 14 + 5);  // 28 DualFFN layers of 14 tensors, embeddings, norm and the two heads
   CHECK(higgs::transformers_port_tensor_name("audio_codebook_embeddings.weight") ==
         "model.embed_audio_tokens.embed_audio_tokens.weight");
-  CHECK(higgs::transformers_port_tensor_name("layers.3.audio_mlp.up_proj.weight") == "model.layers.3.audio_mlp.up_proj.weight");
-  CHECK(higgs::transformers_port_tensor_name("audio_decoder_proj.text_lm_head.weight") == "text_lm_head.weight");
+  CHECK(higgs::transformers_port_tensor_name("layers.3.audio_mlp.up_proj.weight") ==
+        "model.layers.3.audio_mlp.up_proj.weight");
+  CHECK(higgs::transformers_port_tensor_name("audio_decoder_proj.text_lm_head.weight") ==
+        "text_lm_head.weight");
 
   Json port = higgs::transformers_port_config(cfg);
   CHECK(port["model_type"] == "higgs_audio_v2");
@@ -49,8 +53,9 @@ TEST_CASE("transformers port layout: names and config of the released model roun
 TEST_CASE("transformers port layout: a model with a fast-forward layer is refused, naming it") {
   HiggsAudioConfig cfg = HiggsAudioConfig::from_file(kReleased);
   cfg.audio_dual_ffn_layers.pop_back();
-  CHECK_THROWS_WITH(higgs::transformers_port_config(cfg),
-                    doctest::Contains("layer 27 is not a DualFFN layer (every layer of the port is one)"));
+  CHECK_THROWS_WITH(
+      higgs::transformers_port_config(cfg),
+      doctest::Contains("layer 27 is not a DualFFN layer (every layer of the port is one)"));
 }
 
 }  // namespace transformers_port_test

@@ -189,7 +189,7 @@ TEST_CASE("adamw: zero_grad drops gradients; a parameter without gradient is lef
   CHECK_FALSE(params[0].tensor.grad().defined());
 }
 
-TEST_CASE("adamw: built through the registry from recipe options and the build context") {
+TEST_CASE("adamw: built through the registry from recipe options and its creator arguments") {
   const RegistryEntry* entry = registry("optimizer").find("adamw");
   REQUIRE(entry != nullptr);
   BoundComponent bound = entry->make_bound();

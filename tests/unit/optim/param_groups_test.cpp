@@ -5,6 +5,7 @@
 // clang-format on
 
 #include "components/optim/param_groups.h"
+
 #include "framework/util/glob.h"
 
 using namespace higgs;

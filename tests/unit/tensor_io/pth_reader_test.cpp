@@ -1,9 +1,10 @@
 #include <torch/torch.h>
 // doctest after torch (see COMMON.md).
-#include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <cstring>
+
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "framework/tensor_io/pth_reader.h"
@@ -60,7 +61,6 @@ bool exists(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
-
 
 TEST_CASE("tensor_io: pth state dict of a module reads bit for bit") {
   TempDir dir;
@@ -135,8 +135,9 @@ TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives"
 
   const std::string jit = make_fixture(dir, "jit");
   CHECK(error_of([&] { read_pth(jit); }) ==
-        jit + " is a TorchScript archive (torch.jit.save), not a state dict; load it with "
-              "torch::jit::load");
+        jit +
+            " is a TorchScript archive (torch.jit.save), not a state dict; load it with "
+            "torch::jit::load");
 
   // A truncated archive: the zip directory at the end is gone.
   const std::string good = make_fixture(dir, "plain");

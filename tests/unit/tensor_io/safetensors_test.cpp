@@ -1,8 +1,8 @@
 #include <torch/torch.h>
 // doctest after torch (see COMMON.md: glog's CHECK would replace doctest's).
-#include <doctest/doctest.h>
-
 #include <cstring>
+
+#include <doctest/doctest.h>
 
 #include "framework/tensor_io/safetensors.h"
 #include "tests/unit/tensor_io/test_util.h"
@@ -103,8 +103,9 @@ TEST_CASE("tensor_io: safetensors round trip is bit exact") {
   }
   CHECK(f.tensor("scalar").dim() == 0);
   CHECK(f.tensor("scalar").item<float>() == 3.25f);
-  CHECK(f.tensor("transposed")[1][2].item<float>() == 9.0f);       // element (2,1) of the original
-  CHECK_FALSE(higgs::tensor_io_test::read_bytes(path + ".tmp").size() > 0);  // the temp file is gone
+  CHECK(f.tensor("transposed")[1][2].item<float>() == 9.0f);  // element (2,1) of the original
+  CHECK_FALSE(higgs::tensor_io_test::read_bytes(path + ".tmp").size() >
+              0);  // the temp file is gone
 
   // The header is padded to 8 bytes and 8-byte dtypes come first, like the Python library.
   std::string bytes = higgs::tensor_io_test::read_bytes(path);
@@ -141,7 +142,7 @@ TEST_CASE("tensor_io: safetensors file from an independent Python writer reads b
     CAPTURE(unaligned);
     const std::string path = dir.file(unaligned ? "u.safetensors" : "a.safetensors");
     auto r = higgs::tensor_io_test::run_python("write_safetensors.py",
-                                     "write " + path + (unaligned ? " --unaligned" : ""));
+                                               "write " + path + (unaligned ? " --unaligned" : ""));
     REQUIRE_MESSAGE(r.status == 0, r.output);
     auto f = SafetensorsFile::open(path);
     CHECK(f.metadata().at("writer") == "python");

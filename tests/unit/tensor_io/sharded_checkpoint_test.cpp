@@ -1,7 +1,6 @@
 #include <torch/torch.h>
 // doctest after torch (see COMMON.md).
 #include <doctest/doctest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "framework/tensor_io/checkpoint_match.h"
@@ -29,7 +28,6 @@ std::string error_of(const std::function<void()>& f) {
   }
   return "";
 }
-
 
 TEST_CASE("tensor_io: sharded safetensors write and read back") {
   TempDir dir;
@@ -119,7 +117,7 @@ TEST_CASE("tensor_io: broken sharded checkpoints give clear errors") {
   }
   SUBCASE("shard path escaping the directory") {
     higgs::tensor_io_test::write_bytes(dir.file("model.safetensors.index.json"),
-                             R"({"weight_map": {"w": "../x.safetensors"}})");
+                                       R"({"weight_map": {"w": "../x.safetensors"}})");
     CHECK(error_of([&] {
             ShardedCheckpoint::open(dir.path());
           }).find("names shard \"../x.safetensors\", which is not a file name inside") !=
@@ -182,8 +180,8 @@ TEST_CASE("tensor_io: the released Higgs checkpoint index parses") {
   REQUIRE(!text.empty());
   higgs::tensor_io_test::write_bytes(dir.file("model.safetensors.index.json"), text);
   for (int i = 1; i <= 3; ++i)
-    higgs::tensor_io_test::write_bytes(dir.file("model-0000" + std::to_string(i) + "-of-00003.safetensors"),
-                             "");
+    higgs::tensor_io_test::write_bytes(
+        dir.file("model-0000" + std::to_string(i) + "-of-00003.safetensors"), "");
   auto ckpt = ShardedCheckpoint::open(dir.path());
   CHECK(ckpt.names().size() == 397);
   CHECK(ckpt.shard_files().size() == 3);

@@ -4,16 +4,16 @@
 // tokenizer.model comes from PyPI's llama-models wheel; tokenizer.json is converted from it, and
 // compared with the real Llama-3 tokenizer.json where ../shared/reference holds one.
 // tests/text/llama3_peer/setup.sh prepares it all in the build tree; PyPI is needed once.
-#include <doctest/doctest.h>
-
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "components/text/llama3_bpe.h"
 #include "framework/util/fs.h"

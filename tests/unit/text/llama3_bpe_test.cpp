@@ -1,17 +1,18 @@
 // llama3_bpe on a small tokenizer.json written by the test; expected ids worked out by hand.
 #include "components/text/llama3_bpe.h"
-#include "framework/util/fs.h"
 
-#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
 #include "framework/registry/registry.h"
+#include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
 using higgs::Llama3BpeTokenizer;
@@ -114,7 +115,6 @@ struct TempDir {
     return (path / name).string();
   }
 };
-
 
 TEST_CASE("llama3_bpe: hand-computed ids on a tiny tokenizer.json") {
   TempDir dir;

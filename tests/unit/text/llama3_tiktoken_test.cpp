@@ -1,12 +1,13 @@
 // llama3_bpe on a small tiktoken tokenizer.model written by the test (the format of the file Meta
 // ships beside the Llama-3 weights): ids worked out by hand, merges derived from the ranks, and
 // the errors for malformed files. The real 128k-rank file is checked in llama3_bpe_peer_test.cpp.
-#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <doctest/doctest.h>
 
 #include "components/text/llama3_bpe.h"
 #include "components/text/tiktoken_bpe.h"

@@ -2,7 +2,6 @@
 // spm_encode CLI, on a tiny BPE model trained here with spm_train.
 #include "components/text/sentencepiece.h"
 
-#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <doctest/doctest.h>
 
 #include "framework/registry/registry.h"
 

@@ -2,13 +2,14 @@
 // regex, use_regex true, which also covers that pre-tokenizer form).
 #include "components/text/tokenize_command.h"
 
-#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "components/text/llama3_bpe.h"
 #include "framework/config/diagnostics.h"

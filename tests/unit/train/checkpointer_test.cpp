@@ -3,22 +3,24 @@
 // over; run directories are recognised by their marker and locked. SIGKILLs at each of these
 // steps of a real run are in tests/fault/fault_injection_test.cpp.
 #include <torch/torch.h>
-#include <doctest/doctest.h>
+
+#include "framework/train/checkpointer.h"
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include <doctest/doctest.h>
+
 #include "framework/config/diagnostics.h"
 #include "framework/run/run_dir_guard.h"
-#include "framework/train/checkpointer.h"
 #include "framework/train/trainer_state.h"
 #include "framework/util/dir_commit.h"
 #include "framework/util/fs.h"
 #include "tests/support/test_support.h"
 
-namespace checkpoint_store_test {
+namespace checkpointer_test {
 
 namespace fs = std::filesystem;
 using higgs::test::read_text;
@@ -50,7 +52,8 @@ TEST_CASE("checkpoint store: whole checkpoints with a manifest, listed, pruned b
   fs::create_directories(dir.file("checkpoint-9"));       // no manifest, no trainer_state.json
   REQUIRE(store.list().size() == 3);
   CHECK(*store.newest() == dir.file("checkpoint-3"));
-  CHECK_THROWS(store.write_files(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
+  CHECK_THROWS(
+      store.write_files(5, [](const std::string&) { throw std::runtime_error("disk full"); }));
   CHECK_FALSE(fs::exists(dir.file("checkpoint-5")));
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
   store.prune(1, "checkpoint-1");  // protected by name (the run directory may have moved)
@@ -127,12 +130,14 @@ TEST_CASE("a damaged checkpoint is not listed or is passed over, naming the file
   REQUIRE(chosen.has_value());
   CHECK(*chosen == dir.file("checkpoint-1"));
   REQUIRE(skipped.size() == 1);
-  CHECK(skipped[0] == dir.file("checkpoint-2") +
-                          ": trainable.pt: the contents changed (XXH64 differs from the manifest's)");
+  CHECK(skipped[0] ==
+        dir.file("checkpoint-2") +
+            ": trainable.pt: the contents changed (XXH64 differs from the manifest's)");
   CHECK(*higgs::Checkpointer::verify(dir.file("checkpoint-3")) ==
         "trainable.pt: 4 bytes, the manifest says 13");
   write_text(dir.file("checkpoint-1/extra.bin"), "x");
-  CHECK(*higgs::Checkpointer::verify(dir.file("checkpoint-1")) == "extra.bin is not in the manifest");
+  CHECK(*higgs::Checkpointer::verify(dir.file("checkpoint-1")) ==
+        "extra.bin is not in the manifest");
   // A checkpoint from before manifests: trainer_state.json makes it complete.
   fs::create_directories(dir.file("checkpoint-7"));
   write_text(dir.file("checkpoint-7/trainer_state.json"), "{}");
@@ -145,7 +150,8 @@ TEST_CASE("final/ is replaced whole; a crash leaves the old or the new one") {
   const std::string final_dir = dir.file("final");
   auto write_final = [&](const std::string& content) {
     higgs::write_directory_atomically(
-        final_dir, [&](const std::string& d) { write_text(d + "/adapter_model.safetensors", content); },
+        final_dir,
+        [&](const std::string& d) { write_text(d + "/adapter_model.safetensors", content); },
         "final");
   };
   write_final("first");
@@ -170,7 +176,8 @@ TEST_CASE("run directories: the marker, adopting an older run, and one process a
   higgs::mark_run_directory(dir.file("run"));
   CHECK(higgs::is_run_directory(dir.file("run")));
   // A run of a higgs-train from before markers.
-  write_text(dir.file("old/meta.json"), R"({"argv": ["higgs-run"], "version": "0.1.0", "git_revision": "x"})");
+  write_text(dir.file("old/meta.json"),
+             R"({"argv": ["higgs-run"], "version": "0.1.0", "git_revision": "x"})");
   write_text(dir.file("old/recipe.resolved.json"), "{}");
   CHECK(higgs::is_run_directory(dir.file("old")));
   CHECK(fs::exists(dir.file("old/") + higgs::kRunMarkerFile));
@@ -199,7 +206,7 @@ TEST_CASE("manifest checksums: recorded while written, or read back for files wr
   higgs::Checkpointer store(dir.path());
   const std::string big(3 * 1024 * 1024 + 17, 'w');  // several blocks of the hash
   store.write_files(1, [&](const std::string& d) {
-    higgs::write_file_atomic(d + "/trainable.pt", big);   // hashed on the way out
+    higgs::write_file_atomic(d + "/trainable.pt", big);      // hashed on the way out
     write_text(d + "/trainer_state.json", "{\"step\": 1}");  // an ofstream: hashed from disk
     fs::create_directories(d + "/sub");
     higgs::write_file_atomic(d + "/sub/../sub/rng.pt", "rng");  // a path not in normal form
@@ -232,4 +239,4 @@ TEST_CASE("recover() restores a checkpoint from before manifests left aside by a
   CHECK_FALSE(fs::exists(dir.file(".checkpoint-5.tmp")));
 }
 
-}  // namespace checkpoint_store_test
+}  // namespace checkpointer_test

@@ -1,10 +1,11 @@
 // metrics.jsonl holds whole lines only: a torn last line from an earlier crash is removed when the
 // file is opened again, and a line that cannot be written whole (a full disk) is cut back off.
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <sstream>
+
+#include <doctest/doctest.h>
 
 #include "framework/train/progress.h"
 #include "tests/support/test_support.h"

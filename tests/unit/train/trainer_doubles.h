@@ -12,16 +12,18 @@
 
 #include "framework/registry/registry.h"
 #include "framework/run/component_builder.h"
+#include "framework/run/runner.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
-#include "framework/run/runner.h"
 #include "framework/train/trainer.h"
 #include "tests/support/test_support.h"
 
 namespace higgs::test {
 
 struct LinearModel : Model {
-  struct Options { int64_t dim = 4; };
+  struct Options {
+    int64_t dim = 4;
+  };
   static void bind(Binder& b, Options& o) { b.opt("dim", o.dim, "Input size."); }
   explicit LinearModel(const Options& o) {
     net = std::make_shared<torch::nn::LinearImpl>(o.dim, 2);
@@ -47,9 +49,7 @@ struct LinearModel : Model {
     return {{"out0", mask.select(1, 0).sum().item<int64_t>()},
             {"out1", mask.select(1, 1).sum().item<int64_t>()}};
   }
-  void save(const std::string& dir) const override {
-    torch::save(net->weight, dir + "/weight.pt");
-  }
+  void save(const std::string& dir) const override { torch::save(net->weight, dir + "/weight.pt"); }
   Json config() const override { return Json::object(); }
   std::shared_ptr<torch::nn::LinearImpl> net;
 };
@@ -71,7 +71,8 @@ struct SyntheticData : Dataset {
   size_t size() const override { return o_.size; }
   Example get(size_t i) const override {
     for (auto b : o_.bad)
-      if (b == static_cast<int64_t>(i)) throw SampleError("synthetic:" + std::to_string(i), "marked bad");
+      if (b == static_cast<int64_t>(i))
+        throw SampleError("synthetic:" + std::to_string(i), "marked bad");
     auto gen = at::detail::createCPUGenerator(1000 + i);
     auto x = at::randn({o_.dim}, gen);
     auto y = at::stack({x.sum(), x[0] - x[1]});
@@ -100,7 +101,9 @@ struct StackCollator : Collator {
 };
 
 struct PlainSgd : Optimizer {
-  struct Options { double lr = 0.1; };
+  struct Options {
+    double lr = 0.1;
+  };
   static void bind(Binder& b, Options& o) { b.opt("lr", o.lr, "Learning rate."); }
   PlainSgd(const Options& o, const ParameterList& trainable) : lr(o.lr), params(trainable) {}
   void step(double scale) override {

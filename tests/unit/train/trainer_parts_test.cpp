@@ -1,9 +1,10 @@
 // The parts the default trainer's loop is made of, each on its own: the schedule, the best-metric
 // tracker, the stop-signal guard, the state a checkpoint saves and the Checkpointer's layout.
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <csignal>
+
+#include <doctest/doctest.h>
 
 #include "framework/config/diagnostics.h"
 #include "framework/train/best_metric.h"
@@ -33,7 +34,8 @@ TEST_CASE("train schedule: log every N and at the last step; eval and save in be
   }
 }
 
-TEST_CASE("best metric: min or max, kept in the state, a checkpoint asked for only with save_best") {
+TEST_CASE(
+    "best metric: min or max, kept in the state, a checkpoint asked for only with save_best") {
   higgs::TrainState state;
   higgs::BestMetricTracker lowest("eval/loss", "min", true);
   state.step = 10;
@@ -70,7 +72,9 @@ std::atomic<int> g_previous{0};
 extern "C" void previous_handler(int sig) { g_previous = sig; }
 }  // namespace
 
-TEST_CASE("stop signals: seen while the guard lives, the previous handler back after, by an exception too") {
+TEST_CASE(
+    "stop signals: seen while the guard lives, the previous handler back after, by an exception "
+    "too") {
   auto old = std::signal(SIGHUP, previous_handler);
   try {
     higgs::StopSignals guard;
@@ -99,9 +103,15 @@ TEST_CASE("train state: what a checkpoint saves, under its file's keys") {
   s.total_steps = 99;  // this run's plan: not saved
   s.metrics = Json{{"train/loss", 1.0}};
   const Json j = s.to_json();
-  CHECK(j == Json{{"step", 12}, {"epoch", 1}, {"batch_in_epoch", 3}, {"bad_steps", 1},
-                  {"world_size", 2}, {"best_value", nullptr}, {"best_checkpoint", ""},
-                  {"callbacks", Json::array({Json{{"best", 1.0}}})}, {"data_files", Json::object()}});
+  CHECK(j == Json{{"step", 12},
+                  {"epoch", 1},
+                  {"batch_in_epoch", 3},
+                  {"bad_steps", 1},
+                  {"world_size", 2},
+                  {"best_value", nullptr},
+                  {"best_checkpoint", ""},
+                  {"callbacks", Json::array({Json{{"best", 1.0}}})},
+                  {"data_files", Json::object()}});
   const auto back = higgs::TrainState::from_json(j);
   CHECK(back.step == 12);
   CHECK(back.batch_in_epoch == 3);
@@ -120,7 +130,8 @@ TEST_CASE("checkpointer: adapter places, and a path resolved to its checkpoint o
   higgs::Checkpointer run(dir.path());
   for (int step : {2, 4})
     run.write_files(step, [&](const std::string& d) {
-      higgs::test::write_text(d + "/trainer_state.json", "{\"step\": " + std::to_string(step) + "}");
+      higgs::test::write_text(d + "/trainer_state.json",
+                              "{\"step\": " + std::to_string(step) + "}");
     });
   const std::string newest = dir.file("checkpoint-4");
   CHECK(higgs::Checkpointer::resolve(dir.path(), "newest", "generate") == newest);

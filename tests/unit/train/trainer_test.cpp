@@ -1,7 +1,8 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <filesystem>
+
+#include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
 #include "framework/train/checkpointer.h"
@@ -34,8 +35,14 @@ Json base_recipe(const std::string& out) {
               {"eval_data", {{"type", "test_synthetic"}, {"size", 8}}},
               {"collator", "test_stack"},
               {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
-              {"trainer", {{"max_steps", 8}, {"batch_size", 4}, {"log_every", 2}, {"save_every", 4},
-                           {"keep_last", 5}, {"num_workers", 2}, {"progress_bar", false}}}};
+              {"trainer",
+               {{"max_steps", 8},
+                {"batch_size", 4},
+                {"log_every", 2},
+                {"save_every", 4},
+                {"keep_last", 5},
+                {"num_workers", 2},
+                {"progress_bar", false}}}};
 }
 
 }  // namespace
@@ -57,11 +64,12 @@ TEST_CASE("window_loss normalises by the window's target counts") {
 
 TEST_CASE("data loader order is deterministic, sharded and resumable") {
   higgs::Config cfg(Json::object(), "x");
-  auto plan = higgs::plan_recipe(higgs::Config(Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}}},
-                                                    {"collator", "test_stack"}}, "x"));
-  higgs::ComponentBuilder ctx(plan);
-  auto ds = ctx.build<higgs::Dataset>("train_data");
-  auto col = ctx.build<higgs::Collator>("collator");
+  auto plan = higgs::plan_recipe(higgs::Config(
+      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}}}, {"collator", "test_stack"}},
+      "x"));
+  higgs::ComponentBuilder builder(plan);
+  auto ds = builder.build<higgs::Dataset>("train_data");
+  auto col = builder.build<higgs::Collator>("collator");
   higgs::LoaderOptions lo;
   lo.batch_size = 3;
   lo.seed = 5;
@@ -94,14 +102,17 @@ TEST_CASE("data loader order is deterministic, sharded and resumable") {
 
 TEST_CASE("bad samples are skipped and counted; too many fail the run") {
   auto plan = higgs::plan_recipe(higgs::Config(
-      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {1, 2}}, {"max_bad_fraction", 0.25}}},
-           {"collator", "test_stack"}},
+      Json{
+          {"train_data",
+           {{"type", "test_synthetic"}, {"size", 10}, {"bad", {1, 2}}, {"max_bad_fraction", 0.25}}},
+          {"collator", "test_stack"}},
       "x"));
-  higgs::ComponentBuilder ctx(plan);
+  higgs::ComponentBuilder builder(plan);
   higgs::LoaderOptions lo;
   lo.batch_size = 4;
   lo.shuffle = false;
-  higgs::DataLoader dl(ctx.build<higgs::Dataset>("train_data"), ctx.build<higgs::Collator>("collator"), lo);
+  higgs::DataLoader dl(builder.build<higgs::Dataset>("train_data"),
+                       builder.build<higgs::Collator>("collator"), lo);
   dl.start_epoch(0);
   auto b = dl.next();
   REQUIRE(b);
@@ -111,12 +122,16 @@ TEST_CASE("bad samples are skipped and counted; too many fail the run") {
   CHECK(dl.stats().skipped == 2);
   CHECK(dl.stats().seen == 10);
 
-  auto plan2 = higgs::plan_recipe(higgs::Config(
-      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 10}, {"bad", {0, 1, 2}}, {"max_bad_fraction", 0.2}}},
-           {"collator", "test_stack"}},
-      "x"));
-  higgs::ComponentBuilder ctx2(plan2);
-  higgs::DataLoader dl2(ctx2.build<higgs::Dataset>("train_data"), ctx2.build<higgs::Collator>("collator"), lo);
+  auto plan2 = higgs::plan_recipe(higgs::Config(Json{{"train_data",
+                                                      {{"type", "test_synthetic"},
+                                                       {"size", 10},
+                                                       {"bad", {0, 1, 2}},
+                                                       {"max_bad_fraction", 0.2}}},
+                                                     {"collator", "test_stack"}},
+                                                "x"));
+  higgs::ComponentBuilder builder2(plan2);
+  higgs::DataLoader dl2(builder2.build<higgs::Dataset>("train_data"),
+                        builder2.build<higgs::Collator>("collator"), lo);
   dl2.start_epoch(0);
   CHECK_THROWS_WITH(dl2.next(), doctest::Contains("more than max_bad_fraction allows"));
 }
@@ -125,9 +140,9 @@ TEST_CASE("trainer trains, logs, checkpoints and refuses a non-empty output dir"
   higgs::test::TempDir dir("trainer-basic");
   std::string out = dir.file("run");
   REQUIRE(run_json(base_recipe(out)) == 0);
-  for (const char* f : {"recipe.resolved.json", "recipe.overrides.json", "meta.json", "train.log",
-                        "metrics.jsonl", "checkpoint-4/trainable.pt", "checkpoint-8/trainer_state.json",
-                        "final/weight.pt"})
+  for (const char* f :
+       {"recipe.resolved.json", "recipe.overrides.json", "meta.json", "train.log", "metrics.jsonl",
+        "checkpoint-4/trainable.pt", "checkpoint-8/trainer_state.json", "final/weight.pt"})
     CHECK_MESSAGE(fs::exists(dir.file("run/") + f), f);
   auto records = read_jsonl(out + "/metrics.jsonl");
   std::vector<double> losses;
@@ -135,12 +150,14 @@ TEST_CASE("trainer trains, logs, checkpoints and refuses a non-empty output dir"
     if (r.contains("train/loss")) losses.push_back(r["train/loss"].get<double>());
   REQUIRE(losses.size() == 4);
   // Group losses add up to the total, and the model learns: eval loss ends far below the start.
-  CHECK(records[0]["train/first_loss"].get<double>() + records[0]["train/second_loss"].get<double>() ==
+  CHECK(records[0]["train/first_loss"].get<double>() +
+            records[0]["train/second_loss"].get<double>() ==
         doctest::Approx(losses[0]));
   CHECK(records[0]["train/first_loss"] == records[0]["train/out0_loss"]);
   REQUIRE(records.back().contains("eval/loss"));
   CHECK(records.back()["eval/loss"].get<double>() < 0.5 * losses.front());
-  CHECK_THROWS_WITH_AS(run_json(base_recipe(out)), doctest::Contains("is not empty"), higgs::RecipeError);
+  CHECK_THROWS_WITH_AS(run_json(base_recipe(out)), doctest::Contains("is not empty"),
+                       higgs::RecipeError);
 }
 
 TEST_CASE("gradient accumulation equals one larger batch") {
@@ -229,8 +246,8 @@ TEST_CASE("trainer precision bf16: forward in bf16, fp32 weights, close to the f
   CHECK_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
   const at::Tensor wa = final_weight(dir.file("fp32")), wb = final_weight(dir.file("bf16"));
   CHECK((wb.scalar_type() == at::kFloat));
-  CHECK_FALSE(torch::equal(wa, wb));                  // the bf16 forward changed the numbers...
-  CHECK(torch::allclose(wa, wb, 0.0, 5e-2));          // ...by bf16 rounding only
+  CHECK_FALSE(torch::equal(wa, wb));          // the bf16 forward changed the numbers...
+  CHECK(torch::allclose(wa, wb, 0.0, 5e-2));  // ...by bf16 rounding only
   auto losses = [](const std::string& out) {
     std::vector<double> v;
     for (const auto& r : read_jsonl(out + "/metrics.jsonl"))

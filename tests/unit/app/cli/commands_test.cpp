@@ -1,15 +1,14 @@
 #include <torch/torch.h>
-#include <doctest/doctest.h>
 
 #include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
-
-#include <thread>
 
 #include "framework/registry/registry.h"
 #include "tests/support/test_support.h"
@@ -80,8 +79,9 @@ TEST_CASE("checked-in schemas match the registered components") {
                 "schemas/ is stale: run `build/higgs-run schema --out schemas` and commit it");
   for (const auto& f : generated) {
     if (!stored.count(f)) continue;
-    CHECK_MESSAGE(higgs::test::read_text(dir.file(f)) == higgs::test::read_text(checked_in + "/" + f),
-                  "schemas/" << f << " is stale: run `build/higgs-run schema --out schemas`");
+    CHECK_MESSAGE(
+        higgs::test::read_text(dir.file(f)) == higgs::test::read_text(checked_in + "/" + f),
+        "schemas/" << f << " is stale: run `build/higgs-run schema --out schemas`");
   }
 }
 
@@ -90,13 +90,15 @@ TEST_CASE("describe, version, usage errors and exit codes") {
   CHECK(d.exit_code == 0);
   CHECK(d.output.find("grad_accum_steps (integer, default 1, min 1)") != std::string::npos);
   CHECK(d.output.find("defined in framework/train/default_trainer.cpp") != std::string::npos);
-  CHECK(run_higgs("describe trainer/defualt").output.find("did you mean \"default\"") != std::string::npos);
+  CHECK(run_higgs("describe trainer/defualt").output.find("did you mean \"default\"") !=
+        std::string::npos);
   CHECK(run_higgs("describe trainer/defualt").exit_code == 2);
   CHECK(run_higgs("version").output.rfind("higgs-run 0.1.0", 0) == 0);
   CHECK(run_higgs("--no-such-flag").exit_code == 2);
   auto missing = run_higgs("validate /nonexistent/recipe.jsonnet");
   CHECK(missing.exit_code == 2);
-  CHECK(missing.output.find("/nonexistent/recipe.jsonnet: recipe file not found") != std::string::npos);
+  CHECK(missing.output.find("/nonexistent/recipe.jsonnet: recipe file not found") !=
+        std::string::npos);
 }
 
 TEST_CASE("info: version, LibTorch, CUDA, cuDNN, backends and threads as this build has them") {
@@ -135,12 +137,15 @@ TEST_CASE("info: version, LibTorch, CUDA, cuDNN, backends and threads as this bu
 TEST_CASE("print-config shows provenance, diff compares recipes") {
   higgs::test::TempDir dir("print-config");
   // threads and batch_size are given at their default values; trainer's type is implied.
-  higgs::test::write_text(dir.file("a.yaml"), "seed: 3\nthreads: 0\ntrainer:\n  max_steps: 5\n  batch_size: 8\n");
-  higgs::test::write_text(dir.file("b.jsonnet"), "{ seed: 4, trainer: { max_steps: 5, batch_size: 2 } }\n");
+  higgs::test::write_text(dir.file("a.yaml"),
+                          "seed: 3\nthreads: 0\ntrainer:\n  max_steps: 5\n  batch_size: 8\n");
+  higgs::test::write_text(dir.file("b.jsonnet"),
+                          "{ seed: 4, trainer: { max_steps: 5, batch_size: 2 } }\n");
   auto p = run_higgs("print-config " + dir.file("a.yaml") + " --minimal --set trainer.log_every=3");
   REQUIRE(p.exit_code == 0);
   CHECK(p.output.find("seed: 3    # recipe (" + dir.file("a.yaml") + ")") != std::string::npos);
-  CHECK(p.output.find("trainer.log_every: 3    # override (--set trainer.log_every=3)") != std::string::npos);
+  CHECK(p.output.find("trainer.log_every: 3    # override (--set trainer.log_every=3)") !=
+        std::string::npos);
   CHECK(p.output.find("trainer.max_steps: 5    # recipe") != std::string::npos);
   CHECK(p.output.find("batch_size") == std::string::npos);  // defaults are not shown,
   CHECK(p.output.find("threads") == std::string::npos);     // even when the recipe repeats them
@@ -155,7 +160,8 @@ TEST_CASE("print-config shows provenance, diff compares recipes") {
   CHECK(diff.output.find("2 differences") != std::string::npos);
   auto typo = run_higgs("validate " + dir.file("a.yaml") + " --set trainer.max_step=4");
   CHECK(typo.exit_code == 2);
-  CHECK(typo.output.find("trainer.max_step: unknown key \"max_step\" (did you mean \"max_steps\"?)") !=
+  CHECK(typo.output.find(
+            "trainer.max_step: unknown key \"max_step\" (did you mean \"max_steps\"?)") !=
         std::string::npos);
 }
 
@@ -170,19 +176,24 @@ TEST_CASE("validate reports every recipe error at once with suggestions, exit co
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("3 errors") != std::string::npos);
   CHECK(r.output.find("optimizer.lr: expected a number, got string \"fast\"") != std::string::npos);
-  CHECK(r.output.find("optimizer.weight_decy: unknown key \"weight_decy\" (did you mean \"weight_decay\"?)") !=
-        std::string::npos);
+  CHECK(
+      r.output.find(
+          "optimizer.weight_decy: unknown key \"weight_decy\" (did you mean \"weight_decay\"?)") !=
+      std::string::npos);
   CHECK(r.output.find("scheduler.type: unknown scheduler \"cosin\" (did you mean \"cosine\"?)") !=
         std::string::npos);
   auto m = run_higgs("print-config " + dir.file("bad.jsonnet") +
-                     " --minimal --set optimizer.lr=0.001 --set optimizer.weight_decy=null --set scheduler.type=cosine");
+                     " --minimal --set optimizer.lr=0.001 --set optimizer.weight_decy=null --set "
+                     "scheduler.type=cosine");
   // weight_decy is still a key of the recipe, so the recipe is still refused...
   CHECK(m.exit_code == 2);
   higgs::test::write_text(dir.file("good.jsonnet"),
                           "{ optimizer: { type: 'adamw' }, scheduler: 'cosine' }\n");
-  auto g = run_higgs("print-config " + dir.file("good.jsonnet") + " --minimal --set optimizer.lr=0.001");
+  auto g =
+      run_higgs("print-config " + dir.file("good.jsonnet") + " --minimal --set optimizer.lr=0.001");
   REQUIRE(g.exit_code == 0);
-  CHECK(g.output.find("optimizer.lr: 0.001    # override (--set optimizer.lr=0.001)") != std::string::npos);
+  CHECK(g.output.find("optimizer.lr: 0.001    # override (--set optimizer.lr=0.001)") !=
+        std::string::npos);
   CHECK(g.output.find("optimizer.betas") == std::string::npos);
   auto desc = run_higgs("describe optimizer/adamw");
   CHECK(desc.output.find("weight_decay (number, default 0.01") != std::string::npos);

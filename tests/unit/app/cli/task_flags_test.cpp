@@ -5,12 +5,13 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include <CLI/CLI.hpp>
+#include "app/cli/task_flags.h"
 
 #include <filesystem>
 #include <optional>
 
-#include "app/cli/task_flags.h"
+#include <CLI/CLI.hpp>
+
 #include "framework/config/diagnostics.h"
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
@@ -64,10 +65,10 @@ Json parse(std::vector<std::string> args, std::set<std::string> skip = {}) {
 TEST_CASE("task flags: one per option, named after it, only the given ones in the task") {
   CHECK(higgs::cli::flag_name("max_text_tokens") == "max-text-tokens");
   CHECK(parse({"--out", "o.wav"}) == Json{{"type", "test_flags_task"}, {"out", "o.wav"}});
-  const Json all = parse({"--out", "x", "--verbose", "--no-cache", "--no-normalize", "--steps", "12",
-                          "--temperature", "0.5", "--precision", "bf16", "--ref-audio", "a.wav",
-                          "--ref-audio", "/abs/b.wav", "--max-batches", "3", "--extra",
-                          "{\"k\": [1, 2]}"});
+  const Json all =
+      parse({"--out", "x", "--verbose", "--no-cache", "--no-normalize", "--steps", "12",
+             "--temperature", "0.5", "--precision", "bf16", "--ref-audio", "a.wav", "--ref-audio",
+             "/abs/b.wav", "--max-batches", "3", "--extra", "{\"k\": [1, 2]}"});
   CHECK(all["verbose"] == true);
   CHECK(all["use_cache"] == false);  // named by .flag("no-cache")
   CHECK(all["normalize"] == false);  // a default-true boolean is --no-KEY
@@ -85,7 +86,8 @@ TEST_CASE("task flags: wrong values are refused naming the flag; choices and req
   CHECK_THROWS_WITH_AS(parse({"--out", "x", "--steps", "many"}),
                        doctest::Contains("--steps many: expected an integer"), higgs::RecipeError);
   CHECK_THROWS_WITH_AS(parse({"--out", "x", "--temperature", "1.5x"}),
-                       doctest::Contains("--temperature 1.5x: expected a number"), higgs::RecipeError);
+                       doctest::Contains("--temperature 1.5x: expected a number"),
+                       higgs::RecipeError);
   CHECK_THROWS_AS(parse({"--out", "x", "--precision", "fp8"}), CLI::ValidationError);
   CHECK_THROWS_AS(parse({"--steps", "2"}), CLI::RequiredError);  // out is required by bind
   CHECK_THROWS_AS(parse({"--out", "x", "--use-cache"}), CLI::ExtrasError);  // no such flag

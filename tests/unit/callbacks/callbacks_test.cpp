@@ -4,10 +4,10 @@
 
 #include "components/callbacks/callbacks.h"
 
-#include <doctest/doctest.h>
-
 #include <filesystem>
 #include <sstream>
+
+#include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
 #include "framework/train/checkpointer.h"
@@ -150,10 +150,11 @@ TEST_CASE("early_stopping in the trainer stops the run, and resume keeps its sta
   auto no_eval = recipe(dir.file("none"));
   no_eval.erase("eval_data");
   no_eval["callbacks"] = r["callbacks"];
-  CHECK_THROWS_WITH_AS(run_json(no_eval),
-                       doctest::Contains("callbacks[0].monitor: early_stopping monitors \"eval/loss\" "
-                                         "but the recipe has no eval_data"),
-                       higgs::RecipeError);
+  CHECK_THROWS_WITH_AS(
+      run_json(no_eval),
+      doctest::Contains("callbacks[0].monitor: early_stopping monitors \"eval/loss\" "
+                        "but the recipe has no eval_data"),
+      higgs::RecipeError);
   // Found while the recipe is read: no run directory was started.
   CHECK_FALSE(std::filesystem::exists(dir.file("none")));
 }

@@ -1,4 +1,5 @@
 #include <torch/torch.h>
+
 #include <doctest/doctest.h>
 
 #include "framework/registry/registry.h"
@@ -71,10 +72,12 @@ higgs::RecipePlan plan_of(const Json& j) { return higgs::plan_recipe(higgs::Conf
 }  // namespace
 
 TEST_CASE("a recipe plan resolves defaults and marks their provenance") {
-  auto plan = plan_of({{"seed", 3}, {"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 5}}},
+  auto plan = plan_of({{"seed", 3},
+                       {"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 5}}},
                        {"task", "test_task"}});
   CHECK(plan.settings.seed == 3);
-  CHECK(plan.resolved["scheduler"] == Json{{"type", "test_warmup"}, {"warmup_steps", 5}, {"floor", 0.0}});
+  CHECK(plan.resolved["scheduler"] ==
+        Json{{"type", "test_warmup"}, {"warmup_steps", 5}, {"floor", 0.0}});
   CHECK(plan.resolved["task"] == Json{{"type", "test_task"}, {"note", "n"}});
   CHECK(plan.resolved["device"] == "cpu");
   CHECK(plan.config.provenance("scheduler.floor").origin == higgs::Origin::kDefault);
@@ -83,7 +86,8 @@ TEST_CASE("a recipe plan resolves defaults and marks their provenance") {
 }
 
 TEST_CASE("components are built lazily, once, by the component builder") {
-  auto plan = plan_of({{"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 4}}}, {"task", "test_task"}});
+  auto plan = plan_of(
+      {{"scheduler", {{"type", "test_warmup"}, {"warmup_steps", 4}}}, {"task", "test_task"}});
   int before = TestWarmup::built;
   higgs::ComponentBuilder components(plan);
   CHECK(TestWarmup::built == before);
@@ -93,15 +97,16 @@ TEST_CASE("components are built lazily, once, by the component builder") {
   CHECK(TestWarmup::built == before + 1);
   CHECK(s1->lr_scale(1, 10) == doctest::Approx(0.5));
   CHECK(components.build_optional<higgs::Scheduler>("optimizer") == nullptr);
-  CHECK_THROWS_WITH_AS(components.build<higgs::Scheduler>("model"), doctest::Contains("needs \"model\""),
-                       higgs::RecipeError);
+  CHECK_THROWS_WITH_AS(components.build<higgs::Scheduler>("model"),
+                       doctest::Contains("needs \"model\""), higgs::RecipeError);
   // A recipe key holding another kind is refused before its creator arguments are read.
   CHECK_THROWS_AS(components.build<higgs::Task>("scheduler"), std::logic_error);
   CHECK_FALSE(components.declared_config("scheduler").has_value());
 }
 
 TEST_CASE("a component receives its kind's creator arguments and may declare a config") {
-  auto plan = plan_of({{"optimizer", {{"type", "test_recording"}, {"lr", 0.25}}}, {"task", "test_task"},
+  auto plan = plan_of({{"optimizer", {{"type", "test_recording"}, {"lr", 0.25}}},
+                       {"task", "test_task"},
                        {"scheduler", "test_warmup"}});
   higgs::ComponentBuilder components(plan);
   auto declared = components.declared_config("optimizer");
@@ -131,8 +136,11 @@ TEST_CASE("all recipe errors are collected with paths and suggestions") {
     REQUIRE(lines.size() == 6);
     CHECK(lines[0] == "threads: expected an integer, got string \"many\"");
     CHECK(lines[1] == "sede: unknown key \"sede\" (did you mean \"seed\"?)");
-    CHECK(lines[2] == "optimizer: expected an object {type: ..., ...} or a optimizer name, got number");
-    CHECK(lines[3].rfind("scheduler.type: unknown scheduler \"test_warmpu\" (did you mean \"test_warmup\"?)", 0) == 0);
+    CHECK(lines[2] ==
+          "optimizer: expected an object {type: ..., ...} or a optimizer name, got number");
+    CHECK(lines[3].rfind(
+              "scheduler.type: unknown scheduler \"test_warmpu\" (did you mean \"test_warmup\"?)",
+              0) == 0);
     CHECK(lines[4] == "callbacks: expected a list of callback components, got object");
     CHECK(lines[5] == "task.nte: unknown key \"nte\" (did you mean \"note\"?)");
     CHECK(std::string(e.what()).rfind("r.json: 6 errors", 0) == 0);
@@ -179,7 +187,8 @@ TEST_CASE("a declared kind gets its recipe keys and registry; an undeclared one 
   CHECK(kinds.back() == "test_gadget");  // after every kind of a lower order
   CHECK(kinds.front() == "model");
   higgs::register_component<TestGadget, PlainGadget>("plain", "A gadget.", "gadget.cpp");
-  auto plan = plan_of({{"gadgets", Json::array({Json{{"type", "plain"}, {"size", 3}}})}, {"task", "test_task"},
+  auto plan = plan_of({{"gadgets", Json::array({Json{{"type", "plain"}, {"size", 3}}})},
+                       {"task", "test_task"},
                        {"scheduler", "test_warmup"}});
   CHECK(plan.resolved["gadgets"] == Json::array({Json{{"type", "plain"}, {"size", 3}}}));
   higgs::ComponentBuilder components(plan);
@@ -190,7 +199,8 @@ TEST_CASE("a declared kind gets its recipe keys and registry; an undeclared one 
   CHECK_FALSE(higgs::declare_kind({"test_other", "x", 901, {{"scheduler"}}}));
   REQUIRE(higgs::registry_errors().size() == before + 2);
   CHECK(higgs::registry_errors()[before] == "kind \"test_gadget\" is declared twice");
-  CHECK(higgs::registry_errors()[before + 1].find("recipe key \"scheduler\" is declared by kinds") == 0);
+  CHECK(higgs::registry_errors()[before + 1].find(
+            "recipe key \"scheduler\" is declared by kinds") == 0);
 
   // A component of a kind nobody declared is reported once, naming it and its file.
   higgs::register_component<TestUndeclared, PlainUndeclared>("lost", "Nowhere.", "lost.cpp");
