@@ -50,4 +50,16 @@ int print_info(bool json, std::ostream& out) {
   return 0;
 }
 
+std::string version_text() {
+  const nlohmann::json j = build_info();
+  const auto& cuda = j["cuda"];
+  std::string text = "higgs-run " + version_string() + "\n";
+  text += "LibTorch " + j["libtorch"]["version"].get<std::string>() + ", ";
+  if (cuda["compiled"].get<bool>())
+    text += "CUDA " + cuda["runtime_version"].get<std::string>() + "\n";
+  else
+    text += "CPU only (no CUDA)\n";
+  return text;
+}
+
 }  // namespace higgs::cli

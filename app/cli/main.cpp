@@ -1,5 +1,6 @@
 // higgs-run: the command line of higgs-train. Recipe errors and usage errors exit with code 2,
 // failures while running exit with 1.
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/cli/commands.h"
+#include "app/cli/help_command.h"
 #include "app/cli/info_command.h"
 #include "app/cli/tool_commands.h"
 #include "components/tasks/dump_batch.h"
@@ -91,7 +93,7 @@ struct RecipeCommands {
   }
 };
 
-// The commands that read no recipe: diff, list, describe, schema, version, info.
+// The commands that read no recipe: diff, list, describe, schema, version, info, help.
 std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   auto diff_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* diff = app.add_subcommand("diff", "Compare two recipes or run directories");
@@ -111,6 +113,10 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   auto* info = app.add_subcommand(
       "info", "This build and machine: version, LibTorch, CUDA devices, cuDNN, backends, threads");
   info->add_flag("--json", *info_json, "Print JSON");
+  auto help_name = std::make_shared<std::string>();
+  auto* help =
+      app.add_subcommand("help", "Help on a command, a kind (its components) or KIND/NAME");
+  help->add_option("name", *help_name, "COMMAND, KIND or KIND/NAME, e.g. optimizer/adamw");
   return {
       {diff,
        [diff_args] {
@@ -124,27 +130,53 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
       {schema, [schema_out] { return higgs::cli::write_schemas(*schema_out); }},
       {version,
        [] {
-         std::cout << "higgs-run " << higgs::version_string() << "\n";
+         std::cout << higgs::cli::version_text();
          return 0;
        }},
       {info, [info_json] { return higgs::cli::print_info(*info_json, std::cout); }},
+      {help, [&app, help_name] { return higgs::cli::print_help(app, *help_name); }},
   };
 }
 
-// `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`: "run" is put before the first word
-// that is not a global option or a command. CLI11 takes the arguments reversed.
-std::vector<std::string> arguments_with_default_command(const CLI::App& app, int argc,
-                                                        char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::set<std::string> commands;
-  for (auto* sc : app.get_subcommands([](const CLI::App*) { return true; }))
-    commands.insert(sc->get_name());
+// The index in `args` of the first word that is not a global option (the command, or a recipe).
+size_t first_word(const std::vector<std::string>& args) {
   size_t first = 0;
   while (first < args.size() && args[first].rfind("-", 0) == 0)
     first += args[first] == "--plugin" || args[first] == "--log-level" ? 2 : 1;
-  if (first < args.size() && !commands.count(args[first])) args.insert(args.begin() + first, "run");
+  return first;
+}
+
+// `higgs-run RECIPE ...` means `higgs-run run RECIPE ...`: "run" is put before the first word
+// that is not a global option or a command, unless that word is a mistyped command. CLI11 takes
+// the arguments reversed.
+std::vector<std::string> arguments_with_default_command(const CLI::App& app,
+                                                        std::vector<std::string> args) {
+  const std::vector<std::string> commands = higgs::cli::command_names(app);
+  const size_t first = first_word(args);
+  if (first < args.size() && !std::count(commands.begin(), commands.end(), args[first])) {
+    const std::string typo = higgs::cli::unknown_command_message(commands, args[first]);
+    if (!typo.empty()) throw CLI::ParseError(typo, CLI::ExitCodes::ExtrasError);
+    args.insert(args.begin() + first, "run");
+  }
   std::reverse(args.begin(), args.end());
   return args;
+}
+
+// A usage error, with a did-you-mean for each mistyped long option of the command.
+int usage_error(const CLI::App& app, const CLI::ParseError& e,
+                const std::vector<std::string>& args) {
+  const CLI::App* command = nullptr;
+  const size_t first = first_word(args);
+  if (first < args.size())
+    for (const CLI::App* sc : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sc->get_name() == args[first]) command = sc;
+  const auto unknown = higgs::cli::unknown_option_messages(app, command, args);
+  if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+  if (e.get_exit_code() != static_cast<int>(CLI::ExitCodes::ExtrasError) || unknown.empty())
+    std::cerr << "error: " << e.what() << "\n";
+  for (const auto& m : unknown) std::cerr << "error: " << m << "\n";
+  std::cerr << "Run with --help for more information.\n";
+  return 2;
 }
 
 int report_registry_errors() {
@@ -158,7 +190,8 @@ int report_registry_errors() {
 int main(int argc, char** argv) {
   CLI::App app{
       "higgs-run: fine-tune Higgs Audio v2 from a recipe.\n"
-      "  higgs-run RECIPE            run the recipe's task (same as `higgs-run run RECIPE`)"};
+      "  higgs-run RECIPE            run the recipe's task (same as `higgs-run run RECIPE`)",
+      "higgs-run"};
   app.require_subcommand(0, 1);
   GlobalOptions global;
   app.add_option("--plugin", global.plugins,
@@ -166,16 +199,20 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.fallthrough();
-  app.set_version_flag("--version", [] { return "higgs-run " + higgs::version_string(); });
+  app.set_version_flag("--version,-V", [] {
+    std::string text = higgs::cli::version_text();
+    return text.substr(0, text.size() - 1);  // CLI11 ends the line
+  });
   RecipeCommands recipe;
   recipe.add_all(app);
   auto commands = add_inspection_commands(app);
   for (auto& t : higgs::cli::add_tool_commands(app)) commands.push_back(t);
 
+  const std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    app.parse(arguments_with_default_command(app, argc, argv));
+    app.parse(arguments_with_default_command(app, args));
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return usage_error(app, e, args);
   }
   if (app.get_subcommands().empty()) {
     std::cout << app.help();

@@ -134,6 +134,53 @@ TEST_CASE("info: version, LibTorch, CUDA, cuDNN, backends and threads as this bu
   CHECK(run_higgs("--version").output.rfind("higgs-run 0.1.0 (git ", 0) == 0);
 }
 
+TEST_CASE("conventions: --version and -V, did-you-mean for commands and options, help NAME") {
+  // The same text three ways, naming the LibTorch this test was compiled with.
+  const auto version = run_higgs("version");
+  REQUIRE(version.exit_code == 0);
+  CHECK(version.output.rfind("higgs-run 0.1.0 (git ", 0) == 0);
+  CHECK(version.output.find("\nLibTorch " + std::string(TORCH_VERSION) + ", ") !=
+        std::string::npos);
+  CHECK(version.output.find(HIGGS_TEST_WITH_CUDA ? ", CUDA 13." : ", CPU only (no CUDA)") !=
+        std::string::npos);
+  CHECK(run_higgs("--version").output == version.output);
+  CHECK(run_higgs("-V").output == version.output);
+  CHECK(run_higgs("-V").exit_code == 0);
+
+  // A mistyped command: a usage error (2) that names the command meant, not a missing recipe.
+  auto typo = run_higgs("valdiate r.jsonnet");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.output.find("error: unknown command \"valdiate\" (did you mean \"validate\"?)") !=
+        std::string::npos);
+  // A word far from every command, or one that looks like a path, is a recipe.
+  CHECK(run_higgs("zzzzzz").output.find("zzzzzz: recipe file not found") != std::string::npos);
+  CHECK(run_higgs("valdiate.jsonnet").output.find("valdiate.jsonnet: recipe file not found") !=
+        std::string::npos);
+  // A mistyped option of the command (or of the program).
+  auto opt = run_higgs("run r.jsonnet --dri-run");
+  CHECK(opt.exit_code == 2);
+  CHECK(opt.output.find("error: unknown option --dri-run (did you mean \"--dry-run\"?)") !=
+        std::string::npos);
+  CHECK(run_higgs("--plugn x.so list").output.find("(did you mean \"--plugin\"?)") !=
+        std::string::npos);
+  CHECK(run_higgs("list --zzzzzzzz").output.find("error: unknown option --zzzzzzzz\n") !=
+        std::string::npos);
+
+  // help: the program, a command, a kind (its list), KIND/NAME (its describe).
+  auto help = run_higgs("help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("Subcommands:") != std::string::npos);
+  auto help_validate = run_higgs("help validate");
+  CHECK(help_validate.exit_code == 0);
+  CHECK(help_validate.output.find("Usage: validate") != std::string::npos);
+  CHECK(run_higgs("help optimizer/adamw").output == run_higgs("describe optimizer/adamw").output);
+  CHECK(run_higgs("help scheduler").output == run_higgs("list scheduler").output);
+  auto help_typo = run_higgs("help optimzer");
+  CHECK(help_typo.exit_code == 2);
+  CHECK(help_typo.output.find("(did you mean \"optimizer\"?)") != std::string::npos);
+  CHECK(run_higgs("help optimizer/adamww").exit_code == 2);
+}
+
 TEST_CASE("print-config shows provenance, diff compares recipes") {
   higgs::test::TempDir dir("print-config");
   // threads and batch_size are given at their default values; trainer's type is implied.
