@@ -31,16 +31,21 @@ std::vector<std::string> command_names(const CLI::App& app) {
   return names;
 }
 
+const CLI::App* find_command(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* sc : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sc->get_name() == name) return sc;
+  return nullptr;
+}
+
 int print_help(const CLI::App& app, const std::string& name) {
   if (name.empty()) {  // app.help() would show the parsed command's (help's own) help
     std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
     return 0;
   }
-  for (const CLI::App* sc : app.get_subcommands([](const CLI::App*) { return true; }))
-    if (sc->get_name() == name) {
-      std::cout << sc->help();
-      return 0;
-    }
+  if (const CLI::App* command = find_command(app, name)) {
+    std::cout << command->help();
+    return 0;
+  }
   if (name.find('/') != std::string::npos) return describe_component(name);
   const std::vector<std::string> kinds = component_kinds();
   if (std::count(kinds.begin(), kinds.end(), name)) return list_components(name);

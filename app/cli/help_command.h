@@ -13,6 +13,9 @@ namespace higgs::cli {
 /// The names of `app`'s commands.
 std::vector<std::string> command_names(const CLI::App& app);
 
+/// `app`'s command called `name`, or nullptr.
+const CLI::App* find_command(const CLI::App& app, const std::string& name);
+
 /// `help`: the program's help; `help COMMAND`: that command's; `help KIND`: `list KIND`;
 /// `help KIND/NAME`: `describe KIND/NAME`. Anything else is a usage error (exit 2) with a
 /// did-you-mean over the commands and kinds.

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <string>
 
+#include <ATen/Context.h>
+#include <torch/version.h>
+
 #include "framework/util/build_info.h"
 
 namespace higgs::cli {
@@ -50,16 +53,12 @@ int print_info(bool json, std::ostream& out) {
   return 0;
 }
 
+// Only what the build says: no device is queried, no thread pool or process group started.
 std::string version_text() {
-  const nlohmann::json j = build_info();
-  const auto& cuda = j["cuda"];
-  std::string text = "higgs-run " + version_string() + "\n";
-  text += "LibTorch " + j["libtorch"]["version"].get<std::string>() + ", ";
-  if (cuda["compiled"].get<bool>())
-    text += "CUDA " + cuda["runtime_version"].get<std::string>() + "\n";
-  else
-    text += "CPU only (no CUDA)\n";
-  return text;
+  return "higgs-run " + version_string() + "\nLibTorch " + TORCH_VERSION + ", " +
+         (at::globalContext().hasCUDART() ? "CUDA " + cuda_runtime_version()
+                                          : "CPU only (no CUDA)") +
+         "\n";
 }
 
 }  // namespace higgs::cli

@@ -2,7 +2,6 @@
 // failures while running exit with 1.
 #include <algorithm>
 #include <iostream>
-#include <set>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -151,10 +150,10 @@ size_t first_word(const std::vector<std::string>& args) {
 // the arguments reversed.
 std::vector<std::string> arguments_with_default_command(const CLI::App& app,
                                                         std::vector<std::string> args) {
-  const std::vector<std::string> commands = higgs::cli::command_names(app);
   const size_t first = first_word(args);
-  if (first < args.size() && !std::count(commands.begin(), commands.end(), args[first])) {
-    const std::string typo = higgs::cli::unknown_command_message(commands, args[first]);
+  if (first < args.size() && !higgs::cli::find_command(app, args[first])) {
+    const std::string typo =
+        higgs::cli::unknown_command_message(higgs::cli::command_names(app), args[first]);
     if (!typo.empty()) throw CLI::ParseError(typo, CLI::ExitCodes::ExtrasError);
     args.insert(args.begin() + first, "run");
   }
@@ -165,13 +164,11 @@ std::vector<std::string> arguments_with_default_command(const CLI::App& app,
 // A usage error, with a did-you-mean for each mistyped long option of the command.
 int usage_error(const CLI::App& app, const CLI::ParseError& e,
                 const std::vector<std::string>& args) {
-  const CLI::App* command = nullptr;
-  const size_t first = first_word(args);
-  if (first < args.size())
-    for (const CLI::App* sc : app.get_subcommands([](const CLI::App*) { return true; }))
-      if (sc->get_name() == args[first]) command = sc;
-  const auto unknown = higgs::cli::unknown_option_messages(app, command, args);
   if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+  const size_t first = first_word(args);
+  const CLI::App* command =
+      first < args.size() ? higgs::cli::find_command(app, args[first]) : nullptr;
+  const auto unknown = higgs::cli::unknown_option_messages(app, command, args);
   if (e.get_exit_code() != static_cast<int>(CLI::ExitCodes::ExtrasError) || unknown.empty())
     std::cerr << "error: " << e.what() << "\n";
   for (const auto& m : unknown) std::cerr << "error: " << m << "\n";

@@ -41,6 +41,13 @@ std::string version_string() {
   return std::string(HIGGS_VERSION) + " (git " + HIGGS_GIT_REVISION + ")";
 }
 
+std::string cuda_runtime_version() {
+  if (!at::globalContext().hasCUDART()) return "";
+  // CUDART_VERSION style: 13000 = 13.0.
+  const long rt = or_unknown([] { return at::globalContext().versionCUDART(); });
+  return rt > 0 ? std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) : "";
+}
+
 nlohmann::json build_info() {
   using nlohmann::json;
   json j;
@@ -50,10 +57,7 @@ nlohmann::json build_info() {
   j["libtorch"] = {{"version", TORCH_VERSION}, {"cuda_build", compiled}};
   json cuda;
   cuda["compiled"] = compiled;
-  // CUDART_VERSION style: 13000 = 13.0.
-  const long rt = compiled ? or_unknown([] { return at::globalContext().versionCUDART(); }) : -1;
-  cuda["runtime_version"] =
-      rt > 0 ? std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) : "";
+  cuda["runtime_version"] = cuda_runtime_version();
   const long dnn = compiled && at::globalContext().hasCuDNN()
                        ? or_unknown([] { return at::detail::getCUDAHooks().versionCuDNN(); })
                        : -1;

@@ -12,6 +12,10 @@ namespace higgs {
 /// "0.1.0 (git 9e8d258)".
 std::string version_string();
 
+/// The CUDA runtime LibTorch was built with ("13.0"); "" for a CPU-only LibTorch. Queries no
+/// device.
+std::string cuda_runtime_version();
+
 /// {version, git_revision, libtorch: {version, cuda_build}, cuda: {compiled, runtime_version,
 ///  cudnn_version, available, devices: [{index, name, memory_gib, capability}]},
 ///  distributed_backends: [...], threads: {intra_op, inter_op, hardware}, cpu_capability}.
