@@ -22,23 +22,13 @@ using test::read_jsonl;
 using test::run_json;
 
 Json recipe(const std::string& out) {
-  return Json{{"seed", 7},
-              {"output_dir", out},
-              {"threads", 1},
-              {"model", {{"type", "test_linear"}}},
-              {"train_data", {{"type", "test_synthetic"}, {"size", 16}}},
-              {"eval_data", {{"type", "test_synthetic"}, {"size", 8}}},
-              {"collator", "test_stack"},
-              {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
-              {"trainer",
-               {{"max_steps", 8},
-                {"batch_size", 4},
-                {"log_every", 1},
-                {"eval_every", 1},
-                {"save_every", 0},
-                {"keep_last", 1},
-                {"num_workers", 0},
-                {"progress_bar", false}}}};
+  return test::linear_recipe(out, {{"max_steps", 8},
+                                   {"batch_size", 4},
+                                   {"log_every", 1},
+                                   {"eval_every", 1},
+                                   {"save_every", 0},
+                                   {"keep_last", 1},
+                                   {"num_workers", 0}});
 }
 
 int64_t last_step(const std::string& out) {

@@ -30,23 +30,15 @@ using test::run_json;
 /// 32 samples whose second target is missing on every third sample, so target counts differ
 /// between ranks and batches: the loss must be normalised by the global count to match.
 Json recipe(const std::string& out, int64_t batch_size) {
-  return Json{{"seed", 11},
-              {"output_dir", out},
-              {"threads", 1},
-              {"model", {{"type", "test_linear"}}},
-              {"train_data", {{"type", "test_synthetic"}, {"size", 32}}},
-              {"eval_data", {{"type", "test_synthetic"}, {"size", 7}}},
-              {"collator", "test_stack"},
-              {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
-              {"trainer",
-               {{"max_steps", 6},
-                {"batch_size", batch_size},
-                {"grad_accum_steps", 2},
-                {"log_every", 1},
-                {"save_every", 3},
-                {"keep_last", 0},
-                {"num_workers", 1},
-                {"progress_bar", false}}}};
+  return test::linear_recipe(out,
+                             {{"max_steps", 6},
+                              {"batch_size", batch_size},
+                              {"grad_accum_steps", 2},
+                              {"log_every", 1},
+                              {"save_every", 3},
+                              {"keep_last", 0},
+                              {"num_workers", 1}},
+                             /*seed=*/11, /*train_size=*/32, /*eval_size=*/7);
 }
 
 /// A TCP port nobody listens on right now.

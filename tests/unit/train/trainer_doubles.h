@@ -123,6 +123,22 @@ struct PlainSgd : Optimizer {
   ParameterList params;
 };
 
+/// A recipe of these doubles: the linear model on `train_size` and `eval_size` synthetic samples,
+/// stacked, plain SGD at lr 0.05, one thread, and the given trainer options (no progress bar).
+inline Json linear_recipe(const std::string& out, Json trainer, int64_t seed = 7,
+                          int64_t train_size = 16, int64_t eval_size = 8) {
+  trainer["progress_bar"] = false;
+  return Json{{"seed", seed},
+              {"output_dir", out},
+              {"threads", 1},
+              {"model", {{"type", "test_linear"}}},
+              {"train_data", {{"type", "test_synthetic"}, {"size", train_size}}},
+              {"eval_data", {{"type", "test_synthetic"}, {"size", eval_size}}},
+              {"collator", "test_stack"},
+              {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
+              {"trainer", std::move(trainer)}};
+}
+
 /// Plans and runs a recipe given as JSON ("test.json" in messages); returns the exit code.
 inline int run_json(const Json& recipe, RunFlags flags = {}) {
   return run_plan(plan_recipe(Config(recipe, "test.json")), flags);

@@ -27,22 +27,12 @@ HIGGS_REGISTER(higgs::Optimizer, higgs::test::PlainSgd, "test_sgd", "Test double
 namespace {
 
 Json base_recipe(const std::string& out) {
-  return Json{{"seed", 7},
-              {"output_dir", out},
-              {"threads", 1},
-              {"model", {{"type", "test_linear"}}},
-              {"train_data", {{"type", "test_synthetic"}, {"size", 16}}},
-              {"eval_data", {{"type", "test_synthetic"}, {"size", 8}}},
-              {"collator", "test_stack"},
-              {"optimizer", {{"type", "test_sgd"}, {"lr", 0.05}}},
-              {"trainer",
-               {{"max_steps", 8},
-                {"batch_size", 4},
-                {"log_every", 2},
-                {"save_every", 4},
-                {"keep_last", 5},
-                {"num_workers", 2},
-                {"progress_bar", false}}}};
+  return higgs::test::linear_recipe(out, {{"max_steps", 8},
+                                          {"batch_size", 4},
+                                          {"log_every", 2},
+                                          {"save_every", 4},
+                                          {"keep_last", 5},
+                                          {"num_workers", 2}});
 }
 
 }  // namespace
