@@ -16,6 +16,7 @@ PKGS=(
   libyaml-cpp-dev libjsonnet-dev jsonnet libsentencepiece-dev sentencepiece
   libsndfile1-dev libsoxr-dev libspdlog-dev doctest-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
   espeak-ng sox libsox-fmt-all
+  tmux zsh
   python3 python3-venv
 )
 if [[ -z ${HIGGS_SKIP_APT:-} ]]; then

@@ -14,5 +14,7 @@ ctest --test-dir build --output-on-failure --timeout 900 -j2
 # a one-process Gloo group, the demo recipe, bench/train_step with LoRA and checkpointing.
 bash scripts/gpu_check.sh --cpu
 # Each fuzz target briefly (clang, build-fuzz/, only the sources under test; docs/reliability.md):
-# the same 20,000 inputs per target on every machine (fixed seed and count; at most 60 s each).
-FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_RUNS=${FUZZ_RUNS:-20000} bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+# the same 5,000 inputs per target on every machine (fixed seed and count; at most 60 s each).
+# Longer campaigns are a developer's `scripts/fuzz.sh 600` (docs/reliability.md): CI keeps under
+# its 30 minutes.
+FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_RUNS=${FUZZ_RUNS:-5000} bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "framework/config/diagnostics.h"
+#include "framework/util/console.h"
+#include "framework/util/exit_codes.h"
 #include "framework/util/fs.h"
 
 namespace fs = std::filesystem;
@@ -47,18 +49,29 @@ LoadOptions RecipeLoadFlags::load_options() const {
   return load;
 }
 
-int list_components(const std::string& kind) {
+int list_components(const std::string& kind, bool json) {
   const auto& kinds = component_kinds();
   if (!kind.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds) << "; kinds: ";
+    std::cerr << error_prefix() << "unknown kind \"" << kind << "\""
+              << suggestion_suffix(kind, kinds) << "; kinds: ";
     for (size_t i = 0; i < kinds.size(); ++i) std::cerr << (i ? ", " : "") << kinds[i];
     std::cerr << "\n";
-    return 2;
+    return kExitUsage;
   }
+  Json out = Json::array();
   for (const auto& k : kinds) {
     if (!kind.empty() && k != kind) continue;
-    std::cout << k << ": " << kind_description(k) << "\n";
     const auto& reg = registry(k);
+    if (json) {
+      Json components = Json::array();
+      for (const auto& [name, e] : reg.entries())
+        components.push_back(
+            {{"name", name}, {"description", e.description}, {"origin", e.origin}});
+      out.push_back(
+          {{"kind", k}, {"description", kind_description(k)}, {"components", components}});
+      continue;
+    }
+    std::cout << k << ": " << kind_description(k) << "\n";
     if (reg.entries().empty()) std::cout << "  (none registered)\n";
     for (const auto& [name, e] : reg.entries()) {
       std::cout << "  " << name;
@@ -66,29 +79,51 @@ int list_components(const std::string& kind) {
       std::cout << e.description << "\n";
     }
   }
-  return 0;
+  if (json) std::cout << Json{{"kinds", out}}.dump() << "\n";
+  return kExitSuccess;
 }
 
-int describe_component(const std::string& spec) {
+int describe_component(const std::string& spec, bool json) {
   auto slash = spec.find('/');
   if (slash == std::string::npos) {
-    std::cerr << "expected KIND/NAME, e.g. optimizer/adamw\n";
-    return 2;
+    std::cerr << error_prefix() << "expected KIND/NAME, e.g. optimizer/adamw\n";
+    return kExitUsage;
   }
   std::string kind = spec.substr(0, slash), name = spec.substr(slash + 1);
   const auto& kinds = component_kinds();
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-    std::cerr << "unknown kind \"" << kind << "\"" << suggestion_suffix(kind, kinds) << "\n";
-    return 2;
+    std::cerr << error_prefix() << "unknown kind \"" << kind << "\""
+              << suggestion_suffix(kind, kinds) << "\n";
+    return kExitUsage;
   }
   const auto* entry = registry(kind).find(name);
   if (!entry) {
-    std::cerr << "unknown " << kind << " \"" << name << "\""
+    std::cerr << error_prefix() << "unknown " << kind << " \"" << name << "\""
               << suggestion_suffix(name, registry(kind).names()) << "; see higgs-run list " << kind
               << "\n";
-    return 2;
+    return kExitUsage;
   }
   auto d = higgs::describe_component(*entry);
+  if (json) {
+    Json options = Json::array();
+    for (size_t i = 0; i < d.fields.size(); ++i) {
+      const auto& f = d.fields[i];
+      Json o = {{"key", f.key}, {"type", d.types[i]}, {"required", f.required}, {"doc", f.doc}};
+      if (!f.required) o["default"] = d.defaults[i];
+      if (!f.choices.empty()) o["choices"] = f.choices;
+      if (f.min) o["min"] = *f.min;
+      if (f.max) o["max"] = *f.max;
+      options.push_back(std::move(o));
+    }
+    std::cout << Json{{"kind", kind},
+                      {"name", name},
+                      {"description", entry->description},
+                      {"origin", entry->origin},
+                      {"options", options}}
+                     .dump()
+              << "\n";
+    return kExitSuccess;
+  }
   std::cout << kind << "/" << name << ": " << entry->description << "\n";
   std::cout << "defined in " << entry->origin << "\n\n";
   std::cout << "recipe: {type: \"" << name << "\", ...}\n\noptions:\n";

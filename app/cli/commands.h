@@ -31,8 +31,12 @@ struct RecipeLoadFlags {
 /// naming the flag when there is no '=' or no name.
 std::pair<std::string, std::string> split_kv(const std::string& s, const std::string& flag);
 
-int list_components(const std::string& kind);
-int describe_component(const std::string& kind_slash_name);
+/// Prints the registered components (of `kind` only when not empty) as text, or with `json` as
+/// {"kinds": [{kind, description, components: [{name, description, origin}]}]}.
+int list_components(const std::string& kind, bool json = false);
+/// Prints a component's options as text, or with `json` as {kind, name, description, origin,
+/// options: [{key, type, required, default?, choices?, min?, max?, doc}]}.
+int describe_component(const std::string& kind_slash_name, bool json = false);
 /// Writes schemas into `out_dir` (recipe.schema.json + KIND/NAME.schema.json), or the recipe
 /// schema to stdout when `out_dir` is empty.
 int write_schemas(const std::string& out_dir);

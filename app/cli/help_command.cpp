@@ -9,6 +9,8 @@
 #include "app/cli/commands.h"
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
+#include "framework/util/console.h"
+#include "framework/util/exit_codes.h"
 
 namespace higgs::cli {
 
@@ -51,9 +53,9 @@ int print_help(const CLI::App& app, const std::string& name) {
   if (std::count(kinds.begin(), kinds.end(), name)) return list_components(name);
   std::vector<std::string> candidates = command_names(app);
   candidates.insert(candidates.end(), kinds.begin(), kinds.end());
-  std::cerr << "error: help: \"" << name << "\" is no command, kind or KIND/NAME"
+  std::cerr << error_prefix() << "help: \"" << name << "\" is no command, kind or KIND/NAME"
             << suggestion_suffix(name, candidates) << "; `higgs-run help` lists the commands\n";
-  return 2;
+  return kExitUsage;
 }
 
 std::string unknown_command_message(const std::vector<std::string>& commands,

@@ -1,5 +1,6 @@
-// higgs-run: the command line of higgs-train. Recipe errors and usage errors exit with code 2,
-// failures while running exit with 1.
+// higgs-run: the command line of higgs-train. Exit codes (framework/util/exit_codes.h,
+// docs/cli.md): 0 success, 1 a failure while running, 2 a recipe or usage error, 75 stopped by a
+// signal with a checkpoint written.
 #include <algorithm>
 #include <iostream>
 
@@ -7,14 +8,18 @@
 #include <spdlog/spdlog.h>
 
 #include "app/cli/commands.h"
+#include "app/cli/completion_command.h"
 #include "app/cli/help_command.h"
 #include "app/cli/info_command.h"
+#include "app/cli/task_flags.h"
 #include "app/cli/tool_commands.h"
 #include "components/tasks/dump_batch.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
 #include "framework/run/runner.h"
 #include "framework/util/build_info.h"
+#include "framework/util/console.h"
+#include "framework/util/exit_codes.h"
 #include "framework/util/logging.h"
 
 namespace {
@@ -27,6 +32,7 @@ using higgs::cli::ToolCommand;
 struct GlobalOptions {
   std::vector<std::string> plugins;
   std::string log_level = "info";
+  bool quiet = false;
 };
 
 // What the recipe commands (run, validate, print-config, data-check, pretokenize, dump-batch)
@@ -34,11 +40,17 @@ struct GlobalOptions {
 struct RecipeCommands {
   RecipeArgs args;
   RecipeLoadFlags load;
-  bool minimal = false;
+  bool minimal = false, validate_json = false;
   std::string dump_split = "train", dump_out;
   int64_t dump_index = 0;
   CLI::App *run = nullptr, *validate = nullptr, *print = nullptr, *dump = nullptr;
-  std::vector<std::pair<CLI::App*, std::string>> task_aliases;  // data-check -> data_check
+  // data-check -> data_check, with the task's options as flags (--json, --workers, ...)
+  struct TaskAlias {
+    CLI::App* command;
+    std::string task;
+    std::unique_ptr<higgs::cli::TaskFlags> flags;
+  };
+  std::vector<TaskAlias> task_aliases;
 
   CLI::App* add(CLI::App& app, const std::string& name, const std::string& help, bool run_flags) {
     auto* cmd = app.add_subcommand(name, help);
@@ -56,6 +68,9 @@ struct RecipeCommands {
   void add_all(CLI::App& app) {
     run = add(app, "run", "Run the recipe's task (train by default)", true);
     validate = add(app, "validate", "Check a recipe: every error at once, nothing loaded", false);
+    validate->add_flag("--json", validate_json,
+                       "Print {recipe, ok, components, task} or {recipe, ok, errors: [{path, "
+                       "message}]} as JSON");
     print = add(app, "print-config", "Print the resolved recipe (all defaults filled)", false);
     print->add_flag("--minimal", minimal,
                     "Only values that differ from defaults, with their origin");
@@ -65,9 +80,10 @@ struct RecipeCommands {
              {"data-check", "data_check",
               "Load every sample: skipped ones with reasons, audio hours, token lengths"},
              {"pretokenize", "pretokenize",
-              "Encode every audio file of the datasets into the code cache"}})
-      task_aliases.emplace_back(
-          add(app, name, help + " (the recipe with task=" + task + ")", false), task);
+              "Encode every audio file of the datasets into the code cache"}}) {
+      auto* cmd = add(app, name, help + " (the recipe with task=" + task + ")", false);
+      task_aliases.push_back({cmd, task, std::make_unique<higgs::cli::TaskFlags>(cmd, task)});
+    }
     dump = add(app, "dump-batch", "Write one collated batch as safetensors (one tensor per field)",
                false);
     dump->add_option("--split", dump_split, "train or eval")
@@ -78,17 +94,36 @@ struct RecipeCommands {
 
   int finish() {
     args.load = load.load_options();
-    for (const auto& [sc, task] : task_aliases)
-      if (sc->parsed())  // first, so that --set task.OPTION=... still applies
-        args.load.sets.insert(args.load.sets.begin(), "task={\"type\": \"" + task + "\"}");
+    for (const auto& alias : task_aliases)
+      if (alias.command->parsed())  // first, so that --set task.OPTION=... still applies
+        args.load.sets.insert(args.load.sets.begin(), "task=" + alias.flags->task_json().dump());
+    if (validate->parsed() && validate_json) return validate_as_json();
     auto plan = higgs::load_plan(args, /*check_task=*/!print->parsed() && !dump->parsed());
     if (validate->parsed()) {
       std::cout << args.recipe << ": OK (" << plan.components.size() << " components)\n";
-      return 0;
+      return higgs::kExitSuccess;
     }
     if (print->parsed()) return higgs::cli::print_config(plan, minimal);
     if (dump->parsed()) return higgs::dump_batch(plan, dump_split, dump_index, dump_out);
     return higgs::run_plan(plan, args.flags);
+  }
+
+  // `validate --json`: the verdict on stdout for editors and CI, every recipe error with its path.
+  int validate_as_json() {
+    higgs::Json out = {{"recipe", args.recipe}};
+    try {
+      auto plan = higgs::load_plan(args, /*check_task=*/true);
+      out["ok"] = true;
+      out["components"] = plan.components.size();
+      out["task"] = plan.components.at("task").entry->name;
+    } catch (const higgs::RecipeError& e) {
+      out["ok"] = false;
+      out["errors"] = higgs::Json::array();
+      for (const auto& d : e.items())
+        out["errors"].push_back({{"path", d.path}, {"message", d.message}});
+    }
+    std::cout << out.dump() << "\n";
+    return out["ok"].get<bool>() ? higgs::kExitSuccess : higgs::kExitUsage;
   }
 };
 
@@ -99,11 +134,16 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   diff->add_option("a", diff_args->first, "Recipe or run directory")->required();
   diff->add_option("b", diff_args->second, "Recipe or run directory")->required();
   auto kind = std::make_shared<std::string>();
+  auto list_json = std::make_shared<bool>(false);
   auto* list = app.add_subcommand("list", "List registered components");
   list->add_option("kind", *kind, "Only this kind");
+  list->add_flag("--json", *list_json, "Print JSON: {kinds: [{kind, description, components}]}");
   auto spec = std::make_shared<std::string>();
+  auto describe_json = std::make_shared<bool>(false);
   auto* describe = app.add_subcommand("describe", "Show every option of a component");
   describe->add_option("component", *spec, "KIND/NAME, e.g. optimizer/adamw")->required();
+  describe->add_flag("--json", *describe_json,
+                     "Print JSON: {kind, name, description, origin, options: [...]}");
   auto schema_out = std::make_shared<std::string>();
   auto* schema = app.add_subcommand("schema", "Write JSON Schemas of recipes and components");
   schema->add_option("--out", *schema_out, "Directory to write (default: print the recipe schema)");
@@ -124,8 +164,9 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
          auto b = higgs::load_plan_or_run(diff_args->second, load, /*check_task=*/false);
          return higgs::cli::diff_plans(a, b, diff_args->first, diff_args->second);
        }},
-      {list, [kind] { return higgs::cli::list_components(*kind); }},
-      {describe, [spec] { return higgs::cli::describe_component(*spec); }},
+      {list, [kind, list_json] { return higgs::cli::list_components(*kind, *list_json); }},
+      {describe,
+       [spec, describe_json] { return higgs::cli::describe_component(*spec, *describe_json); }},
       {schema, [schema_out] { return higgs::cli::write_schemas(*schema_out); }},
       {version,
        [] {
@@ -170,16 +211,16 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e,
       first < args.size() ? higgs::cli::find_command(app, args[first]) : nullptr;
   const auto unknown = higgs::cli::unknown_option_messages(app, command, args);
   if (e.get_exit_code() != static_cast<int>(CLI::ExitCodes::ExtrasError) || unknown.empty())
-    std::cerr << "error: " << e.what() << "\n";
-  for (const auto& m : unknown) std::cerr << "error: " << m << "\n";
+    std::cerr << higgs::error_prefix() << e.what() << "\n";
+  for (const auto& m : unknown) std::cerr << higgs::error_prefix() << m << "\n";
   std::cerr << "Run with --help for more information.\n";
-  return 2;
+  return higgs::kExitUsage;
 }
 
 int report_registry_errors() {
   if (higgs::registry_errors().empty()) return 0;
-  for (const auto& e : higgs::registry_errors()) std::cerr << "error: " << e << "\n";
-  return 2;
+  for (const auto& e : higgs::registry_errors()) std::cerr << higgs::error_prefix() << e << "\n";
+  return higgs::kExitUsage;
 }
 
 }  // namespace
@@ -195,6 +236,9 @@ int main(int argc, char** argv) {
                  "Load a plugin .so that registers components (repeatable)");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_flag("--quiet,-q", global.quiet,
+               "No progress bars or progress lines, and only warnings and errors in the log "
+               "(unless --log-level says otherwise)");
   app.fallthrough();
   app.set_version_flag("--version,-V", [] {
     std::string text = higgs::cli::version_text();
@@ -204,6 +248,7 @@ int main(int argc, char** argv) {
   recipe.add_all(app);
   auto commands = add_inspection_commands(app);
   for (auto& t : higgs::cli::add_tool_commands(app)) commands.push_back(t);
+  commands.push_back(higgs::cli::add_completion_command(app));  // last: it lists every command
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   try {
@@ -213,8 +258,10 @@ int main(int argc, char** argv) {
   }
   if (app.get_subcommands().empty()) {
     std::cout << app.help();
-    return 2;
+    return higgs::kExitUsage;
   }
+  higgs::set_console_mode(higgs::console_mode_from_environment(global.quiet));
+  if (global.quiet && app.get_option("--log-level")->count() == 0) global.log_level = "warn";
   higgs::setup_logging(global.log_level, higgs::placement_from_environment().rank);
   recipe.args.flags.log_level = global.log_level;
   recipe.args.flags.argv.assign(argv, argv + argc);
@@ -225,10 +272,10 @@ int main(int argc, char** argv) {
       if (c.app->parsed()) return c.run();
     return recipe.finish();
   } catch (const higgs::RecipeError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
+    std::cerr << higgs::error_prefix() << e.what() << "\n";
+    return higgs::kExitUsage;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return 1;
+    return higgs::kExitFailure;
   }
 }

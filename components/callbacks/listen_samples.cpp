@@ -97,12 +97,12 @@ class ListenSamples : public Callback {
     generation::JobDefaults d;
     d.prompt = o_.prompt;
     const fs::path dir = fs::path(s.output_dir) / "samples" / ("step-" + std::to_string(s.step));
-    auto reports = generation::run_jobs(
-        gen, jobs_, d,
-        [&](const generation::GenerationJob& j, size_t) {
-          return (dir / (j.name + ".wav")).string();
-        },
-        scorers_);
+    auto reports =
+        generation::run_jobs(gen, jobs_, d,
+                             [&](const generation::GenerationJob& j, size_t) {
+                               return (dir / (j.name + ".wav")).string();
+                             },
+                             scorers_, {"listen", 0, "sample", 0, true, 0, /*keep=*/false});
     for (const auto& r : reports)
       spdlog::info("listen_samples step {}: {}", s.step,
                    generation::describe_generation(r["wav"].get<std::string>(), r));

@@ -91,8 +91,10 @@ void PromptOptions::bind(Binder& b, PromptOptions& o) {
 std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
                            const JobDefaults& d,
                            const std::function<std::string(const GenerationJob&, size_t)>& out_path,
-                           const std::vector<NamedScorer>& scorers) {
+                           const std::vector<NamedScorer>& scorers, ProgressBar::Options progress) {
   const PromptOptions& p = d.prompt;
+  progress.total = static_cast<int64_t>(jobs.size());
+  ProgressBar bar(progress);
   std::map<std::string, torch::Tensor> ref_codes;
   std::vector<Json> reports;
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -120,7 +122,9 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
     Json rep = write_generation(wav, spec.text, res, audio, texts, scorers);
     rep["wav"] = wav;
     reports.push_back(rep);
+    bar.update(static_cast<int64_t>(i + 1));
   }
+  bar.finish();
   return reports;
 }
 

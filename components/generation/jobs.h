@@ -12,6 +12,7 @@
 #include "components/generation/generator.h"
 #include "framework/config/config.h"
 #include "framework/config/options.h"
+#include "framework/util/progress_bar.h"
 
 namespace higgs::generation {
 
@@ -49,11 +50,13 @@ std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& w
 /// Runs jobs with one generator: encodes each reference once, builds the prompt, generates and
 /// writes OUT.wav/.codes.safetensors/.json, then runs the scorers on each sample with audio
 /// (metrics under "scores" in its report). `out_path(job, index)` gives the WAV path.
-/// Returns the reports (one per job, with "wav" the full path).
+/// Returns the reports (one per job, with "wav" the full path). `progress`: the bar over the jobs
+/// (its total is set here).
 std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<GenerationJob>& jobs,
                            const JobDefaults& defaults,
                            const std::function<std::string(const GenerationJob&, size_t)>& out_path,
-                           const std::vector<NamedScorer>& scorers = {});
+                           const std::vector<NamedScorer>& scorers = {},
+                           ProgressBar::Options progress = {"generate", 0, "sample"});
 
 /// Totals of a list of reports for one summary line and summary.json: samples, with_audio,
 /// stopped (by themselves), audio_seconds, rtf, and the mean of each scorer metric ("scores").

@@ -1,6 +1,7 @@
 // Task `evaluate`: the loss and accuracy of a model (the recipe's, a run's newest or best
 // checkpoint, or a LoRA adapter) on eval_data or train_data, computed exactly as the trainer's
-// evaluation computes them. Prints one line per metric and writes them to `out` as JSON.
+// evaluation computes them. Prints one line per metric (or, with --json, one JSON object) and
+// writes them to `out` as JSON.
 //
 //   higgs-run evaluate RUN_DIR [--checkpoint DIR] [--data train_data] [--out eval.json]
 //   task: { type: 'evaluate', checkpoint: 'runs/demo', data: 'eval_data', batch_size: 8 }
@@ -39,6 +40,8 @@ class EvaluateTask : public Task {
     std::string precision = "fp32";
     int64_t num_workers = 2;
     std::string out;
+    bool json = false;
+    bool progress_bar = true;
   };
   static void bind(Binder& b, Options& o) {
     generation::TrainedWeights::bind(b, o.weights);
@@ -55,6 +58,10 @@ class EvaluateTask : public Task {
     b.opt("num_workers", o.num_workers, "Background threads loading samples; 0 loads inline.")
         .min(0);
     b.opt("out", o.out, "Write the metrics (and counts) to this JSON file; \"\" prints only.");
+    b.opt("json", o.json,
+          "Print the report as one JSON object on stdout (the shape of `out`) instead of text.");
+    b.opt("progress_bar", o.progress_bar,
+          "Show progress over the batches: a bar on a terminal, a line every 30 s otherwise.");
   }
   explicit EvaluateTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override { return {"model", "collator", o_.data}; }
@@ -78,6 +85,7 @@ class EvaluateTask : public Task {
     eo.loader.name = o_.data;
     eo.max_batches = o_.max_batches ? *o_.max_batches : trained.eval_batches;
     eo.bf16 = o_.precision == "bf16";
+    eo.progress.show = ctx.run.placement.is_main() && o_.progress_bar;
     auto data = parts.dataset(o_.data);
     auto collator = parts.collator();
     EvaluationResult r = evaluate_model(*model, data, collator, eo, *comm);
@@ -92,25 +100,27 @@ class EvaluateTask : public Task {
                         " skipped)");
     if (!ctx.run.placement.is_main()) return 0;
 
-    std::printf(
-        "evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
-        loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches, (long long)skipped,
-        comm->world_size());
-    for (auto it = r.metrics.begin(); it != r.metrics.end(); ++it)
-      std::printf("  %-28s %.6f\n", it.key().c_str(), it.value().get<double>());
-    std::fflush(stdout);
-    if (!o_.out.empty()) {
-      Json rep = r.metrics;
-      rep["weights"] = loaded;
-      rep["data"] = o_.data;
-      rep["batch_size"] = eo.loader.batch_size;
-      rep["batches"] = batches;  // over every rank
-      rep["samples"] = samples;
-      rep["skipped"] = skipped;
-      rep["world_size"] = comm->world_size();
-      write_file_atomic(o_.out, rep.dump(2) + "\n");
-      std::printf("metrics written to %s\n", o_.out.c_str());
+    Json rep = r.metrics;
+    rep["weights"] = loaded;
+    rep["data"] = o_.data;
+    rep["batch_size"] = eo.loader.batch_size;
+    rep["batches"] = batches;  // over every rank
+    rep["samples"] = samples;
+    rep["skipped"] = skipped;
+    rep["world_size"] = comm->world_size();
+    if (!o_.out.empty()) write_file_atomic(o_.out, rep.dump(2) + "\n");
+    if (o_.json) {
+      std::printf("%s\n", rep.dump().c_str());
+    } else {
+      std::printf(
+          "evaluated %s on %s: %lld samples in %lld batches (%lld skipped) on %d process(es)\n",
+          loaded.c_str(), o_.data.c_str(), (long long)samples, (long long)batches,
+          (long long)skipped, comm->world_size());
+      for (auto it = r.metrics.begin(); it != r.metrics.end(); ++it)
+        std::printf("  %-28s %.6f\n", it.key().c_str(), it.value().get<double>());
+      if (!o_.out.empty()) std::printf("metrics written to %s\n", o_.out.c_str());
     }
+    std::fflush(stdout);
     return 0;
   }
 

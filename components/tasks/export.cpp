@@ -21,6 +21,7 @@
 #include "framework/train/trainable.h"
 #include "framework/train/trainer.h"
 #include "framework/util/fs.h"
+#include "framework/util/progress_bar.h"
 
 namespace fs = std::filesystem;
 
@@ -60,6 +61,7 @@ class ExportTask : public Task {
     std::string max_shard_size = "5GB";
     std::string dtype = "model";
     std::string layout = "released";
+    bool progress_bar = true;
   };
   static void bind(Binder& b, Options& o) {
     b.opt("from", o.from,
@@ -78,6 +80,9 @@ class ExportTask : public Task {
              "\"transformers\": the Transformers higgs_audio_v2 port "
              "(HiggsAudioV2ForConditionalGeneration, "
              "load with use_text_head=True; every layer must be DualFFN).");
+    b.opt("progress_bar", o.progress_bar,
+          "Show progress (tensors converted, bytes written): a bar on a terminal, a line every "
+          "30 s otherwise.");
   }
   explicit ExportTask(const Options& o) : o_(o) {
     parse_byte_size(o_.max_shard_size, "task.max_shard_size");
@@ -124,16 +129,34 @@ class ExportTask : public Task {
         higgs->model_config().save((fs::path(o_.out) / "config.json").string());
       }
       std::map<std::string, at::Tensor> tensors;
-      for (const auto& [name, t] : higgs->net().state_dict()) {
+      const auto state = higgs->net().state_dict();
+      ProgressBar convert(
+          {"export: tensors", static_cast<int64_t>(state.size()), "tensor", 0, o_.progress_bar});
+      for (const auto& [name, t] : state) {
         at::Tensor v = t.detach().cpu();
         if (o_.dtype == "float32") v = v.to(at::kFloat);
         if (o_.dtype == "bfloat16") v = v.to(at::kBFloat16);
         tensors[port ? transformers_port_tensor_name(name) : name] = v.contiguous();
+        convert.advance();
       }
+      convert.finish();
       tensor_io::ShardOptions so;
       so.max_shard_bytes = parse_byte_size(o_.max_shard_size, "task.max_shard_size");
       so.always_index = true;
+      // The bar over the bytes written, in MiB (KiB for a model under 1 MiB: the tests' tiny ones).
+      uint64_t total_bytes = 0;
+      for (const auto& kv : tensors) total_bytes += kv.second.nbytes();
+      const bool mib = total_bytes >= (1u << 20);
+      const uint64_t unit_bytes = mib ? (1u << 20) : (1u << 10);
+      ProgressBar written({"export: write", static_cast<int64_t>(total_bytes / unit_bytes),
+                           mib ? "MiB" : "KiB", 0, o_.progress_bar});
+      uint64_t written_bytes = 0;
+      so.on_file_written = [&](const std::string&, uint64_t bytes) {
+        written_bytes += bytes;
+        written.update(static_cast<int64_t>(written_bytes / unit_bytes));
+      };
       auto res = tensor_io::save_sharded_safetensors(o_.out, tensors, so);
+      written.finish();
       spdlog::info("wrote {} tensors ({} bytes) in {} shards + {}", tensors.size(), res.total_size,
                    res.shard_files.size(), res.index_file);
       copy_tokenizer_files(higgs->checkpoint_dir());

@@ -45,6 +45,8 @@ class GenerateTask : public Task {
     std::string jobs;
     std::string out;
     generation::DecodeOptions decode;
+    bool json = false;
+    bool progress_bar = true;
   };
   static void bind(Binder& b, Options& o) {
     generation::TrainedWeights::bind(b, o.weights);
@@ -57,6 +59,10 @@ class GenerateTask : public Task {
           "A JSONL file of jobs: {text, out?, name?, ref_audio?, ref_text?, scene?} per line.");
     b.opt("out", o.out, "Output .wav (one job) or directory (default: OUTPUT_DIR/generated).");
     generation::DecodeOptions::bind(b, o.decode);
+    b.opt("json", o.json,
+          "Print {samples: [each report], summary} as one JSON object on stdout instead of text.");
+    b.opt("progress_bar", o.progress_bar,
+          "Show progress over the jobs: a bar on a terminal, a line every 30 s otherwise.");
   }
   explicit GenerateTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override {
@@ -94,11 +100,17 @@ class GenerateTask : public Task {
       return (fs::path(out_dir) / (job.name.empty() ? std::string(name) : job.name + ".wav"))
           .string();
     };
-    auto reports = generation::run_jobs(gen, jobs, d, out_path, scorers);
-    for (const auto& r : reports)
-      std::printf("%s\n", generation::describe_generation(r["wav"].get<std::string>(), r).c_str());
+    auto reports = generation::run_jobs(gen, jobs, d, out_path, scorers,
+                                        {"generate", 0, "sample", 0, o_.progress_bar});
     const Json summary = generation::summarize_reports(reports);
-    std::printf("%s\n", generation::describe_summary(summary).c_str());
+    if (o_.json) {
+      std::printf("%s\n", Json({{"samples", reports}, {"summary", summary}}).dump().c_str());
+    } else {
+      for (const auto& r : reports)
+        std::printf("%s\n",
+                    generation::describe_generation(r["wav"].get<std::string>(), r).c_str());
+      std::printf("%s\n", generation::describe_summary(summary).c_str());
+    }
     std::fflush(stdout);
     // A job without audio is a failure the caller must see (no WAV was written for it).
     return summary["with_audio"].get<int64_t>() == summary["samples"].get<int64_t>() ? 0 : 1;

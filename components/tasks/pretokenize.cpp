@@ -22,7 +22,7 @@
 #include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
-#include "framework/train/progress.h"
+#include "framework/util/progress_bar.h"
 
 namespace higgs {
 namespace {
@@ -56,7 +56,8 @@ class PretokenizeTask : public Task {
           "Files a worker encodes together (encode_batch; on CPU higgs_audio encodes one at a "
           "time anyway).")
         .min(1);
-    b.opt("progress_bar", o.progress_bar, "Draw a progress bar when stderr is a terminal.");
+    b.opt("progress_bar", o.progress_bar,
+          "Show progress: a bar on a terminal, a line every 30 s otherwise.");
   }
   explicit PretokenizeTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override {
@@ -117,7 +118,8 @@ class PretokenizeTask : public Task {
     std::set<std::string> claimed;  // cache paths being written or read by some worker
     std::atomic<size_t> next{0};
     std::atomic<int64_t> done{0};
-    Progress progress(static_cast<int64_t>(items.size()), 0, true, o_.progress_bar);
+    ProgressBar progress(
+        {"pretokenize", static_cast<int64_t>(items.size()), "file", 0, o_.progress_bar});
     const int64_t log_every = std::max<int64_t>(1, static_cast<int64_t>(items.size()) / 10);
     auto start = std::chrono::steady_clock::now();
 
@@ -126,9 +128,11 @@ class PretokenizeTask : public Task {
       update(t);
       int64_t n = ++done;
       double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      // The hours of audio done so far: a corpus is as long as its audio, not its file count.
       char line[160];
-      std::snprintf(line, sizeof line, "%lld cached, %lld encoded, %.2f audio-s/s",
-                    (long long)t.hits, (long long)t.encoded, el > 0 ? t.encoded_seconds / el : 0.0);
+      std::snprintf(line, sizeof line, "%.3f h of audio, %lld cached, %lld encoded, %.2f audio-s/s",
+                    (t.hit_seconds + t.encoded_seconds) / 3600.0, (long long)t.hits,
+                    (long long)t.encoded, el > 0 ? t.encoded_seconds / el : 0.0);
       progress.update(n, line);
       if (n % log_every == 0 || n == static_cast<int64_t>(items.size()))
         spdlog::debug("pretokenize: {}/{} files: {}", n, items.size(), line);

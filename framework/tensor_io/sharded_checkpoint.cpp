@@ -176,15 +176,18 @@ ShardedWriteResult save_sharded_safetensors(const std::string& dir,
   if (!is_dir(dir))
     throw std::runtime_error("cannot save checkpoint: directory " + dir + " does not exist");
   std::vector<std::map<std::string, at::Tensor>> shards(1);
+  std::vector<uint64_t> shard_bytes(1, 0);
   uint64_t current = 0;
   ShardedWriteResult result;
   for (const auto& [name, t] : tensors) {
     const uint64_t bytes = static_cast<uint64_t>(t.numel()) * t.element_size();
     if (!shards.back().empty() && current + bytes > options.max_shard_bytes) {
       shards.emplace_back();
+      shard_bytes.push_back(0);
       current = 0;
     }
     shards.back()[name] = t;
+    shard_bytes.back() += bytes;
     current += bytes;
     result.total_size += bytes;
   }
@@ -193,6 +196,7 @@ ShardedWriteResult save_sharded_safetensors(const std::string& dir,
     const std::string file = options.prefix + ".safetensors";
     save_safetensors(join(dir, file), shards[0], options.metadata);
     result.shard_files.push_back(file);
+    if (options.on_file_written) options.on_file_written(file, shard_bytes[0]);
     return result;
   }
   nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
@@ -204,6 +208,7 @@ ShardedWriteResult save_sharded_safetensors(const std::string& dir,
     save_safetensors(join(dir, file), shards[i], options.metadata);
     result.shard_files.push_back(file);
     for (const auto& kv : shards[i]) weight_map[kv.first] = file;
+    if (options.on_file_written) options.on_file_written(file, shard_bytes[i]);
   }
   // Same layout as transformers: {"metadata": {"total_size": N}, "weight_map": {...}}; the map is
   // already in name order because shards are filled from a sorted map.

@@ -2,6 +2,7 @@
 // name to a shard file `model-00001-of-00004.safetensors` in the same directory.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,8 @@ struct ShardOptions {
   bool always_index = false;
   /// Stored as "__metadata__" in every shard (e.g. {"format": "pt"}).
   std::map<std::string, std::string> metadata = {{"format", "pt"}};
+  /// Called after each shard file is written, with its tensor bytes (progress of a long export).
+  std::function<void(const std::string& file, uint64_t bytes)> on_file_written;
 };
 
 /// What save_sharded_safetensors wrote.

@@ -36,12 +36,18 @@ EvaluationResult evaluate_model(Model& model, std::shared_ptr<const Dataset> dat
     break;
   }
   Bf16Autocast autocast(device, opts.bf16);
+  ProgressBar::Options bar_options = opts.progress;
+  bar_options.total = opts.max_batches > 0 ? std::min(opts.max_batches, loader.batches_per_epoch())
+                                           : loader.batches_per_epoch();
+  ProgressBar bar(bar_options);
   while (auto batch = loader.next()) {
     acc.add(model.loss_terms(*batch));
     ++r.batches;
+    bar.update(r.batches);
     r.samples += static_cast<int64_t>(batch->size());
     if (opts.max_batches > 0 && r.batches >= opts.max_batches) break;
   }
+  bar.finish();
   if (!all_reduce_totals(comm, acc))
     spdlog::warn("{} metrics are rank 0's only: some rank had no batch", lo.name);
   r.metrics = acc.metrics(opts.prefix);

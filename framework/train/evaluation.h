@@ -7,6 +7,7 @@
 
 #include "framework/train/data_loader.h"
 #include "framework/train/model.h"
+#include "framework/util/progress_bar.h"
 
 namespace higgs {
 
@@ -19,6 +20,9 @@ struct EvaluationOptions {
   int64_t max_batches = 0;  // 0: every batch
   bool bf16 = false;        // bf16 autocast on CPU, as in training
   std::string prefix = "eval/";
+  /// The bar over this rank's batches (label, whether shown, kept); its total is set here. The
+  /// trainer's is cleared when done, below the training bar.
+  ProgressBar::Options progress{"eval", 0, "batch", 0, true, 30, true};
 };
 
 struct EvaluationResult {

@@ -17,6 +17,7 @@
 #include "framework/train/trainer_resume.h"
 #include "framework/util/autocast.h"
 #include "framework/util/device.h"
+#include "framework/util/exit_codes.h"
 
 namespace higgs {
 
@@ -122,8 +123,15 @@ void TrainingLoop::start() {
 int TrainingLoop::run() {
   start();
   StopSignals stop_signals;
-  progress_ =
-      std::make_unique<Progress>(state_.total_steps, state_.step, main_rank_, o_.progress_bar);
+  // The bar only: the train lines of log_every are the plain progress on a non-terminal.
+  ProgressBar::Options bar;
+  bar.label = "train";
+  bar.unit = "step";
+  bar.total = state_.total_steps;
+  bar.start = state_.step;
+  bar.show = main_rank_ && o_.progress_bar;
+  bar.plain_every_seconds = 0;
+  progress_ = std::make_unique<ProgressBar>(bar);
   for (auto& cb : parts_.callbacks) cb->on_train_begin(state_);
   spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)",
                state_.total_steps, steps_per_epoch_, o_.batch_size, o_.grad_accum_steps,
@@ -162,7 +170,7 @@ int TrainingLoop::run() {
   auto skipped = loader_.stats();
   if (skipped.skipped > 0)
     spdlog::warn("{} of {} training samples were skipped", skipped.skipped, skipped.seen);
-  return 0;
+  return signal_seen_ ? kExitInterrupted : kExitSuccess;
 }
 
 TrainingLoop::Step TrainingLoop::step() {
@@ -236,10 +244,10 @@ void TrainingLoop::log_train_metrics() {
   m["epoch"] = state_.epoch;
   m["lr"] = parts_.optimizer->base_lr() * last_lr_scale_;
   m["grad_norm"] = grad_norm_sum_ / double(window_steps_);
-  m["steps_per_second"] = progress_->steps_per_second();
+  m["steps_per_second"] = progress_->rate();
   add_memory_metrics(m, device_);
   if (metrics_) metrics_->write(m);
-  progress_->log(train_log_line(m, state_.total_steps));
+  if (main_rank_) spdlog::info("{}", train_log_line(m, state_.total_steps));
   state_.metrics = m;
   train_losses_.clear();
   grad_norm_sum_ = 0.0;
@@ -253,6 +261,9 @@ void TrainingLoop::evaluate() {
   eo.loader.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
   eo.loader.name = "eval";
   eo.max_batches = o_.eval_batches;
+  eo.progress.show = main_rank_ && o_.progress_bar;
+  eo.progress.plain_every_seconds = 0;  // the eval lines are the plain progress
+  eo.progress.keep = false;             // below the training bar, gone when done
   const Json m =
       evaluate_model(*parts_.model, parts_.eval_data, parts_.collator, eo, *comm_).metrics;
   if (m.empty()) return;

@@ -12,8 +12,9 @@
 #include "framework/train/data_loader.h"
 #include "framework/train/default_trainer.h"
 #include "framework/train/loss_metrics.h"
-#include "framework/train/progress.h"
+#include "framework/train/metrics_writer.h"
 #include "framework/train/train_schedule.h"
+#include "framework/util/progress_bar.h"
 
 namespace higgs {
 
@@ -55,7 +56,7 @@ class TrainingLoop {
   BestMetricTracker best_;
   TrainState state_;
   std::unique_ptr<MetricsWriter> metrics_;
-  std::unique_ptr<Progress> progress_;
+  std::unique_ptr<ProgressBar> progress_;
   // Since the last log: loss totals, gradient norms, steps. The step's loss, for the bar.
   LossAccumulator train_losses_;
   double grad_norm_sum_ = 0.0;

@@ -1,8 +1,9 @@
 #include "framework/util/logging.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "framework/util/console.h"
 
 namespace higgs {
 
@@ -12,9 +13,10 @@ bool valid_log_level(const std::string& level) {
 }
 
 void setup_logging(const std::string& level, int rank) {
-  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  console->set_pattern(rank == 0 ? "[%H:%M:%S] %^%l%$ %v"
-                                 : "[%H:%M:%S] [rank " + std::to_string(rank) + "] %^%l%$ %v");
+  // The console's own sink: a message and the live progress bar never share a line.
+  auto console =
+      make_console_sink(rank == 0 ? "[%H:%M:%S] %^%l%$ %v"
+                                  : "[%H:%M:%S] [rank " + std::to_string(rank) + "] %^%l%$ %v");
   auto logger = std::make_shared<spdlog::logger>("higgs", console);
   auto lvl = spdlog::level::from_str(level);
   logger->set_level(rank == 0 ? lvl : std::max(lvl, spdlog::level::warn));

@@ -68,6 +68,26 @@ for good in stereo44k.wav mono22k.flac mono48k.mp3 mono24k.ogg; do
 done
 grep -q "text tokens + audio frames: min" strict.log || fail "token statistics"
 
+# --json: the same report as one JSON object on stdout (the log on stderr), exit status alike.
+rc=0
+"$run" data-check "$recipe" "${common[@]}" --set eval_data=null --json > strict.json 2> /dev/null || rc=$?
+[[ $rc -eq $strict_rc ]] || fail "--json exit status $rc, the text form's $strict_rc"
+"$py" - strict.json <<'PY' || fail "data-check --json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["ok"] is False, r
+(s,) = r["splits"]
+assert (s["split"], s["samples"], s["loaded"], s["failed"]) == ("train_data", 7, 4, True), s
+for name in ["corrupt.wav", "empty.wav", "missing.wav"]:
+    assert sum(name in x["source"] for x in s["skipped"]) == 1, (name, s["skipped"])
+assert len(s["skipped"]) == 3, s
+assert all(x["reason"] for x in s["skipped"]), s
+assert abs(s["skipped_fraction"] - 3 / 7) < 1e-9 and s["audio_hours"] > 0, s
+t = s["total_tokens"]
+assert t["min"] <= t["p50"] <= t["p95"] <= t["max"] and t["min"] > 0, t
+print(f"data-check --json: {s['loaded']}/{s['samples']} loaded, {len(s['skipped'])} skipped")
+PY
+
 # dump-batch: the first training batch (4 good samples survive; the bad ones are skipped by the loader).
 "$run" dump-batch "$recipe" "${common[@]}" --set eval_data=null --set train_data.max_bad_fraction=0.5 \
   --set trainer.batch_size=2 --split train --index 0 --out batch.safetensors > dump.log 2>&1 ||

@@ -81,9 +81,10 @@ grep -q "evaluated .*checkpoint-12 on eval_data: 6 samples in 2 batches (0 skipp
 "$run" evaluate "$work/a" --threads 1 --data train_data --max-batches 2 --batch-size 2 \
   --out "$work/eval-train.json" > /dev/null 2>&1
 # The run's trainer.eval_batches is the default number of batches (as the run evaluated).
-"$run" evaluate "$work/a" --threads 1 --set trainer.eval_batches=1 \
-  --out "$work/eval-one-batch.json" > /dev/null 2>&1
-"$py" -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['batches']==1 and r['samples']==4, r" \
+# --json: the report on stdout alone (the log goes to stderr).
+"$run" evaluate "$work/a" --threads 1 --set trainer.eval_batches=1 --json \
+  > "$work/eval-one-batch.json" 2> /dev/null
+"$py" -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['batches']==1 and r['samples']==4 and 'eval/loss' in r and r['data']=='eval_data', r" \
   "$work/eval-one-batch.json"
 "$py" - "$work/a/metrics.jsonl" "$work"/eval-run.json "$work"/eval-adapter.json "$work"/eval-train.json <<'PY'
 import json, sys

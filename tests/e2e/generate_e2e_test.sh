@@ -81,14 +81,20 @@ print("out.codes.safetensors:", {k: v.shape for k, v in t.items()})
 PY
 fi
 # With --force-audio the audio always starts, and the WAV holds exactly the decoded frames.
+# --json: {samples: [each report], summary} on stdout alone (the log on stderr).
 "$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \
-  --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 > "$work/forced.log" 2>&1 || {
-  cat "$work/forced.log"; exit 1; }
+  --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 --json > "$work/forced.stdout" \
+  2> "$work/forced.log" || { cat "$work/forced.log"; exit 1; }
 cat "$work/forced.log"
 "$py" - "$work" <<'PY'
 import json, sys, wave
 w = sys.argv[1]
 rep = json.load(open(f"{w}/forced.json"))
+out = json.load(open(f"{w}/forced.stdout"))
+assert out["summary"]["samples"] == 1 and out["summary"]["with_audio"] == 1, out["summary"]
+(printed,) = out["samples"]
+assert printed["wav"] == f"{w}/forced.wav", printed["wav"]
+assert {k: printed[k] for k in rep} == rep, (printed, rep)
 with wave.open(f"{w}/forced.wav") as f:
     assert f.getframerate() == 24000 and f.getnframes() == rep["frames"] * 960
 assert rep["stop"] in ("audio_eos", "max_frames") and rep["frames"] > 0, rep

@@ -195,7 +195,7 @@ TEST_CASE(
                  "the checkpoint is damaged: optimizer.pt: the contents changed"));
 }
 
-TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint, exit code 0") {
+TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint, exit code 75") {
   higgs::test::TempDir dir("fault-sighup");
   const std::string run = dir.file("run");
   Json r = recipe(run, 100000000);  // runs until the signal
@@ -207,7 +207,7 @@ TEST_CASE("SIGHUP (a closed terminal) stops training like SIGTERM: a checkpoint,
       higgs::test::shell_quote(dir.file("r.json")) + " & pid=$!; for i in $(seq 600); do [ -s " +
       higgs::test::shell_quote(run + "/metrics.jsonl") + " ] && break; sleep 0.05; done; " +
       "kill -HUP $pid; wait $pid; echo \"exit code $?\" )");
-  CHECK_MESSAGE(contains(out.output, "exit code 0"), out.output);
+  CHECK_MESSAGE(contains(out.output, "exit code 75"), out.output);  // kExitInterrupted
   CHECK(contains(out.output, "stopped by signal 1 at step"));
   higgs::Checkpointer store(run);
   REQUIRE(store.newest().has_value());

@@ -2,12 +2,13 @@
 // file is opened again, and a line that cannot be written whole (a full disk) is cut back off.
 #include <torch/torch.h>
 
+#include "framework/train/metrics_writer.h"
+
 #include <cstdlib>
 #include <sstream>
 
 #include <doctest/doctest.h>
 
-#include "framework/train/progress.h"
 #include "tests/support/test_support.h"
 
 using higgs::test::read_text;
