@@ -39,6 +39,7 @@ class ListenSamples : public Callback {
     Json prompts = Json::array();
     generation::PromptOptions prompt;
     bool at_end = true;
+    bool with_eval = false;
     generation::DecodeOptions decode;
   };
   static void bind(Binder& b, Options& o) {
@@ -48,6 +49,10 @@ class ListenSamples : public Callback {
           "directory).");
     generation::PromptOptions::bind(b, o.prompt);
     b.opt("at_end", o.at_end, "Also generate after the last step.");
+    b.opt("with_eval", o.with_eval,
+          "Also generate at every evaluation; the scorers' means and the quality measures join "
+          "the eval metrics (eval/wer, eval/sim, eval/speech_fraction, ...) that metrics.jsonl "
+          "records and best_metric and early_stopping can monitor.");
     generation::DecodeOptions::bind(b, o.decode);
   }
 
@@ -86,6 +91,29 @@ class ListenSamples : public Callback {
   void on_train_end(TrainState& s) override {
     if (o_.at_end && s.step != last_step_) listen(s);
   }
+  Json eval_metrics(TrainState& s) override {
+    if (!o_.with_eval || !main_) return Json::object();
+    if (s.step != last_step_) listen(s);  // once per step: on_step_end may have listened
+    return eval_metrics_of(last_summary_);
+  }
+
+  /// The eval metrics of a summary (summarize_reports): the scorers' means, the quality means
+  /// over the samples with audio, and the fractions with audio, stopped by themselves and with a
+  /// problem a listener would hear.
+  static Json eval_metrics_of(const Json& summary) {
+    Json m = Json::object();
+    const double n = std::max<double>(1, summary.value("samples", int64_t{0}));
+    m["eval/with_audio_fraction"] = double(summary.value("with_audio", int64_t{0})) / n;
+    m["eval/stop_rate"] = summary.value("stop_rate", 0.0);
+    m["eval/problem_fraction"] = double(summary.value("with_problems", int64_t{0})) / n;
+    const Json quality = summary.value("quality", Json::object());
+    for (auto it = quality.begin(); it != quality.end(); ++it)
+      m["eval/" + it.key()] = it.value().get<double>();
+    const Json scores = summary.value("scores", Json::object());
+    for (auto it = scores.begin(); it != scores.end(); ++it)
+      m["eval/" + it.key()] = it.value()["mean"].get<double>();
+    return m;
+  }
 
  private:
   void listen(TrainState& s) {
@@ -103,11 +131,21 @@ class ListenSamples : public Callback {
                                return (dir / (j.name + ".wav")).string();
                              },
                              scorers_, {"listen", 0, "sample", 0, true, 0, /*keep=*/false});
-    for (const auto& r : reports)
+    for (const auto& r : reports) {
       spdlog::info("listen_samples step {}: {}", s.step,
                    generation::describe_generation(r["wav"].get<std::string>(), r));
+      // What a listener would hear is wrong, said where it is seen: silence or noise, a clip that
+      // never ends or is cut short, clipping, no audio at all.
+      std::string problems;
+      for (const auto& p : r.value("problems", Json::array()))
+        problems += (problems.empty() ? "" : "; ") + p.get<std::string>();
+      if (!problems.empty())
+        spdlog::warn("listen_samples step {}: {}: {}", s.step,
+                     fs::path(r["wav"].get<std::string>()).filename().string(), problems);
+    }
     Json summary = generation::summarize_reports(reports);
     summary["step"] = s.step;
+    last_summary_ = summary;
     write_file_atomic((dir / "summary.json").string(), summary.dump(2) + "\n");
     spdlog::info("listen_samples step {}: {}, {:.2f} s of audio, RTF {:.2f}", s.step,
                  generation::describe_summary(summary), summary["audio_seconds"].get<double>(),
@@ -123,6 +161,7 @@ class ListenSamples : public Callback {
   std::shared_ptr<AudioTokenizer> audio_;
   int64_t seed_ = 0;
   int64_t last_step_ = -1;
+  Json last_summary_ = Json::object();
 };
 
 }  // namespace

@@ -129,9 +129,15 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
 }
 
 Json summarize_reports(const std::vector<Json>& reports) {
-  int64_t stopped = 0, with_audio = 0, limit = 0;
+  int64_t stopped = 0, with_audio = 0, limit = 0, with_problems = 0;
   double audio_s = 0, wall_s = 0;
+  // Means of the quality measures over the samples with audio.
+  std::map<std::string, double> quality;
   for (const auto& r : reports) {
+    with_problems += !r.value("problems", Json::array()).empty();
+    if (auto q = r.find("quality"); q != r.end())
+      for (auto it = q->begin(); it != q->end(); ++it)
+        quality[it.key()] += it.value().get<double>();
     const bool has_audio = r.value("audio_written", false);
     with_audio += has_audio;
     stopped += r.value("stopped_by_itself", false);
@@ -140,8 +146,12 @@ Json summarize_reports(const std::vector<Json>& reports) {
     wall_s += r.value("decode_seconds", 0.0) + r.value("vocoder_seconds", 0.0);
   }
   const auto n = static_cast<int64_t>(reports.size());
+  Json quality_means = Json::object();
+  for (const auto& [k, total] : quality) quality_means[k] = total / double(with_audio);
   return Json{{"samples", n},
               {"with_audio", with_audio},
+              {"with_problems", with_problems},
+              {"quality", quality_means},
               {"stopped", stopped},
               {"hit_limit", limit},
               {"stop_rate", n ? double(stopped) / double(n) : 0.0},

@@ -2,10 +2,12 @@
 
 #include "components/generation/outputs.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "components/audio/audio_io.h"
+#include "components/generation/audio_quality.h"
 #include "components/generation/checks.h"
 #include "framework/tensor_io/safetensors.h"
 #include "framework/util/fs.h"
@@ -67,6 +69,13 @@ Json write_generation(const std::string& wav_path, const std::string& text, cons
   rep["chunks"] = chunks;
   rep["ref_audio"] = ref_audio;
   rep["ref_text"] = ref_text;
+  if (has_audio) {
+    // Measured on what the WAV holds: 16-bit PCM saturates at full scale.
+    std::vector<float> written(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) written[i] = std::clamp(samples[i], -1.0f, 1.0f);
+    rep["quality"] = audio_quality_json(measure_audio_quality(written, sr));
+  }
+  rep["problems"] = audible_problems(rep);
   if (has_audio && !scorers.empty()) {
     ScoredSample s;
     s.wav = wav_path;
@@ -101,6 +110,11 @@ std::string describe_generation(const std::string& wav_path, const Json& rep) {
                 rep.value("stop", std::string("?")).c_str(), rep.value("rtf", 0.0),
                 100 * rep.value("silence_ratio", 0.0));
   std::string line = buf;
+  if (auto q = rep.find("quality"); q != rep.end()) {
+    std::snprintf(buf, sizeof buf, ", speech %.0f%%, %.1f dBFS",
+                  100 * q->value("speech_fraction", 0.0), q->value("rms_dbfs", -120.0));
+    line += buf;
+  }
   if (auto sc = rep.find("scores"); sc != rep.end() && sc->is_object())
     for (auto it = sc->begin(); it != sc->end(); ++it) {
       if (it.key() == "errors") {

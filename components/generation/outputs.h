@@ -12,7 +12,8 @@
 
 namespace higgs::generation {
 
-/// Writes the three files and returns the report (with the references it was cloned from). The
+/// Writes the three files and returns the report (with the references it was cloned from, the
+/// "quality" measures of audio_quality.h and the "problems" a listener would hear). The
 /// scorers run on the written WAV and their metrics go under "scores". When decoding produced no
 /// audio (the text head ended the turn or never opened audio) no WAV or codes file is written,
 /// nothing there is overwritten, and the report says so ("audio_written": false).

@@ -106,9 +106,12 @@ class GenerateTask : public Task {
     if (o_.json) {
       std::printf("%s\n", Json({{"samples", reports}, {"summary", summary}}).dump().c_str());
     } else {
-      for (const auto& r : reports)
+      for (const auto& r : reports) {
         std::printf("%s\n",
                     generation::describe_generation(r["wav"].get<std::string>(), r).c_str());
+        for (const auto& p : r.value("problems", Json::array()))
+          std::printf("  problem: %s\n", p.get<std::string>().c_str());
+      }
       std::printf("%s\n", generation::describe_summary(summary).c_str());
     }
     std::fflush(stdout);

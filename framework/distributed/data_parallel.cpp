@@ -1,5 +1,6 @@
 #include "framework/distributed/data_parallel.h"
 
+#include <cstring>
 #include <stdexcept>
 
 #include <ATen/ATen.h>
@@ -63,6 +64,24 @@ std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> va
   t = ts[0].cpu();
   for (size_t i = 0; i < values.size(); ++i) values[i] = t[static_cast<int64_t>(i)].item<double>();
   return values;
+}
+
+Json broadcast_json(Communicator& comm, const Json& value, int root) {
+  if (comm.world_size() == 1) return value;
+  const std::string text = comm.rank() == root ? value.dump() : std::string();
+  // The length first, so every rank can size the byte tensor.
+  std::vector<at::Tensor> size{
+      at::tensor({static_cast<int64_t>(text.size())}, at::kLong).to(comm.device())};
+  comm.broadcast(size, root);
+  const int64_t n = size[0].cpu().item<int64_t>();
+  at::Tensor bytes = at::zeros({n}, at::kByte);
+  if (comm.rank() == root && n > 0)
+    std::memcpy(bytes.data_ptr<uint8_t>(), text.data(), text.size());
+  std::vector<at::Tensor> payload{bytes.to(comm.device())};
+  comm.broadcast(payload, root);
+  const at::Tensor got = payload[0].cpu().contiguous();
+  return Json::parse(
+      std::string(reinterpret_cast<const char*>(got.data_ptr<uint8_t>()), static_cast<size_t>(n)));
 }
 
 namespace {

@@ -42,4 +42,7 @@ bool all_reduce_totals(Communicator& comm, LossAccumulator& acc);
 std::vector<double> all_reduce_values(Communicator& comm, std::vector<double> values,
                                       ReduceOp op = ReduceOp::Sum);
 
+/// `root`'s `value` on every rank (its JSON text sent as bytes); every rank must call it.
+Json broadcast_json(Communicator& comm, const Json& value, int root = 0);
+
 }  // namespace higgs

@@ -42,6 +42,11 @@ class Callback {
   virtual ~Callback() = default;
   virtual void on_train_begin(TrainState&) {}
   virtual void on_step_end(TrainState&) {}
+  /// Metrics this callback adds to an evaluation ("eval/wer", "eval/speech_fraction", ...), asked
+  /// on every rank after the loss evaluation and before the eval record is written, best_metric is
+  /// checked and on_eval_end runs, so they can be monitored like the loss. The main rank's values
+  /// are the ones used (sent to the other ranks).
+  virtual Json eval_metrics(TrainState&) { return Json::object(); }
   virtual void on_eval_end(TrainState&) {}
   virtual void on_save(TrainState&, const std::string& /*checkpoint_dir*/) {}
   virtual void on_train_end(TrainState&) {}

@@ -264,9 +264,18 @@ void TrainingLoop::evaluate() {
   eo.progress.show = main_rank_ && o_.progress_bar;
   eo.progress.plain_every_seconds = 0;  // the eval lines are the plain progress
   eo.progress.keep = false;             // below the training bar, gone when done
-  const Json m =
-      evaluate_model(*parts_.model, parts_.eval_data, parts_.collator, eo, *comm_).metrics;
+  Json m = evaluate_model(*parts_.model, parts_.eval_data, parts_.collator, eo, *comm_).metrics;
   if (m.empty()) return;
+  // What callbacks measure at an evaluation (listen_samples' scores and quality means) joins the
+  // record, so best_metric and early stopping can follow it like the loss. Rank 0's values count.
+  for (auto& cb : parts_.callbacks) {
+    const Json extra = broadcast_json(*comm_, cb->eval_metrics(state_));
+    for (auto it = extra.begin(); it != extra.end(); ++it) {
+      if (!it.value().is_number()) continue;
+      const std::string key = it.key().rfind("eval/", 0) == 0 ? it.key() : "eval/" + it.key();
+      m[key] = it.value().get<double>();
+    }
+  }
   Json record = m;
   record["step"] = state_.step;
   if (metrics_) metrics_->write(record);

@@ -19,24 +19,55 @@ print(os.path.join(os.path.dirname(sys.argv[1]), s["messages"][2]["content"]["au
 PY
 )
 recipe="$src/recipes/demo/tiny_zero_shot.jsonnet"
-listen="[{\"type\":\"listen_samples\",\"every\":4,\"max_frames\":40,\"prompts\":[{\"name\":\"hello\",\"text\":\"Hello there.\",\"ref_audio\":\"$ref\",\"ref_text\":\"$ref_text\"}]}]"
+# listen_samples every 4 steps and at each evaluation (its quality measures become eval/ metrics),
+# audio forced so that there is a clip to measure; tensorboard writes both into the run directory.
+listen="[{\"type\":\"listen_samples\",\"every\":4,\"with_eval\":true,\"force_audio\":true,\"max_frames\":40,\"prompts\":[{\"name\":\"hello\",\"text\":\"Hello there.\",\"ref_audio\":\"$ref\",\"ref_text\":\"$ref_text\"}]},{\"type\":\"tensorboard\"}]"
 
-# 1. A short training run that listens to itself every 4 steps.
+# 1. A short training run that listens to itself every 4 steps and evaluates at 4 and 8.
 "$run" "$recipe" --tla-str demo_dir="$demo" --threads 1 --output-dir "$work/run" --set trainer.max_steps=8 \
-  --set trainer.save_every=0 --set trainer.eval_every=0 --set trainer.progress_bar=false \
+  --set trainer.save_every=0 --set trainer.eval_every=4 --set trainer.log_every=1 --set trainer.progress_bar=false \
   --set "callbacks=$listen" > "$work/train.log" 2>&1 || { cat "$work/train.log"; exit 1; }
-# Each step has a report and a summary; the WAV exists exactly when the model opened audio.
+# Each step has a report and a summary with the WAV the forced audio made.
 for s in 4 8; do
   d=$work/run/samples/step-$s
-  [[ -f $d/hello.json && -f $d/summary.json ]] || { echo "missing samples/step-$s"; cat "$work/train.log"; exit 1; }
-  if grep -q "listen_samples step $s: .*hello.wav: NO AUDIO, nothing written" "$work/train.log"; then
-    [[ ! -e $d/hello.wav ]] || { echo "step $s: a WAV without audio"; exit 1; }
-  else
-    [[ -f $d/hello.wav ]] || { echo "missing samples/step-$s/hello.wav"; cat "$work/train.log"; exit 1; }
-    grep -q "listen_samples step $s: .*hello.wav: .* s (.* frames), .*stop.*RTF" "$work/train.log"
-  fi
+  [[ -f $d/hello.json && -f $d/summary.json && -f $d/hello.wav ]] || { echo "missing samples/step-$s"; cat "$work/train.log"; exit 1; }
+  grep -q "listen_samples step $s: .*hello.wav: .* s (.* frames), .*stop.*RTF.*, speech [0-9]*%, .* dBFS" "$work/train.log"
   grep -q "listen_samples step $s: 1 sample(s): " "$work/train.log"
 done
+# The quality measures: in each report, as eval/ metrics at each evaluation (listened once per
+# step), and in TensorBoard with the clips (read back by TensorBoard's own EventAccumulator).
+"$py" - "$work/run" <<'PY'
+import json, sys
+run = sys.argv[1]
+for s in (4, 8):
+    q = json.load(open(f"{run}/samples/step-{s}/hello.json"))["quality"]
+    assert 0 <= q["speech_fraction"] <= 1 and q["rms_dbfs"] <= q["peak_dbfs"] <= 0, q
+    assert abs(q["speech_s"] + q["non_speech_s"] - json.load(open(f"{run}/samples/step-{s}/hello.json"))["duration_s"]) < 0.03, q
+evals = [json.loads(l) for l in open(f"{run}/metrics.jsonl") if "eval/loss" in l]
+assert sorted({e["step"] for e in evals}) == [4, 8], evals  # the final evaluation repeats step 8
+for e in evals:
+    q = json.load(open(f"{run}/samples/step-{e['step']}/hello.json"))["quality"]
+    assert e["eval/with_audio_fraction"] == 1.0, e
+    assert abs(e["eval/speech_fraction"] - q["speech_fraction"]) < 1e-12, (e, q)
+    assert "eval/stop_rate" in e and "eval/problem_fraction" in e and "eval/rms_dbfs" in e, e
+print("listen_samples eval metrics:", {k: round(v, 3) for k, v in evals[-1].items() if k.startswith("eval/") and "_cb" not in k})
+PY
+[[ $(grep -c "listen_samples step 4: 1 sample(s)" "$work/train.log") -eq 1 ]] || { echo "step 4 listened twice"; exit 1; }
+referee_py=${HIGGS_REFEREE_PYTHON:-$src/.venv-referee/bin/python}
+"$referee_py" "$src/tests/python/read_tfevents.py" "$work/run/tensorboard" > "$work/tb.json"
+"$py" - "$work/tb.json" <<'PY'
+import json, sys
+tb = json.load(open(sys.argv[1]))
+loss = tb["scalars"]["train/loss"]
+assert [s for s, _ in loss] == list(range(1, 9)), loss
+assert [s for s, _ in tb["scalars"]["eval/speech_fraction"]] == [4, 8], tb["scalars"].keys()
+assert [s for s, _ in tb["scalars"]["lr"]] == list(range(1, 9))
+assert [a["step"] for a in tb["audio"]["samples/hello"]] == [4, 8], tb["audio"]
+assert all(a["sample_rate"] == 24000 and a["content_type"] == "audio/wav" for a in tb["audio"]["samples/hello"])
+assert [t[0] for t in tb["text"]["samples/hello"]] == [4, 8] and tb["text"]["samples/hello"][0][1].startswith("Hello there.")
+assert [h["step"] for h in tb["histograms"]["lora/A_norm"]] == [4, 8] and tb["histograms"]["lora/A_norm"][0]["num"] > 0
+print("tensorboard:", len(tb["scalars"]), "scalar tags,", len(tb["audio"]["samples/hello"]), "clips")
+PY
 
 # 2. generate on the finished run directory. A model this briefly trained may end its turn before
 # any audio: then nothing is written, the message says why and the exit status is 1.
@@ -83,18 +114,18 @@ fi
 # With --force-audio the audio always starts, and the WAV holds exactly the decoded frames.
 # --json: {samples: [each report], summary} on stdout alone (the log on stderr).
 "$run" generate "$work/run" --ref-audio "$ref" --ref-text "$ref_text" --text "The quick brown fox." \
-  --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 --json > "$work/forced.stdout" \
+  --out "$work/forced.wav" --max-frames 60 --force-audio --threads 1 --json > "$work/forced.stdout.json" \
   2> "$work/forced.log" || { cat "$work/forced.log"; exit 1; }
 cat "$work/forced.log"
 "$py" - "$work" <<'PY'
 import json, sys, wave
 w = sys.argv[1]
 rep = json.load(open(f"{w}/forced.json"))
-out = json.load(open(f"{w}/forced.stdout"))
+out = json.load(open(f"{w}/forced.stdout.json"))
 assert out["summary"]["samples"] == 1 and out["summary"]["with_audio"] == 1, out["summary"]
 (printed,) = out["samples"]
-assert printed["wav"] == f"{w}/forced.wav", printed["wav"]
-assert {k: printed[k] for k in rep} == rep, (printed, rep)
+assert printed["wav"] == f"{w}/forced.wav", printed["wav"]  # the file's report names it relatively
+assert {k: printed[k] for k in rep if k != "wav"} == {k: v for k, v in rep.items() if k != "wav"}, (printed, rep)
 with wave.open(f"{w}/forced.wav") as f:
     assert f.getframerate() == 24000 and f.getnframes() == rep["frames"] * 960
 assert rep["stop"] in ("audio_eos", "max_frames") and rep["frames"] > 0, rep

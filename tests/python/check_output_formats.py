@@ -1,6 +1,7 @@
 """Opens every file under the given folders with the reader of the format its name says
 (docs/reliability.md, "Files say what they are"): .safetensors with safetensors, .pt with
-torch.load(weights_only=True), .json/.jsonl with json, .wav with soundfile, .csv with csv.
+torch.load(weights_only=True), .json/.jsonl with json, .wav with soundfile, .csv with csv,
+TensorBoard event files (events.out.tfevents.*) by their TFRecord framing (lengths and CRC-32Cs).
 A file whose name says no known format fails the check, so that each new kind of output is
 classified here. Prints one line per format and exits 1 naming each file that does not open.
 
@@ -20,8 +21,48 @@ TEXT_NAMES = {".higgs-run.lock"}
 TEXT_SUFFIXES = (".log", ".txt", ".md")
 
 
+def _crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFFFFFF
+
+
+def _masked(data):
+    c = _crc32c(data)
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def check_tfrecord(path):
+    """Every record: uint64 length, masked CRC-32C of it, the data, masked CRC-32C of the data."""
+    import struct
+    raw = open(path, "rb").read()
+    pos = n = 0
+    while pos < len(raw):
+        if pos + 12 > len(raw):
+            raise ValueError(f"record {n}: torn header")
+        header = raw[pos:pos + 8]
+        (length,) = struct.unpack("<Q", header)
+        if struct.unpack("<I", raw[pos + 8:pos + 12])[0] != _masked(header):
+            raise ValueError(f"record {n}: bad length CRC")
+        data = raw[pos + 12:pos + 12 + length]
+        if len(data) != length or pos + 16 + length > len(raw):
+            raise ValueError(f"record {n}: torn data")
+        if struct.unpack("<I", raw[pos + 12 + length:pos + 16 + length])[0] != _masked(data):
+            raise ValueError(f"record {n}: bad data CRC")
+        pos += 16 + length
+        n += 1
+    if n == 0:
+        raise ValueError("no record")
+
+
 def check_file(path):
     name = os.path.basename(path)
+    if ".tfevents." in name:
+        check_tfrecord(path)
+        return "tensorboard events (TFRecord)"
     if name.endswith(".safetensors"):
         load_file(path)
         return "safetensors"

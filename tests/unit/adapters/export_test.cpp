@@ -70,7 +70,7 @@ std::vector<at::Tensor> outputs(HiggsAudioModel& m, const Batch& b) {
 using namespace higgs::export_test;
 
 TEST_CASE(
-    "export: merged full checkpoint reloads strictly with base+adapter outputs; PEFT adapter with "
+    "export: merged full checkpoint reloads strictly with base+adapter outputs, PEFT adapter with "
     "modules_to_save") {
   auto dir = higgs_test::temp_dir("export");
   const fs::path model_dir = dir / "model";

@@ -40,7 +40,7 @@ Json recipe(const std::string& out) {
 
 }  // namespace higgs::frozen_params_test
 
-TEST_CASE("frozen parameters are unchanged bit for bit after training; trainable ones all move") {
+TEST_CASE("frozen parameters are unchanged bit for bit after training, trainable ones all move") {
   higgs::test::TempDir dir("frozen-bits");
   auto plan = higgs::plan_recipe(
       higgs::Config(higgs::frozen_params_test::recipe(dir.file("run")), "test.json"));

@@ -223,7 +223,7 @@ TEST_CASE("lora: initialisation of A (kaiming-uniform or gaussian 1/r) and B = 0
   CHECK(wide.lora_B->weight.eq(0).all().item<bool>());
 }
 
-TEST_CASE("lora: save writes PEFT's adapter_config.json and tensor names; load is bit-exact") {
+TEST_CASE("lora: save writes PEFT's adapter_config.json and tensor names, load is bit-exact") {
   higgs::test::TempDir dir("lora_save");
   torch::manual_seed(6);
   TinyHiggsModel model;

@@ -87,7 +87,7 @@ higgs::Json lora_recipe(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("trainer with lora: only LoRA (and unfrozen) weights train; PEFT files; exact resume") {
+TEST_CASE("trainer with lora: only LoRA (and unfrozen) weights train, PEFT files, exact resume") {
   higgs::test::TempDir dir("lora-trainer");
   const std::string out = dir.file("full");
   REQUIRE(run_json(lora_recipe(out)) == 0);

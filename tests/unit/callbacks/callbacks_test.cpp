@@ -150,7 +150,7 @@ TEST_CASE("early_stopping in the trainer stops the run, and resume keeps its sta
 }
 
 TEST_CASE(
-    "metrics_csv: one row per train and eval record, equal to metrics.jsonl; resume drops redone "
+    "metrics_csv: one row per train and eval record, equal to metrics.jsonl, resume drops redone "
     "rows") {
   higgs::test::TempDir dir("metrics-csv");
   auto r = recipe(dir.file("full"));

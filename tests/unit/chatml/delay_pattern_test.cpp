@@ -44,7 +44,7 @@ TEST_CASE("delay_pattern: batch of two, -100 fill, and revert gives the input ba
   for (int b = 0; b < 2; ++b) CHECK(torch::equal(higgs::revert_delay_pattern(d.ids[b]), in[b]));
 }
 
-TEST_CASE("delay_pattern: one codebook is unchanged; revert rejects a too short input") {
+TEST_CASE("delay_pattern: one codebook is unchanged, revert rejects a too short input") {
   at::Tensor in = torch::tensor({{{5, 6, 7}}}, torch::kLong);
   CHECK(torch::equal(higgs::build_delay_pattern_mask(in, 1, 2).ids, in));
   CHECK_THROWS(higgs::revert_delay_pattern(torch::zeros({4, 2}, torch::kLong)));

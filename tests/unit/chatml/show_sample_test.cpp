@@ -40,7 +40,7 @@ ChatMLSample zero_shot_sample() {
 
 }  // namespace
 
-TEST_CASE("show_sample: JSON lists every position with its label; the reference is untrained") {
+TEST_CASE("show_sample: JSON lists every position with its label, the reference is untrained") {
   higgs::test::FakeTextTokenizer tok;
   const ChatMLSample s = zero_shot_sample();
   Json v = higgs::sample_view(s, tok, {{5, 8}, {7, 8}});
@@ -112,7 +112,7 @@ TEST_CASE("show_sample: JSON lists every position with its label; the reference 
   CHECK(pos[a[1]["position"].get<size_t>()]["piece"] == "<|AUDIO_OUT|>");
 }
 
-TEST_CASE("show_sample: audio-in of a user turn is never trained; unknown shapes are null") {
+TEST_CASE("show_sample: audio-in of a user turn is never trained, unknown shapes are null") {
   higgs::test::FakeTextTokenizer tok;
   ChatMLSample s;
   s.messages = {msg("user", {text("hi"), audio("in.wav")}), msg("assistant", {text("ok")})};

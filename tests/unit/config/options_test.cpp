@@ -71,7 +71,7 @@ TEST_CASE("every problem is reported with its path") {
   CHECK(lines[6] == "model.lrr: unknown key \"lrr\" (did you mean \"lr\"?)");
 }
 
-TEST_CASE("integers accept integral floats only; null means default only for optionals") {
+TEST_CASE("integers accept integral floats only, null means default only for optionals") {
   Opts o;
   auto d = read({{"path", "p"}, {"steps", 20.0}, {"clip", nullptr}}, o);
   CHECK(d.empty());

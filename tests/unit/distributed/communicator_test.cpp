@@ -209,6 +209,7 @@ TEST_CASE("window counts, loss totals, broadcast and agreement across ranks") {
     std::string mismatch;
     double loss = 0, text_acc = 0;
     at::Tensor weight;
+    Json broadcast, empty;
   } out[2];
   on_two_ranks([&](Communicator& comm) {
     int r = comm.rank();
@@ -240,6 +241,10 @@ TEST_CASE("window counts, loss totals, broadcast and agreement across ranks") {
     auto w = torch::full({3}, double(r + 10)).to(torch::kBFloat16);
     broadcast_parameters(comm, {{"w", w}});
     o.weight = w;
+    // Rank 0's eval metrics (listen_samples measures them there alone) reach every rank.
+    o.broadcast = broadcast_json(
+        comm, r == 0 ? Json{{"eval/wer", 0.25}, {"eval/note", "ü"}} : Json::object());
+    o.empty = broadcast_json(comm, Json::object());
   });
   for (int r = 0; r < 2; ++r) {
     CAPTURE(r);
@@ -255,6 +260,8 @@ TEST_CASE("window counts, loss totals, broadcast and agreement across ranks") {
     CHECK(out[r].loss == doctest::Approx(1.0));
     CHECK(out[r].text_acc == doctest::Approx(0.5));
     CHECK(torch::equal(out[r].weight.to(torch::kFloat), torch::full({3}, 10.0f)));
+    CHECK(out[r].broadcast == Json{{"eval/wer", 0.25}, {"eval/note", "ü"}});
+    CHECK(out[r].empty == Json::object());
   }
 }
 

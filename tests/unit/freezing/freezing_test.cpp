@@ -68,7 +68,7 @@ TEST_CASE("freeze_modules llm: exactly freeze_llm()'s parameters (spec 1.4)") {
   CHECK(freeze_groups({"llm", "embeddings"}) == with_embed);
 }
 
-TEST_CASE("freeze_modules: text_head, embeddings, audio_path; absent audio_tower is a no-op") {
+TEST_CASE("freeze_modules: text_head, embeddings, audio_path, absent audio_tower is a no-op") {
   CHECK(freeze_groups({"text_head"}) ==
         std::vector<std::string>{"audio_decoder_proj.text_lm_head.weight"});
   CHECK(freeze_groups({"embeddings"}) == std::vector<std::string>{"embed_tokens.weight"});

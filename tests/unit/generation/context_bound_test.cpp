@@ -73,7 +73,7 @@ TEST_CASE("chunked generation keeps only the earlier chunks that fit in the mode
   CHECK(job.chunks.front().prompt_tokens + 19 * frames > positions);
 }
 
-TEST_CASE("a prompt that leaves little room gets fewer frames; one that leaves none is refused") {
+TEST_CASE("a prompt that leaves little room gets fewer frames, one that leaves none is refused") {
   torch::manual_seed(0);
   generation_test::TinyTextTokenizer tok;
   const std::string text = "Good morning to you all.";

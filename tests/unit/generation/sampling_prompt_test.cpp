@@ -45,7 +45,7 @@ TEST_CASE("process_logits: temperature, top-k and top-p as transformers' warpers
 }
 
 TEST_CASE(
-    "Sampler: greedy picks the argmax; RAS redraws repeated codes from the raw distribution") {
+    "Sampler: greedy picks the argmax, RAS redraws repeated codes from the raw distribution") {
   SamplingOptions o;
   o.temperature = 0;
   Sampler greedy(o, 1);

@@ -83,7 +83,7 @@ TEST_CASE("audio tower: model_info lists the tower and matches the registered pa
   CHECK(ri["llm_parameters"] == 3606752256LL);
 }
 
-TEST_CASE("audio tower: strict loading names the tower tensors; save/load is bit-exact") {
+TEST_CASE("audio tower: strict loading names the tower tensors, save/load is bit-exact") {
   // A checkpoint without the tower into a model with one: every tower tensor is listed missing.
   auto plain = HiggsAudioModel(HiggsAudioConfig::from_json(tiny_config_json()));
   auto m = tower_model(1);

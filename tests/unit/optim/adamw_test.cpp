@@ -176,7 +176,7 @@ TEST_CASE("adamw: a bf16 parameter keeps fp32 moments and gets the rounded fp32 
   CHECK_FALSE(torch::equal(bf[0].tensor.detach(), w32.to(torch::kBFloat16)));
 }
 
-TEST_CASE("adamw: zero_grad drops gradients; a parameter without gradient is left alone") {
+TEST_CASE("adamw: zero_grad drops gradients, a parameter without gradient is left alone") {
   ParameterList params = {{"a", torch::ones({3}).requires_grad_(true)},
                           {"b", torch::ones({3}).requires_grad_(true)}};
   AdamW opt({}, params);

@@ -179,7 +179,7 @@ struct PlainUndeclared : TestUndeclared {
   explicit PlainUndeclared(const Options&) {}
 };
 
-TEST_CASE("a declared kind gets its recipe keys and registry; an undeclared one is reported") {
+TEST_CASE("a declared kind gets its recipe keys and registry, an undeclared one is reported") {
   const size_t before = higgs::registry_errors().size();
   REQUIRE(higgs::declare_kind({"test_gadget", "Gadgets for a test.", 900, {{"gadgets", true}}}));
   CHECK(higgs::kind_description("test_gadget") == "Gadgets for a test.");

@@ -145,7 +145,7 @@ TEST_CASE("a damaged checkpoint is not listed or is passed over, naming the file
   CHECK_FALSE(higgs::Checkpointer::verify(dir.file("checkpoint-7")).has_value());
 }
 
-TEST_CASE("final/ is replaced whole; a crash leaves the old or the new one") {
+TEST_CASE("final/ is replaced whole, a crash leaves the old or the new one") {
   TempDir dir("final-dir");
   const std::string final_dir = dir.file("final");
   auto write_final = [&](const std::string& content) {

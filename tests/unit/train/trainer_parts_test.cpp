@@ -16,7 +16,7 @@
 
 using higgs::Json;
 
-TEST_CASE("train schedule: log every N and at the last step; eval and save in between only") {
+TEST_CASE("train schedule: log every N and at the last step, eval and save in between only") {
   higgs::TrainSchedule s{/*total_steps=*/10, /*log_every=*/4, /*eval_every=*/5, /*save_every=*/3};
   std::vector<int64_t> logs, evals, saves;
   for (int64_t step = 1; step <= 10; ++step) {

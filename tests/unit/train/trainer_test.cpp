@@ -90,7 +90,7 @@ TEST_CASE("data loader order is deterministic, sharded and resumable") {
   CHECK(mine[4] == e0[9]);
 }
 
-TEST_CASE("bad samples are skipped and counted; too many fail the run") {
+TEST_CASE("bad samples are skipped and counted, too many fail the run") {
   auto plan = higgs::plan_recipe(higgs::Config(
       Json{
           {"train_data",

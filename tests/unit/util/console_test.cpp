@@ -76,7 +76,7 @@ TEST_CASE("colour only on a terminal, never with NO_COLOR (even empty) or TERM=d
   CHECK_FALSE(higgs::color_allowed(true, nullptr, "dumb"));
 }
 
-TEST_CASE("bar text: fill, percent, count, unit, rate, ETA and the suffix; durations") {
+TEST_CASE("bar text: fill, percent, count, unit, rate, ETA and the suffix, and durations") {
   std::string out;
   ConsoleWriterGuard guard(out, ConsoleMode{});  // not a terminal: nothing drawn
   ProgressBar bar({"train", 40, "step", 0, true, 0});
@@ -153,7 +153,7 @@ TEST_CASE("a bar line is cut to the terminal's width less one column") {
   CHECK(lines[0].size() == 29);
 }
 
-TEST_CASE("not a terminal: plain log lines only (no escapes); --quiet: nothing") {
+TEST_CASE("not a terminal: plain log lines only (no escapes), and with --quiet nothing") {
   std::string out;
   {
     ConsoleWriterGuard guard(out, ConsoleMode{});

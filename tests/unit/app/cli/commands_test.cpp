@@ -28,7 +28,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"freezing", {"freeze_lower_layers", "freeze_modules", "freeze_pattern", "train_only"}},
       {"optimizer", {"adamw", "sgd"}},
       {"scheduler", {"constant", "cosine", "linear"}},
-      {"callback", {"early_stopping", "listen_samples", "metrics_csv"}},
+      {"callback", {"early_stopping", "listen_samples", "metrics_csv", "tensorboard"}},
       {"scorer", {"command"}},
       {"trainer", {"default"}},
       {"task", {"data_check", "evaluate", "export", "generate", "pretokenize", "train"}},

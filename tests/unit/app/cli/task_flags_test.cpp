@@ -82,7 +82,7 @@ TEST_CASE("task flags: one per option, named after it, only the given ones in th
   CHECK(all["extra"] == Json{{"k", {1, 2}}});
 }
 
-TEST_CASE("task flags: wrong values are refused naming the flag; choices and required from bind") {
+TEST_CASE("task flags: wrong values are refused naming the flag, choices and required from bind") {
   CHECK_THROWS_WITH_AS(parse({"--out", "x", "--steps", "many"}),
                        doctest::Contains("--steps many: expected an integer"), higgs::RecipeError);
   CHECK_THROWS_WITH_AS(parse({"--out", "x", "--temperature", "1.5x"}),
