@@ -28,6 +28,8 @@ pkg_check_modules(SPM REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# The asr scorer's speech recognition (Debian's libpocketsphinx-dev; its model pocketsphinx-en-us).
+pkg_check_modules(POCKETSPHINX REQUIRED pocketsphinx)
 # Jsonnet ships no CMake or pkg-config file.
 find_library(JSONNETPP_LIB jsonnet++ REQUIRED)
 find_library(JSONNET_LIB jsonnet REQUIRED)
