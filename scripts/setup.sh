@@ -20,19 +20,23 @@ PKGS=(
   tmux zsh
   python3 python3-venv
 )
+# Without their recommends: the headless browser the report test renders with (its recommends
+# are fonts and desktop integration, over 100 packages).
+PKGS_NO_RECOMMENDS=(chromium)
 if [[ -z ${HIGGS_SKIP_APT:-} ]]; then
-  missing=()
+  missing=() missing_bare=()
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
+  installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+  for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
+  for p in "${PKGS_NO_RECOMMENDS[@]}"; do installed "$p" || missing_bare+=("$p"); done
+  if ((${#missing[@]} + ${#missing_bare[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq "${missing[@]}"
+    ((${#missing[@]} == 0)) || $SUDO apt-get install -y -qq "${missing[@]}"
+    ((${#missing_bare[@]} == 0)) || $SUDO apt-get install -y -qq --no-install-recommends "${missing_bare[@]}"
   else
-    echo "setup: all ${#PKGS[@]} Debian packages already installed"
+    echo "setup: all $((${#PKGS[@]} + ${#PKGS_NO_RECOMMENDS[@]})) Debian packages already installed"
   fi
 fi
 

@@ -16,10 +16,12 @@
 #include "components/tasks/dump_batch.h"
 #include "framework/registry/plugin.h"
 #include "framework/run/run_dir.h"
+#include "framework/run/run_report.h"
 #include "framework/run/runner.h"
 #include "framework/util/build_info.h"
 #include "framework/util/console.h"
 #include "framework/util/exit_codes.h"
+#include "framework/util/fs.h"
 #include "framework/util/logging.h"
 
 namespace {
@@ -127,7 +129,7 @@ struct RecipeCommands {
   }
 };
 
-// The commands that read no recipe: diff, list, describe, schema, version, info, help.
+// The commands that read no recipe: diff, list, describe, schema, version, info, help, report.
 std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   auto diff_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* diff = app.add_subcommand("diff", "Compare two recipes or run directories");
@@ -152,6 +154,11 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
   auto* info = app.add_subcommand(
       "info", "This build and machine: version, LibTorch, CUDA devices, cuDNN, backends, threads");
   info->add_flag("--json", *info_json, "Print JSON");
+  auto report_args = std::make_shared<std::pair<std::string, std::string>>();
+  auto* report = app.add_subcommand(
+      "report", "Write one self-contained HTML page of a run: curves, listening samples, recipe");
+  report->add_option("run", report_args->first, "Run directory")->required();
+  report->add_option("--out", report_args->second, "HTML file to write (default: RUN/report.html)");
   auto help_name = std::make_shared<std::string>();
   auto* help =
       app.add_subcommand("help", "Help on a command, a kind (its components) or KIND/NAME");
@@ -175,6 +182,14 @@ std::vector<ToolCommand> add_inspection_commands(CLI::App& app) {
        }},
       {info, [info_json] { return higgs::cli::print_info(*info_json, std::cout); }},
       {help, [&app, help_name] { return higgs::cli::print_help(app, *help_name); }},
+      {report,
+       [report_args] {
+         const std::string out = report_args->second.empty() ? report_args->first + "/report.html"
+                                                             : report_args->second;
+         higgs::write_file_atomic(out, higgs::render_run_report(report_args->first));
+         std::cout << "report written to " << out << "\n";
+         return higgs::kExitSuccess;
+       }},
   };
 }
 

@@ -45,8 +45,8 @@ class ListenSamples : public Callback {
   static void bind(Binder& b, Options& o) {
     b.opt("every", o.every, "Generate every N optimizer steps; 0 = only at the end.").min(0);
     b.opt("prompts", o.prompts,
-          "List of {text, ref_audio, ref_text, name?, scene?} (paths relative to the working "
-          "directory).");
+          "List of {text, ref_audio, ref_text, name?, scene?, language?, speaker?} (paths "
+          "relative to the working directory; language and speaker give per-group eval metrics).");
     generation::PromptOptions::bind(b, o.prompt);
     b.opt("at_end", o.at_end, "Also generate after the last step.");
     b.opt("with_eval", o.with_eval,
@@ -94,25 +94,7 @@ class ListenSamples : public Callback {
   Json eval_metrics(TrainState& s) override {
     if (!o_.with_eval || !main_) return Json::object();
     if (s.step != last_step_) listen(s);  // once per step: on_step_end may have listened
-    return eval_metrics_of(last_summary_);
-  }
-
-  /// The eval metrics of a summary (summarize_reports): the scorers' means, the quality means
-  /// over the samples with audio, and the fractions with audio, stopped by themselves and with a
-  /// problem a listener would hear.
-  static Json eval_metrics_of(const Json& summary) {
-    Json m = Json::object();
-    const double n = std::max<double>(1, summary.value("samples", int64_t{0}));
-    m["eval/with_audio_fraction"] = double(summary.value("with_audio", int64_t{0})) / n;
-    m["eval/stop_rate"] = summary.value("stop_rate", 0.0);
-    m["eval/problem_fraction"] = double(summary.value("with_problems", int64_t{0})) / n;
-    const Json quality = summary.value("quality", Json::object());
-    for (auto it = quality.begin(); it != quality.end(); ++it)
-      m["eval/" + it.key()] = it.value().get<double>();
-    const Json scores = summary.value("scores", Json::object());
-    for (auto it = scores.begin(); it != scores.end(); ++it)
-      m["eval/" + it.key()] = it.value()["mean"].get<double>();
-    return m;
+    return generation::eval_metrics_of(last_summary_);
   }
 
  private:

@@ -31,9 +31,11 @@ GenerationJob job_from_json(const Json& j, const std::string& where) {
   if (!j.is_object()) throw std::runtime_error(where + ": a job must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "text" && it.key() != "out" && it.key() != "name" && it.key() != "ref_audio" &&
-        it.key() != "ref_text" && it.key() != "scene")
+        it.key() != "ref_text" && it.key() != "scene" && it.key() != "language" &&
+        it.key() != "speaker")
       throw std::runtime_error(where + ": unknown key \"" + it.key() +
-                               "\" (a job has text, out, name, ref_audio, ref_text, scene)");
+                               "\" (a job has text, out, name, ref_audio, ref_text, scene, "
+                               "language, speaker)");
   if (!j.contains("text") || !j["text"].is_string() || j["text"].get<std::string>().empty())
     throw std::runtime_error(where + ": a job needs a non-empty \"text\"");
   GenerationJob g;
@@ -43,6 +45,8 @@ GenerationJob job_from_json(const Json& j, const std::string& where) {
   g.ref_audio = string_or_list(j, where, "ref_audio");
   g.ref_text = string_or_list(j, where, "ref_text");
   if (j.contains("scene") && j["scene"].is_string()) g.scene = j["scene"].get<std::string>();
+  g.language = j.value("language", std::string());
+  g.speaker = j.value("speaker", std::string());
   return g;
 }
 }  // namespace
@@ -121,6 +125,8 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
     const std::string wav = out_path(job, i);
     Json rep = write_generation(wav, spec.text, res, audio, texts, scorers);
     rep["wav"] = wav;
+    if (!job.language.empty()) rep["language"] = job.language;
+    if (!job.speaker.empty()) rep["speaker"] = job.speaker;
     reports.push_back(rep);
     bar.update(static_cast<int64_t>(i + 1));
   }
@@ -128,7 +134,10 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
   return reports;
 }
 
-Json summarize_reports(const std::vector<Json>& reports) {
+namespace {
+
+// summarize_reports without the per-group part.
+Json summarize_flat(const std::vector<Json>& reports) {
   int64_t stopped = 0, with_audio = 0, limit = 0, with_problems = 0;
   double audio_s = 0, wall_s = 0;
   // Means of the quality measures over the samples with audio.
@@ -158,6 +167,48 @@ Json summarize_reports(const std::vector<Json>& reports) {
               {"audio_seconds", audio_s},
               {"rtf", audio_s > 0 ? wall_s / audio_s : 0.0},
               {"scores", mean_scores(reports)}};
+}
+
+}  // namespace
+
+Json summarize_reports(const std::vector<Json>& reports) {
+  Json summary = summarize_flat(reports);
+  // Per language and per speaker, when the jobs carry those labels.
+  for (const char* field : {"language", "speaker"}) {
+    std::map<std::string, std::vector<Json>> groups;
+    for (const auto& r : reports)
+      if (r.contains(field)) groups[r[field].get<std::string>()].push_back(r);
+    for (const auto& [value, members] : groups)
+      summary["groups"][field][value] = summarize_flat(members);
+  }
+  return summary;
+}
+
+namespace {
+
+void add_eval_metrics(const Json& summary, const std::string& prefix, Json& m) {
+  const double n = std::max<double>(1, summary.value("samples", int64_t{0}));
+  m[prefix + "with_audio_fraction"] = double(summary.value("with_audio", int64_t{0})) / n;
+  m[prefix + "stop_rate"] = summary.value("stop_rate", 0.0);
+  m[prefix + "problem_fraction"] = double(summary.value("with_problems", int64_t{0})) / n;
+  const Json quality = summary.value("quality", Json::object());
+  for (auto it = quality.begin(); it != quality.end(); ++it)
+    m[prefix + it.key()] = it.value().get<double>();
+  const Json scores = summary.value("scores", Json::object());
+  for (auto it = scores.begin(); it != scores.end(); ++it)
+    m[prefix + it.key()] = it.value()["mean"].get<double>();
+}
+
+}  // namespace
+
+Json eval_metrics_of(const Json& summary) {
+  Json m = Json::object();
+  add_eval_metrics(summary, "eval/", m);
+  const Json groups = summary.value("groups", Json::object());
+  for (auto field = groups.begin(); field != groups.end(); ++field)
+    for (auto value = field->begin(); value != field->end(); ++value)
+      add_eval_metrics(*value, "eval/" + field.key() + "/" + value.key() + "/", m);
+  return m;
 }
 
 std::string describe_summary(const Json& s) {

@@ -23,6 +23,8 @@ struct GenerationJob {
   std::vector<std::string> ref_text;   // one transcript per reference audio
   std::optional<std::string> scene;    // unset: the defaults' scene
   std::string out;                     // explicit output path, or ""
+  // Optional labels: summaries and eval metrics are also given per language and per speaker.
+  std::string language, speaker;
 };
 
 /// How the prompt is laid out: the options the `generate` task and the `listen_samples` callback
@@ -42,7 +44,7 @@ struct JobDefaults {
 };
 
 /// Reads a JSONL file of jobs: {"text", "out"?, "name"?, "ref_audio"? (string or list),
-/// "ref_text"? (string or list), "scene"?}. Errors name FILE:LINE.
+/// "ref_text"? (string or list), "scene"?, "language"?, "speaker"?}. Errors name FILE:LINE.
 std::vector<GenerationJob> read_jobs_jsonl(const std::string& path);
 /// Jobs from a JSON array of the same objects (recipes); `where` names it in errors.
 std::vector<GenerationJob> jobs_from_json(const Json& list, const std::string& where);
@@ -61,6 +63,12 @@ std::vector<Json> run_jobs(VoiceCloneGenerator& gen, const std::vector<Generatio
 /// Totals of a list of reports for one summary line and summary.json: samples, with_audio,
 /// stopped (by themselves), audio_seconds, rtf, and the mean of each scorer metric ("scores").
 Json summarize_reports(const std::vector<Json>& reports);
+/// The eval metrics of a summary (listen_samples with_eval): eval/<scorer metric> means,
+/// eval/<quality measure> means over the samples with audio, eval/with_audio_fraction,
+/// eval/stop_rate, eval/problem_fraction; and per group of labelled samples the same under
+/// eval/language/<value>/... and eval/speaker/<value>/....
+Json eval_metrics_of(const Json& summary);
+
 /// "3 sample(s): 2 stopped by themselves (audio_eos), 1 hit the length limit, 0 without audio;
 /// wer 0.21 (3)".
 std::string describe_summary(const Json& summary);

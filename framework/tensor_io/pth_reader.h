@@ -1,6 +1,7 @@
-// Reading a state dict saved by Python's torch.save (the zip format, torch >= 1.6) without
-// executing the pickle: the archive is opened with caffe2's PyTorchStreamReader and data.pkl is
-// read by a restricted unpickler that accepts only dicts of dense tensors. LibTorch's own
+// Reading a state dict saved by Python's torch.save without executing the pickle: the zip format
+// (torch >= 1.6) is opened with caffe2's PyTorchStreamReader and data.pkl is read by a restricted
+// unpickler that accepts only dicts of dense tensors; the legacy format (one file of pickles and
+// raw storages, e.g. resemblyzer's pretrained.pt) is read by the same unpickler. LibTorch's own
 // torch::pickle_load cannot read an OrderedDict state dict (see docs/checkpoints-format.md).
 #pragma once
 

@@ -34,6 +34,8 @@ class Unpickler {
       : doc_(doc), p_(data), end_(data + size), begin_(data), load_(load), source_(source) {}
 
   PickleValuePtr run();
+  /// Bytes read so far (after run(): up to and including STOP).
+  size_t consumed() const { return static_cast<size_t>(p_ - begin_); }
 
  private:
   PickleValuePtr make(Kind k) {
@@ -153,11 +155,15 @@ void Unpickler::set_item(PickleValue& d, PickleValuePtr key, PickleValuePtr valu
 }
 
 PickleValuePtr Unpickler::persistent_load(const PickleValue& pid) {
-  // ('storage', <storage class>, key, location, numel)
-  if (pid.kind != Kind::Tuple || pid.items.size() != 5 || pid.items[0]->kind != Kind::String ||
-      pid.items[0]->text != "storage" || pid.items[1]->kind != Kind::Global ||
-      pid.items[2]->kind != Kind::String)
+  // ('storage', <storage class>, key, location, numel); the legacy format adds a sixth item,
+  // view metadata, which torch.save writes as None (views of storages are not supported).
+  const bool legacy = pid.kind == Kind::Tuple && pid.items.size() == 6;
+  if (pid.kind != Kind::Tuple || (pid.items.size() != 5 && !legacy) ||
+      pid.items[0]->kind != Kind::String || pid.items[0]->text != "storage" ||
+      pid.items[1]->kind != Kind::Global || pid.items[2]->kind != Kind::String)
     fail("persistent id is not a ('storage', type, key, location, numel) tuple");
+  if (legacy && pid.items[5]->kind != Kind::None)
+    fail("a legacy storage view (persistent id with view metadata) is not supported");
   auto st = storage_types().find(pid.items[1]->text);
   if (st == storage_types().end()) fail(pid.items[1]->text + " is not a storage type");
   const std::string& key = pid.items[2]->text;
@@ -458,9 +464,11 @@ std::string PickleValue::kind_name() const {
 
 std::unique_ptr<PickleDocument> unpickle_restricted(const uint8_t* data, size_t size,
                                                     const StorageLoader& load,
-                                                    const std::string& source) {
+                                                    const std::string& source, size_t* consumed) {
   auto doc = std::make_unique<PickleDocument>();
-  doc->root = Unpickler(doc.get(), data, size, load, source).run();
+  Unpickler u(doc.get(), data, size, load, source);
+  doc->root = u.run();
+  if (consumed) *consumed = u.consumed();
   return doc;
 }
 

@@ -51,10 +51,13 @@ struct PickleDocument {
 using StorageLoader =
     std::function<at::Tensor(const std::string& key, at::ScalarType dtype, int64_t numel)>;
 
-/// Unpickles `data[0, size)`. Throws std::runtime_error naming `source` on a malformed pickle or a
-/// refused global. Safe on any input.
+/// Unpickles `data[0, size)` up to its STOP opcode; `consumed` (when given) gets the bytes it
+/// took, for files that hold several pickles one after another (the legacy torch.save format).
+/// Throws std::runtime_error naming `source` on a malformed pickle or a refused global. Safe on
+/// any input.
 std::unique_ptr<PickleDocument> unpickle_restricted(const uint8_t* data, size_t size,
                                                     const StorageLoader& load,
-                                                    const std::string& source);
+                                                    const std::string& source,
+                                                    size_t* consumed = nullptr);
 
 }  // namespace higgs::tensor_io

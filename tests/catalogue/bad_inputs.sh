@@ -143,9 +143,12 @@ check recipe "--force into a folder higgs-train did not make" 2 "is not a higgs-
 [[ $(ls -A "$W/nonempty") == notes.txt ]] || { echo "FAILED: W/nonempty was written into: $(ls -A "$W/nonempty")"; failures=$((failures + 1)); }
 # A run directory another process trains in (its lock held here by flock(1), its pid in the file).
 mkdir -p "$W/locked" && echo '{}' > "$W/locked/.higgs-run.json" && echo 4242 > "$W/locked/.higgs-run.lock"
-flock "$W/locked/.higgs-run.lock" sleep 60 & holder=$!
+# Its output away from ctest's pipe, and its sleep killed with it: a sleep left holding the pipe
+# would keep ctest waiting for the rest of its minute.
+flock "$W/locked/.higgs-run.lock" sleep 60 > /dev/null 2>&1 & holder=$!
 sleep 0.5
 check recipe "a second process on a run directory in use" 2 "is in use by another higgs-run (pid 4242)" "${base[@]}" --output-dir "$W/locked" --resume auto --set trainer.max_steps=1
+pkill -P "$holder" 2> /dev/null || true
 kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
 # A run of 2 steps on W/edited/train.jsonl, its data file then edited in place; its checkpoint's
 # trainer_state.json (made to look like one from before manifests) then truncated.

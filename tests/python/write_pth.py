@@ -6,6 +6,10 @@
   write_pth.py nested PATH     {"state_dict": ..., "epoch": 3, "lr": 0.5, "tags": [...]}
   write_pth.py evil PATH MARKER_FILE
                                a torch.save archive whose data.pkl calls os.system
+  write_pth.py legacy PATH     {"model_state": module state, "step": 7} in the legacy (pre-zip)
+                               format, as resemblyzer's pretrained.pt is saved
+  write_pth.py evil_legacy PATH MARKER_FILE
+                               a legacy-format file whose object pickle calls os.system
   write_pth.py jit PATH         a TorchScript archive (torch.jit.save), which is not a state dict
   write_pth.py evil_reduce PATH MARKER_FILE
                                an object whose __reduce__ returns os.system, saved by torch.save
@@ -96,6 +100,12 @@ if __name__ == "__main__":
         write_expected(path, sd)
     elif mode == "evil":
         evil_archive(path, sys.argv[3])
+    elif mode == "legacy":
+        sd = module_state()
+        torch.save({"model_state": sd, "step": 7}, path, _use_new_zipfile_serialization=False)
+        write_expected(path, sd)
+    elif mode == "evil_legacy":
+        torch.save({"a": Evil(sys.argv[3])}, path, _use_new_zipfile_serialization=False)
     elif mode == "jit":
         torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), path)
     elif mode == "evil_reduce":

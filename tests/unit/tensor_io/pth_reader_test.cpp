@@ -119,15 +119,37 @@ TEST_CASE("tensor_io: pth with a dangerous global is refused and nothing runs") 
   CHECK_FALSE(exists(marker));
 }
 
+TEST_CASE("tensor_io: legacy (pre-zip) torch.save files read bit-exact, views and ties kept") {
+  TempDir dir;
+  const std::string path = make_fixture(dir, "legacy");
+  auto got = read_pth_ordered(path, "model_state");
+  check_against_expected(path, got);
+  std::map<std::string, at::Tensor> m(got.begin(), got.end());
+  // Tied tensors share one storage, as in the zip format.
+  CHECK(m["extra.tied"].data_ptr() == m["lin.weight"].data_ptr());
+  const std::string marker = dir.file("pwned");
+  const std::string evil = make_fixture(dir, "evil_legacy", marker);
+  CHECK(error_of([&] { read_pth(evil); }).find("refusing to load") != std::string::npos);
+  CHECK_FALSE(exists(marker));
+}
+
 TEST_CASE("tensor_io: pth reader rejects files that are not torch.save archives") {
   TempDir dir;
   const std::string st = dir.file("x.safetensors");
   higgs::tensor_io::save_safetensors(st, {{"a", torch::ones({2})}});
-  CHECK(error_of([&] { read_pth(st); }) == st + " is not a torch.save zip archive");
+  CHECK(error_of([&] { read_pth(st); }) ==
+        st + " is not a torch.save file (neither a zip archive nor a pickle)");
 
-  const std::string legacy = dir.file("legacy.pth");
-  higgs::tensor_io_test::write_bytes(legacy, std::string("\x80\x02\x8a\x0a", 4));
-  CHECK(error_of([&] { read_pth(legacy); }).find("is a legacy (pre-zip) torch.save file") !=
+  // A pickle that is not torch.save's, and a legacy file cut short.
+  const std::string pickle = dir.file("pickle.pth");
+  higgs::tensor_io_test::write_bytes(pickle, std::string("\x80\x02K\x01.", 5));
+  CHECK(error_of([&] { read_pth(pickle); }).find("not a torch.save file (no torch magic number)") !=
+        std::string::npos);
+  const std::string legacy = make_fixture(dir, "legacy");
+  const std::string whole = higgs::tensor_io_test::read_bytes(legacy);
+  const std::string cut_legacy = dir.file("cut-legacy.pth");
+  higgs::tensor_io_test::write_bytes(cut_legacy, whole.substr(0, whole.size() - 10));
+  CHECK(error_of([&] { read_pth(cut_legacy, "model_state"); }).find("truncated") !=
         std::string::npos);
 
   CHECK(error_of([&] { read_pth(dir.file("missing.pth")); }) ==

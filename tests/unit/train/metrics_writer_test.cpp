@@ -12,7 +12,6 @@
 #include "tests/support/test_support.h"
 
 using higgs::test::read_text;
-using higgs::test::TempDir;
 using higgs::test::write_text;
 
 namespace {
@@ -25,7 +24,7 @@ std::vector<higgs::Json> lines_of(const std::string& path) {
 }  // namespace
 
 TEST_CASE("metrics.jsonl: a torn last line is removed on open, a failed write leaves none") {
-  TempDir dir("metrics-writer");
+  higgs::test::TempDir dir("metrics-writer");
   const std::string path = dir.file("metrics.jsonl");
   write_text(path, "{\"step\": 1}\n{\"step\": 2, \"lo");  // a crash mid-line
   {

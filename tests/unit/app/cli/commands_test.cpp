@@ -29,7 +29,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"optimizer", {"adamw", "sgd"}},
       {"scheduler", {"constant", "cosine", "linear"}},
       {"callback", {"early_stopping", "listen_samples", "metrics_csv", "tensorboard"}},
-      {"scorer", {"asr", "command"}},
+      {"scorer", {"asr", "command", "speaker_similarity"}},
       {"trainer", {"default"}},
       {"task", {"data_check", "evaluate", "export", "generate", "pretokenize", "train"}},
   };
