@@ -4,18 +4,25 @@
 // writes them to `out` as JSON.
 //
 //   higgs-run evaluate RUN_DIR [--checkpoint DIR] [--data train_data] [--out eval.json]
+//   higgs-run evaluate RUN_DIR --generate prompts.jsonl    (also speak and score held-out prompts)
 //   task: { type: 'evaluate', checkpoint: 'runs/demo', data: 'eval_data', batch_size: 8 }
 //
 // With several processes (torchrun) the ranks share the samples, as in training.
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include <spdlog/spdlog.h>
 
+#include "components/audio/audio_tokenizer.h"
+#include "components/generation/decode_options.h"
+#include "components/generation/jobs.h"
 #include "components/generation/run_weights.h"
+#include "components/models/higgs_audio/higgs_audio.h"
 #include "components/tasks/recipe_parts.h"
+#include "components/text/text_tokenizer.h"
 #include "framework/config/diagnostics.h"
 #include "framework/distributed/communicator.h"
 #include "framework/distributed/data_parallel.h"
@@ -30,6 +37,8 @@
 namespace higgs {
 namespace {
 
+namespace fs = std::filesystem;
+
 class EvaluateTask : public Task {
  public:
   struct Options {
@@ -42,6 +51,10 @@ class EvaluateTask : public Task {
     std::string out;
     bool json = false;
     bool progress_bar = true;
+    std::string generate;
+    std::string samples_dir;
+    generation::PromptOptions prompt;
+    generation::DecodeOptions decode;
   };
   static void bind(Binder& b, Options& o) {
     generation::TrainedWeights::bind(b, o.weights);
@@ -62,14 +75,40 @@ class EvaluateTask : public Task {
           "Print the report as one JSON object on stdout (the shape of `out`) instead of text.");
     b.opt("progress_bar", o.progress_bar,
           "Show progress over the batches: a bar on a terminal, a line every 30 s otherwise.");
+    b.opt("generate", o.generate,
+          "A JSONL file of held-out prompts ({text, ref_audio, ref_text, name?, language?, "
+          "speaker?} per line): each is also spoken and scored by the recipe's scorers, and the "
+          "means join the metrics (eval/wer, eval/sim, eval/speech_fraction, ...) as "
+          "listen_samples' with_eval gives them.")
+        .cli_path();
+    b.opt("samples_dir", o.samples_dir,
+          "Where the generated prompts go (WAV, codes, report); empty: OUTPUT_DIR/eval-samples.");
+    generation::PromptOptions::bind(b, o.prompt);
+    generation::DecodeOptions::bind(b, o.decode);
   }
   explicit EvaluateTask(const Options& o) : o_(o) {}
-  std::vector<std::string> required_keys() const override { return {"model", "collator", o_.data}; }
+  std::vector<std::string> required_keys() const override {
+    std::vector<std::string> keys{"model", "collator", o_.data};
+    if (!o_.generate.empty()) keys.insert(keys.end(), {"text_tokenizer", "audio_tokenizer"});
+    return keys;
+  }
 
   int run(TaskContext& ctx) override {
     auto comm = ctx.communicator;
     o_.weights.check();  // before the model is built
     RecipeParts parts(ctx);
+    // The prompts and scorers first: a bad jobs file or a missing scorer program is reported
+    // before the model is loaded.
+    std::vector<generation::GenerationJob> jobs;
+    std::vector<generation::NamedScorer> scorers;
+    if (!o_.generate.empty()) {
+      try {
+        jobs = generation::read_jobs_jsonl(o_.generate);
+      } catch (const std::exception& e) {
+        throw RecipeError(std::string("task.generate: ") + e.what());
+      }
+      scorers = parts.scorers();
+    }
     auto model = parts.model();
     auto adapters = parts.adapters();
     const std::string loaded = o_.weights.load(*model, adapters);
@@ -101,6 +140,13 @@ class EvaluateTask : public Task {
     if (!ctx.run.placement.is_main()) return 0;
 
     Json rep = r.metrics;
+    if (!jobs.empty()) {
+      const Json m = generate_and_score(ctx, parts, *model, jobs, scorers);
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        rep[it.key()] = it.value();
+        r.metrics[it.key()] = it.value();
+      }
+    }
     rep["weights"] = loaded;
     rep["data"] = o_.data;
     rep["batch_size"] = eo.loader.batch_size;
@@ -125,6 +171,36 @@ class EvaluateTask : public Task {
   }
 
  private:
+  // Speaks the held-out prompts with the evaluated weights, scores them and returns their eval
+  // metrics (generation::eval_metrics_of), the samples written under samples_dir.
+  Json generate_and_score(TaskContext& ctx, RecipeParts& parts, Model& model,
+                          const std::vector<generation::GenerationJob>& jobs,
+                          const std::vector<generation::NamedScorer>& scorers) {
+    auto* higgs = dynamic_cast<HiggsAudioModel*>(&model);
+    if (!higgs) throw RecipeError("task evaluate: generate needs the \"higgs_audio\" model");
+    auto text_tok = parts.text_tokenizer();
+    auto audio_tok = parts.audio_tokenizer();
+    generation::VoiceCloneGenerator gen(higgs->net(), *text_tok, audio_tok.get(),
+                                        o_.decode.to_generate_options(ctx.run.seed));
+    generation::JobDefaults d;
+    d.prompt = o_.prompt;
+    const fs::path dir = o_.samples_dir.empty()
+                             ? fs::path(ctx.plan.settings.output_dir) / "eval-samples"
+                             : fs::path(o_.samples_dir);
+    auto reports = generation::run_jobs(
+        gen, jobs, d,
+        [&](const generation::GenerationJob& j, size_t i) {
+          return (dir / ((j.name.empty() ? "sample-" + std::to_string(i) : j.name) + ".wav"))
+              .string();
+        },
+        scorers, {"evaluate: generate", 0, "sample", 0, o_.progress_bar});
+    const Json summary = generation::summarize_reports(reports);
+    write_file_atomic((dir / "summary.json").string(), summary.dump(2) + "\n");
+    spdlog::info("evaluate: {} (samples in {})", generation::describe_summary(summary),
+                 dir.string());
+    return generation::eval_metrics_of(summary);
+  }
+
   Options o_;
 };
 

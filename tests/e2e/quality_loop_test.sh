@@ -46,6 +46,31 @@ for tag in ("eval/wer", "eval/sim", "eval/speech_fraction"):
 assert [a["step"] for a in tb["audio"]["samples/hello"]] == [4, 8]
 print("tensorboard: eval/wer, eval/sim, eval/speech_fraction at steps 4 and 8")
 PY
+# evaluate --generate: the run's newest checkpoint on held-out prompts, scored the same way.
+"$py" - "$demo/data/train.jsonl" "$work/held_out.jsonl" <<'PY'
+import json, os, sys
+# A reference of another demo speaker, with its transcript, from the training data.
+for line in open(sys.argv[1]):
+    m = json.loads(line)["messages"]
+    if m[2]["content"]["audio_url"].startswith("audio/spk1_"):
+        ref = os.path.join(os.path.dirname(sys.argv[1]), m[2]["content"]["audio_url"])
+        job = {"text": "Good morning to you.", "name": "held_out", "ref_audio": ref,
+               "ref_text": m[1]["content"], "language": "en"}
+        open(sys.argv[2], "w").write(json.dumps(job) + "\n")
+        break
+PY
+"$run" evaluate "$work/run" --threads 1 --generate "$work/held_out.jsonl" --force-audio --max-frames 40 \
+  --samples-dir "$work/eval-samples" --json > "$work/evaluate.json" 2> "$work/evaluate.log" ||
+  { cat "$work/evaluate.log"; exit 1; }
+"$py" - "$work" <<'PY'
+import json, os, sys
+w = sys.argv[1]
+r = json.load(open(f"{w}/evaluate.json"))
+for k in ("eval/loss", "eval/wer", "eval/sim", "eval/speech_fraction", "eval/language/en/wer"):
+    assert k in r, (k, sorted(r))
+assert os.path.exists(f"{w}/eval-samples/held_out.wav") and os.path.exists(f"{w}/eval-samples/summary.json")
+print("evaluate --generate:", {k: round(r[k], 3) for k in ("eval/loss", "eval/wer", "eval/sim")})
+PY
 "$run" report "$work/run" --out "$work/report.html" > "$work/report.log" 2>&1 || { cat "$work/report.log"; exit 1; }
 grep -q "report written to $work/report.html" "$work/report.log"
 chrome=$(command -v chromium || command -v chromium-browser || true)

@@ -253,3 +253,44 @@ TEST_CASE("best-by-eval checkpoints: written when the metric improves, kept, lin
   CHECK_FALSE(fs::exists(dir.file("off/checkpoint-2")));
   CHECK_FALSE(fs::exists(dir.file("off/best")));
 }
+
+namespace higgs::callbacks_test {
+
+// A callback that measures something at each evaluation, as listen_samples' with_eval does:
+// 0.5 at step 2, 0.9 at step 4, 0.7 from step 6 on.
+struct EvalScoreCallback : Callback {
+  struct Options {};
+  static void bind(Binder&, Options&) {}
+  explicit EvalScoreCallback(const Options&) {}
+  Json eval_metrics(TrainState& s) override {
+    return {{"eval/score", s.step <= 2 ? 0.5 : s.step <= 4 ? 0.9 : 0.7}};
+  }
+};
+
+}  // namespace higgs::callbacks_test
+
+HIGGS_REGISTER(higgs::Callback, higgs::callbacks_test::EvalScoreCallback, "test_eval_score",
+               "Test double: an eval metric by step.");
+
+TEST_CASE(
+    "a callback's eval metrics join the eval record: best_metric and early_stopping follow them") {
+  higgs::test::TempDir dir("callback-eval-metrics");
+  auto r = recipe(dir.file("run"));
+  r["trainer"]["eval_every"] = 2;
+  r["trainer"]["best_metric"] = "eval/score";
+  r["trainer"]["best_mode"] = "max";
+  r["trainer"]["save_best"] = true;
+  r["callbacks"] = higgs::Json::array(
+      {{{"type", "test_eval_score"}},
+       {{"type", "early_stopping"}, {"monitor", "eval/score"}, {"mode", "max"}, {"patience", 1}}});
+  REQUIRE(run_json(r) == 0);
+  std::map<int64_t, double> scores;
+  for (const auto& rec : read_jsonl(dir.file("run/metrics.jsonl")))
+    if (rec.contains("eval/score")) {
+      CHECK(rec.contains("eval/loss"));  // the same record as the loss evaluation
+      scores[rec["step"].get<int64_t>()] = rec["eval/score"].get<double>();
+    }
+  CHECK(scores == std::map<int64_t, double>{{2, 0.5}, {4, 0.9}, {6, 0.7}});  // stopped at 6
+  REQUIRE(fs::is_symlink(dir.file("run/best")));
+  CHECK(fs::read_symlink(dir.file("run/best")).string() == "checkpoint-4");
+}

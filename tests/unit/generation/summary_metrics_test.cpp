@@ -53,7 +53,7 @@ TEST_CASE("eval metrics of listening samples: overall, per language and per spea
   CHECK(higgs::generation::eval_metrics_of(plain).size() == 3);
 }
 
-TEST_CASE("jobs carry language and speaker labels; other keys are still refused") {
+TEST_CASE("jobs carry language and speaker labels, and other keys are still refused") {
   const auto jobs = higgs::generation::jobs_from_json(
       Json::parse(R"([{"text": "Hallo.", "language": "de", "speaker": "spk1"}, {"text": "Hi."}])"),
       "prompts");

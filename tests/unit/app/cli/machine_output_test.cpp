@@ -170,7 +170,7 @@ TEST_CASE("bash completion: commands, options, kinds, KIND/NAME and recipe files
   CHECK(bash_complete(s, "higgs-run validate r", dir.file("work")) ==
         std::set<std::string>{"r1.jsonnet", "r2.yaml", "recipes/"});
   CHECK(bash_complete(s, "higgs-run r", dir.file("work")) ==
-        std::set<std::string>{"r1.jsonnet", "r2.yaml", "recipes/", "reconstruct", "run"});
+        std::set<std::string>{"r1.jsonnet", "r2.yaml", "recipes/", "reconstruct", "report", "run"});
 }
 
 TEST_CASE("zsh completion: a valid script that registers _higgs_run for higgs-run") {
