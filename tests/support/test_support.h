@@ -18,6 +18,14 @@ class TempDir {
   std::string path_;
 };
 
+/// A recipe with three errors at once (a wrong type, a mistyped key, a mistyped component name):
+/// optimizer.lr "fast", optimizer.weight_decy, scheduler.type "cosin".
+inline constexpr const char* kRecipeWithThreeErrors = R"({
+    output_dir: 'runs/x',
+    optimizer: { type: 'adamw', lr: 'fast', weight_decy: 0.1 },
+    scheduler: { type: 'cosin' },
+  })";
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together

@@ -203,11 +203,7 @@ TEST_CASE("print-config shows provenance, diff compares recipes") {
 
 TEST_CASE("validate reports every recipe error at once with suggestions, exit code 2") {
   higgs::test::TempDir dir("validate-typos");
-  higgs::test::write_text(dir.file("bad.jsonnet"), R"({
-    output_dir: 'runs/x',
-    optimizer: { type: 'adamw', lr: 'fast', weight_decy: 0.1 },
-    scheduler: { type: 'cosin' },
-  })");
+  higgs::test::write_text(dir.file("bad.jsonnet"), higgs::test::kRecipeWithThreeErrors);
   auto r = run_higgs("validate " + dir.file("bad.jsonnet"));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("3 errors") != std::string::npos);

@@ -104,11 +104,7 @@ TEST_CASE("list --json and describe --json: every kind and component, every opti
 
 TEST_CASE("validate --json: ok with the counts, or every error with its recipe path, exit 2") {
   higgs::test::TempDir dir("validate-json");
-  higgs::test::write_text(dir.file("bad.jsonnet"), R"({
-    output_dir: 'runs/x',
-    optimizer: { type: 'adamw', lr: 'fast', weight_decy: 0.1 },
-    scheduler: { type: 'cosin' },
-  })");
+  higgs::test::write_text(dir.file("bad.jsonnet"), higgs::test::kRecipeWithThreeErrors);
   auto r = run_higgs("validate " + dir.file("bad.jsonnet") + " --json");
   CHECK(r.exit_code == 2);
   const auto j = nlohmann::json::parse(r.output);  // stdout holds the JSON alone
