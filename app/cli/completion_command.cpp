@@ -111,6 +111,8 @@ std::string bash_completion_script(const CLI::App& app) {
        "      *) cmd=${COMP_WORDS[i]}; break ;;\n"
        "    esac\n"
        "  done\n"
+       "  # `higgs-run RECIPE ...` is `higgs-run run RECIPE ...`.\n"
+       "  [[ -z $cmd || \" $commands \" == *\" $cmd \"* ]] || cmd=run\n"
        "  case $prev in\n"
        "    --log-level) COMPREPLY=($(compgen -W \""
     << kLogLevels
@@ -137,7 +139,7 @@ std::string bash_completion_script(const CLI::App& app) {
   s << "  esac\n"
        "  # The value of an option: a path (the option names say which ones take none).\n"
        "  if [[ $prev == -* && \" $values \" == *\" $prev \"* ]]; then\n"
-       "    COMPREPLY=($(compgen -f -- \"$cur\")); return\n"
+       "    mapfile -t COMPREPLY < <(compgen -f -- \"$cur\"); return\n"
        "  fi\n"
        "  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")); return; fi\n"
        "  case $cmd in\n";
@@ -207,6 +209,8 @@ std::string zsh_completion_script(const CLI::App& app) {
        "_higgs_run_recipes; }\n"
        "    return\n"
        "  fi\n"
+       "  # `higgs-run RECIPE ...` is `higgs-run run RECIPE ...`.\n"
+       "  [[ -n ${(M)commands:#${cmd}:*} ]] || cmd=run\n"
        "  # From the command on, as if it were the program.\n"
        "  shift $((i - 1)) words\n"
        "  (( CURRENT -= i - 1 ))\n"

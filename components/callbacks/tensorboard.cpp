@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -50,8 +51,9 @@ class TensorBoard : public Callback {
     const fs::path dir =
         fs::path(o_.dir).is_absolute() ? fs::path(o_.dir) : fs::path(s.output_dir) / o_.dir;
     writer_ = std::make_unique<TfEventsWriter>(dir.string());
-    // A resumed run redoes the steps after its checkpoint: TensorBoard drops the old ones.
-    if (s.step > 0) writer_->session_start(s.step);
+    // A resumed run redoes the steps after its checkpoint: TensorBoard drops the old ones (those
+    // at or after the START step; the checkpoint's own step stays).
+    if (s.step > 0) writer_->session_start(s.step + 1);
     // Samples already in the run directory were logged by the run that wrote them (those after a
     // resumed checkpoint are written again, and logged when they are).
     started_ = fs::file_time_type::clock::now();
@@ -60,7 +62,34 @@ class TensorBoard : public Callback {
   }
 
   void on_step_end(TrainState& s) override {
+    guarded([&] { step_end(s); });
+  }
+  void on_eval_end(TrainState& s) override {
+    guarded([&] { eval_end(s); });
+  }
+  void on_train_end(TrainState& s) override {
+    guarded([&] {
+      write_new_samples(s);
+      writer_->flush();
+    });
+  }
+
+ private:
+  // TensorBoard files are for looking at curves: a write that fails (a full disk) or a sample
+  // report that cannot be read stops them with one warning, never the training (metrics.jsonl
+  // stays the record).
+  void guarded(const std::function<void()>& f) {
     if (!writer_) return;
+    try {
+      f();
+    } catch (const std::exception& e) {
+      spdlog::warn("tensorboard: {}; no more TensorBoard events are written for this run",
+                   e.what());
+      writer_.reset();
+    }
+  }
+
+  void step_end(TrainState& s) {
     // The trainer sets s.metrics to a train record (with "step") on its log steps.
     if (s.metrics.contains("step") && s.metrics["step"].get<int64_t>() == s.step &&
         s.step != last_train_step_) {
@@ -70,8 +99,7 @@ class TensorBoard : public Callback {
     write_new_samples(s);
   }
 
-  void on_eval_end(TrainState& s) override {
-    if (!writer_) return;
+  void eval_end(TrainState& s) {
     if (s.step != last_eval_step_) {
       last_eval_step_ = s.step;
       write_scalars(s.metrics, s.step);
@@ -81,13 +109,6 @@ class TensorBoard : public Callback {
     writer_->flush();
   }
 
-  void on_train_end(TrainState& s) override {
-    if (!writer_) return;
-    write_new_samples(s);
-    writer_->flush();
-  }
-
- private:
   void write_scalars(const Json& metrics, int64_t step) {
     for (auto it = metrics.begin(); it != metrics.end(); ++it) {
       if (it.key() == "step" || it.key() == "epoch" || !it.value().is_number()) continue;

@@ -45,6 +45,10 @@ GenerationJob job_from_json(const Json& j, const std::string& where) {
   g.ref_audio = string_or_list(j, where, "ref_audio");
   g.ref_text = string_or_list(j, where, "ref_text");
   if (j.contains("scene") && j["scene"].is_string()) g.scene = j["scene"].get<std::string>();
+  for (const char* label : {"language", "speaker"})
+    if (j.contains(label) && !j[label].is_string())
+      throw std::runtime_error(where + ": \"" + label + "\" must be a string, not " +
+                               j[label].dump());
   g.language = j.value("language", std::string());
   g.speaker = j.value("speaker", std::string());
   return g;

@@ -102,11 +102,10 @@ std::vector<MetricSeries> read_metric_series(const std::string& metrics_jsonl) {
       auto [pos, fresh] = index.emplace(it.key(), out.size());
       if (fresh) out.push_back({it.key(), {}});
       auto& points = out[pos->second].points;
-      const double v = it.value().get<double>();
-      if (!points.empty() && points.back().first == step)
-        points.back().second = v;  // the final evaluation repeats the last step
-      else
-        points.emplace_back(step, v);
+      // A step at or before the last one: the final evaluation repeating its step, or a run
+      // resumed after a crash redoing steps; the later record wins, as in TensorBoard.
+      while (!points.empty() && points.back().first >= step) points.pop_back();
+      points.emplace_back(step, it.value().get<double>());
     }
   }
   return out;

@@ -23,7 +23,8 @@ struct MetricSeries {
 };
 
 /// The numeric metrics of metrics.jsonl by name, in first-seen order (records without "step" and
-/// torn lines are skipped; a repeated step keeps its last value).
+/// torn lines are skipped; a step at or before a series' last one replaces the points from it on:
+/// a repeated final evaluation, or the steps a resumed run redid).
 std::vector<MetricSeries> read_metric_series(const std::string& metrics_jsonl);
 
 /// An SVG line chart of `series` (one colour each, a legend, axes with their ranges).

@@ -269,7 +269,20 @@ void TrainingLoop::evaluate() {
   // What callbacks measure at an evaluation (listen_samples' scores and quality means) joins the
   // record, so best_metric and early stopping can follow it like the loss. Rank 0's values count.
   for (auto& cb : parts_.callbacks) {
-    const Json extra = broadcast_json(*comm_, cb->eval_metrics(state_));
+    // Rank 0 measures alone (listen_samples generates there): its failure is sent along with its
+    // values, so that every rank stops with it instead of waiting in the broadcast.
+    Json measured;
+    try {
+      measured = cb->eval_metrics(state_);
+    } catch (const std::exception& e) {
+      measured = Json{{"__error__", e.what()}};
+    }
+    const Json extra = broadcast_json(*comm_, measured);
+    if (extra.contains("__error__"))
+      throw std::runtime_error("evaluation at step " + std::to_string(state_.step) + ": " +
+                               extra["__error__"].get<std::string>());
+    if (measured.contains("__error__"))  // another rank than 0 failed
+      throw std::runtime_error(measured["__error__"].get<std::string>());
     for (auto it = extra.begin(); it != extra.end(); ++it) {
       if (!it.value().is_number()) continue;
       const std::string key = it.key().rfind("eval/", 0) == 0 ? it.key() : "eval/" + it.key();

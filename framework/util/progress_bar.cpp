@@ -159,14 +159,14 @@ void ProgressBar::finish() {
   }
   auto l = console_detail::lock();
   finished_ = true;
-  if (innermost == this) {
-    console_detail::show_line_locked(text());
-    if (o_.keep)
-      console_detail::end_line_locked();
-    else
-      console_detail::clear_line_locked();
-    innermost = parent_;
-  }
+  // Bars end innermost first; one that ends under a live inner bar leaves the console to it.
+  if (innermost != this) return;
+  console_detail::show_line_locked(text());
+  if (o_.keep)
+    console_detail::end_line_locked();
+  else
+    console_detail::clear_line_locked();
+  innermost = parent_;
   ProgressBar* parent = parent_;
   console_detail::set_live_source_locked(
       parent ? std::function<std::string()>([parent] { return parent->text(); })

@@ -169,23 +169,27 @@ void TfEventsWriter::audio(const std::string& tag, const std::string& wav_bytes,
 
 void TfEventsWriter::histogram(const std::string& tag, const std::vector<double>& values,
                                int64_t step, int buckets) {
-  if (values.empty()) return;
+  std::vector<double> finite;
+  for (double x : values)
+    if (std::isfinite(x)) finite.push_back(x);  // a NaN norm has no bucket
+  if (finite.empty() || buckets < 1) return;
+  const std::vector<double>& values_ = finite;
   // HistogramProto {double min = 1; max = 2; num = 3; sum = 4; sum_squares = 5;
   //                 repeated double bucket_limit = 6 [packed]; repeated double bucket = 7;}
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  const auto [lo, hi] = std::minmax_element(values_.begin(), values_.end());
   double sum = 0, squares = 0;
-  for (double x : values) sum += x, squares += x * x;
+  for (double x : values_) sum += x, squares += x * x;
   const double width = *hi > *lo ? (*hi - *lo) / buckets : 1.0;
   std::vector<double> limits(static_cast<size_t>(buckets)), counts(limits.size(), 0.0);
   for (int b = 0; b < buckets; ++b) limits[static_cast<size_t>(b)] = *lo + width * (b + 1);
-  for (double x : values) {
+  for (double x : values_) {
     const auto b = std::min<size_t>(limits.size() - 1, static_cast<size_t>((x - *lo) / width));
     counts[b] += 1;
   }
   std::string h, v;
   put_double(h, 1, *lo);
   put_double(h, 2, *hi);
-  put_double(h, 3, static_cast<double>(values.size()));
+  put_double(h, 3, static_cast<double>(values_.size()));
   put_double(h, 4, sum);
   put_double(h, 5, squares);
   put_packed_doubles(h, 6, limits);

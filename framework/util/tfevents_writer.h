@@ -27,8 +27,8 @@ class TfEventsWriter {
   /// A histogram of `values` in `buckets` equal-width buckets between their min and max.
   void histogram(const std::string& tag, const std::vector<double>& values, int64_t step,
                  int buckets = 30);
-  /// A SessionLog START at `step`: TensorBoard drops what an earlier run wrote after that step
-  /// (a resumed run redoes those steps).
+  /// A SessionLog START at `step`: TensorBoard drops what an earlier run wrote at or after that
+  /// step (a run resumed from the checkpoint of step N starts one at N + 1).
   void session_start(int64_t step);
   /// Flushes to the disk (fdatasync).
   void flush();

@@ -267,10 +267,20 @@ struct EvalScoreCallback : Callback {
   }
 };
 
+// One whose measurement fails (a reference that vanished, a full disk).
+struct EvalFailsCallback : Callback {
+  struct Options {};
+  static void bind(Binder&, Options&) {}
+  explicit EvalFailsCallback(const Options&) {}
+  Json eval_metrics(TrainState&) override { throw std::runtime_error("the scorer broke"); }
+};
+
 }  // namespace higgs::callbacks_test
 
 HIGGS_REGISTER(higgs::Callback, higgs::callbacks_test::EvalScoreCallback, "test_eval_score",
                "Test double: an eval metric by step.");
+HIGGS_REGISTER(higgs::Callback, higgs::callbacks_test::EvalFailsCallback, "test_eval_fails",
+               "Test double: eval_metrics throws.");
 
 TEST_CASE(
     "a callback's eval metrics join the eval record: best_metric and early_stopping follow them") {
@@ -293,4 +303,12 @@ TEST_CASE(
   CHECK(scores == std::map<int64_t, double>{{2, 0.5}, {4, 0.9}, {6, 0.7}});  // stopped at 6
   REQUIRE(fs::is_symlink(dir.file("run/best")));
   CHECK(fs::read_symlink(dir.file("run/best")).string() == "checkpoint-4");
+}
+
+TEST_CASE("a callback whose eval metrics fail stops the run with its message and the step") {
+  higgs::test::TempDir dir("callback-eval-fails");
+  auto r = recipe(dir.file("run"));
+  r["trainer"]["eval_every"] = 2;
+  r["callbacks"] = higgs::Json::array({{{"type", "test_eval_fails"}}});
+  CHECK_THROWS_WITH(run_json(r), doctest::Contains("evaluation at step 2: the scorer broke"));
 }

@@ -64,4 +64,7 @@ TEST_CASE("jobs carry language and speaker labels, and other keys are still refu
   CHECK_THROWS_WITH(
       higgs::generation::jobs_from_json(Json::parse(R"([{"text": "x", "lang": "de"}])"), "p"),
       doctest::Contains("p[0]: unknown key \"lang\""));
+  CHECK_THROWS_WITH(
+      higgs::generation::jobs_from_json(Json::parse(R"([{"text": "x", "language": 5}])"), "p"),
+      doctest::Contains("p[0]: \"language\" must be a string, not 5"));
 }

@@ -146,6 +146,8 @@ TEST_CASE("bash completion: commands, options, kinds, KIND/NAME and recipe files
   const auto d = bash_complete(s, "higgs-run d", e);
   CHECK(d == std::set<std::string>{"data-check", "describe", "diff", "dump-batch"});
   CHECK(bash_complete(s, "higgs-run run r.jsonnet --res", e) == std::set<std::string>{"--resume"});
+  // The shorthand `higgs-run RECIPE` completes as `run`.
+  CHECK(bash_complete(s, "higgs-run r.jsonnet --dry", e) == std::set<std::string>{"--dry-run"});
   CHECK(bash_complete(s, "higgs-run data-check r.jsonnet --js", e) ==
         std::set<std::string>{"--json"});
   CHECK(bash_complete(s, "higgs-run evaluate runs/x --no-pro", e) ==
@@ -158,6 +160,10 @@ TEST_CASE("bash completion: commands, options, kinds, KIND/NAME and recipe files
   const auto help = bash_complete(s, "higgs-run help trai", e);
   CHECK(help == std::set<std::string>{"trainer", "trainer/default"});
   CHECK(bash_complete(s, "higgs-run completion ", e) == std::set<std::string>{"bash", "zsh"});
+  // A path with a space stays one candidate.
+  higgs::test::write_text(dir.file("work/my data.jsonl"), "");
+  CHECK(bash_complete(s, "higgs-run generate runs/x --jobs my", dir.file("work")) ==
+        std::set<std::string>{"my data.jsonl"});
   // Recipe arguments: recipe files and directories, not other files.
   higgs::test::write_text(dir.file("work/r1.jsonnet"), "{}");
   higgs::test::write_text(dir.file("work/r2.yaml"), "{}");
