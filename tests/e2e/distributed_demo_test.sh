@@ -64,7 +64,11 @@ l2 = [r["train/loss"] for r in m2 if "train/loss" in r]
 print(f"max |w_1proc - w_2proc| = {diff:.3g}; train loss 1 proc {l1}, 2 procs {l2}")
 assert len(l1) == 3 and len(l2) == 3
 assert all(abs(x - y) <= 1e-5 * abs(x) for x, y in zip(l1, l2)), (l1, l2)
-assert diff <= 1e-6, diff
+# 1e-6 until 2026-12-04, when a clean-clone run measured 1.09e-6 (other runs 3e-7 to 1e-6): the
+# sums of the two processes' gradients round in another order than one process's, and AdamW's
+# division by sqrt(v) magnifies that for weights with tiny gradients. 4e-6 is still 500 times
+# less than one step's largest move (lr 2e-3).
+assert diff <= 4e-6, diff
 meta = json.load(open(two + "/meta.json"))
 assert meta["world_size"] == 2 and meta["distributed_backend"] == "gloo", meta
 PY
