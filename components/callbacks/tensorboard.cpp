@@ -19,6 +19,7 @@
 
 #include "framework/config/options.h"
 #include "framework/registry/registry.h"
+#include "framework/run/run_report.h"
 #include "framework/train/callback.h"
 #include "framework/util/fs.h"
 #include "framework/util/tfevents_writer.h"
@@ -133,18 +134,11 @@ class TensorBoard : public Callback {
   static std::vector<int64_t> sample_steps(const std::string& output_dir,
                                            fs::file_time_type since) {
     std::vector<int64_t> steps;
-    const fs::path root = fs::path(output_dir) / "samples";
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root, ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("step-", 0) != 0 || !fs::exists(e.path() / "summary.json")) continue;
-      if (fs::last_write_time(e.path() / "summary.json", ec) < since) continue;
-      try {
-        steps.push_back(std::stoll(name.substr(5)));
-      } catch (const std::exception&) {
-      }
+    for (const auto& [step, dir] : listening_sample_dirs(output_dir)) {
+      const fs::path summary = fs::path(dir) / "summary.json";
+      if (fs::exists(summary) && fs::last_write_time(summary, ec) >= since) steps.push_back(step);
     }
-    std::sort(steps.begin(), steps.end());
     return steps;
   }
 

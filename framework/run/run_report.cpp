@@ -111,6 +111,21 @@ std::vector<MetricSeries> read_metric_series(const std::string& metrics_jsonl) {
   return out;
 }
 
+std::vector<std::pair<int64_t, std::string>> listening_sample_dirs(const std::string& run_dir) {
+  std::vector<std::pair<int64_t, std::string>> steps;
+  std::error_code ec;  // no samples/ folder: no steps
+  for (const auto& e : fs::directory_iterator(fs::path(run_dir) / "samples", ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("step-", 0) != 0) continue;
+    try {
+      steps.emplace_back(std::stoll(n.substr(5)), e.path().string());
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
 std::string svg_line_chart(const std::string& title, const std::vector<MetricSeries>& series,
                            int width, int height) {
   const int left = 60, right = 170, top = 28, bottom = 36;
@@ -221,19 +236,10 @@ std::string render_run_report(const std::string& run_dir, const RunReportOptions
   for (const auto& [title, series] : charts)
     if (!series.empty()) h << svg_line_chart(title, series);
   h << "</div>\n<h2>Listening samples</h2>\n";
-  std::vector<std::pair<int64_t, fs::path>> steps;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "samples", ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("step-", 0) != 0) continue;
-    try {
-      steps.emplace_back(std::stoll(n.substr(5)), e.path());
-    } catch (const std::exception&) {
-    }
-  }
-  std::sort(steps.begin(), steps.end());
+  const auto steps = listening_sample_dirs(run_dir);
   if (steps.empty()) h << "<p>(none: add the listen_samples callback to the recipe)</p>\n";
-  for (const auto& [step, sdir] : steps) {
+  for (const auto& [step, step_dir] : steps) {
+    const fs::path sdir(step_dir);
     h << "<h3>Step " << step << "</h3>\n<table><tr><th>sample</th><th>text</th><th>audio</th>"
       << "<th>stop</th><th>quality</th><th>scores</th></tr>\n";
     std::vector<fs::path> reports;

@@ -27,6 +27,10 @@ struct MetricSeries {
 /// a repeated final evaluation, or the steps a resumed run redid).
 std::vector<MetricSeries> read_metric_series(const std::string& metrics_jsonl);
 
+/// The listen_samples folders of a run directory (RUN/samples/step-N), sorted by step; none when
+/// there is no samples/ folder.
+std::vector<std::pair<int64_t, std::string>> listening_sample_dirs(const std::string& run_dir);
+
 /// An SVG line chart of `series` (one colour each, a legend, axes with their ranges).
 std::string svg_line_chart(const std::string& title, const std::vector<MetricSeries>& series,
                            int width = 640, int height = 280);
