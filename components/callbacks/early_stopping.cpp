@@ -37,7 +37,8 @@ EarlyStopping::EarlyStopping(const Options& o) : o_(o) {
 
 void EarlyStopping::check_plan(const Options& o, const RecipePlan& plan, const std::string& path,
                                Diagnostics& diags) {
-  if (o.monitor.rfind("eval/", 0) == 0 && !plan.components.count("eval_data"))
+  if (o.monitor.rfind("eval/", 0) == 0 && !plan.components.count("eval_data") &&
+      (!plan.lists.count("eval_mix") || plan.lists.at("eval_mix").empty()))
     diags.error(join_path(path, "monitor"),
                 "early_stopping monitors \"" + o.monitor +
                     "\" but the recipe has no eval_data: add eval_data (and trainer.eval_every)");

@@ -223,6 +223,17 @@ ChatMLSample parse_chatml_sample(const Json& j, const std::string& where,
     if (!misc->is_object()) fail(where, "misc", "must be an object, got " + type_of(*misc));
     s.misc = *misc;
   }
+  s.language = opt_string(j, "language", where, "");
+  if (!s.language && s.misc.is_object()) {
+    auto lang = s.misc.find("language");
+    if (lang != s.misc.end()) {
+      if (!lang->is_string())
+        fail(where, "misc.language", "must be a string (a language code such as \"de\")");
+      s.language = lang->get<std::string>();
+    }
+  }
+  if (s.language && s.language->empty())
+    fail(where, "language", "is empty; give a language code such as \"de\" or leave it out");
   return s;
 }
 
@@ -311,6 +322,8 @@ Json chatml_to_json(const ChatMLSample& s) {
   Json out = {{"messages", std::move(msgs)}};
   if (s.start_index) out["start_index"] = *s.start_index;
   if (s.speaker) out["speaker"] = *s.speaker;
+  if (s.language && !(s.misc.is_object() && s.misc.value("language", "") == *s.language))
+    out["language"] = *s.language;
   if (!s.misc.is_null()) out["misc"] = s.misc;
   return out;
 }

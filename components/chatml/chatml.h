@@ -51,6 +51,9 @@ struct ChatMLSample {
   std::vector<ChatMLMessage> messages;
   std::optional<int64_t> start_index;
   std::optional<std::string> speaker;
+  // The language spoken ("en", "zh", "de"): data-check counts and evaluation reports by it
+  // (eval/language/de/loss). Top-level "language", else misc["language"].
+  std::optional<std::string> language;
   Json misc;           // null when absent
   std::string source;  // "data.jsonl:12" for messages
 };

@@ -54,6 +54,7 @@ ChatMLSample to_zero_shot_layout(const ChatMLSample& s, const ZeroShotLayoutOpti
 
   ChatMLSample out;
   out.speaker = s.speaker;
+  out.language = s.language;
   out.misc = s.misc;
   out.source = s.source;
   out.messages = system;

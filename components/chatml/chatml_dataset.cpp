@@ -3,12 +3,15 @@
 #include "components/chatml/chatml_dataset.h"
 
 #include <filesystem>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
 #include "components/audio/audio_io.h"
+#include "components/audio/augmentation.h"
 #include "components/chatml/chatml_layout.h"
 #include "components/models/higgs_audio/max_positions.h"
+#include "framework/util/xxh64.h"
 
 namespace fs = std::filesystem;
 
@@ -31,6 +34,24 @@ void ChatMLDatasetOptions::bind_common(Binder& b, ChatMLDatasetOptions& o) {
         "Rewrite [laugh]-style tags as generation.py does (<SE>[Laughter]</SE>).");
   b.opt("load_waveforms", o.load_waveforms,
         "Also return 16 kHz waveforms (needed for Whisper features).");
+  b.opt("reference_variants", o.reference_variants,
+        "Augmented variants per reference clip (with reference_augmentation): pretokenize "
+        "encodes each once, an epoch draws one.")
+      .min(1);
+  b.opt("name", o.name,
+        "Name in reports and per-dataset eval metrics (eval/dataset/NAME/loss); \"\" = the "
+        "file's name.");
+  SampleFilters::bind(b, o.filters);
+}
+
+std::string ChatMLDataset::name() const {
+  return o_.name.empty() ? fs::path(o_.path).stem().string() : o_.name;
+}
+
+std::vector<std::string> ChatMLDataset::labels(size_t index) const {
+  const auto& lang = samples_.at(index).language;
+  if (!lang) return {};
+  return {"language/" + *lang};
 }
 
 ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, const DatasetArgs& args, bool zero_shot)
@@ -59,7 +80,16 @@ ChatMLDataset::ChatMLDataset(const ChatMLDatasetOptions& o, const DatasetArgs& a
     max_positions_ = max_position_embeddings(*cfg);
     model_codebooks_ = cfg->value("audio_num_codebooks", int64_t(0));
   }
-  spdlog::info("{}: {} samples{}", o.path, samples_.size(),
+  augmentation_ = args.reference_augmentation;
+  seed_ = args.seed;
+  if (!augmentation_.empty())
+    augmentation_id_ =
+        xxh64_hex(args.augmentation_identity.data(), args.augmentation_identity.size())
+            .substr(0, 12) +
+        "s" + std::to_string(seed_);
+  if (o.filters.any()) apply_filters();
+  spdlog::info("{}: {} samples{}{}", o.path, samples_.size(),
+               dropped_.empty() ? "" : " (" + std::to_string(dropped_.size()) + " filtered out)",
                dir.empty() ? "" : ", audio codes cached in " + dir);
 }
 
@@ -98,18 +128,55 @@ std::vector<ChatMLDataset::AudioRef> ChatMLDataset::audio_refs() const {
   std::vector<AudioRef> out;
   for (const ChatMLSample& s : samples_) {
     size_t a = 0;
-    for (const ChatMLMessage& m : s.messages)
+    for (size_t mi = 0; mi < s.messages.size(); ++mi) {
+      const ChatMLMessage& m = s.messages[mi];
+      const bool trained =
+          m.role == "assistant" && static_cast<int64_t>(mi) >= s.start_index.value_or(0);
       for (const ChatMLContent& c : m.content) {
         if (!c.is_audio()) continue;
-        out.push_back({c, s.source + " audio " + std::to_string(a++) +
-                              (c.audio_path.empty() ? "" : " (" + c.audio_path + ")")});
+        out.push_back({c,
+                       s.source + " audio " + std::to_string(a++) +
+                           (c.audio_path.empty() ? "" : " (" + c.audio_path + ")"),
+                       !trained});
       }
+    }
   }
   return out;
 }
 
-at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::string& where) const {
-  std::string key = cache_key(audio, where);
+int64_t ChatMLDataset::reference_variants() const {
+  return augmentation_.empty() ? 0 : o_.reference_variants;
+}
+
+std::string ChatMLDataset::variant_key(const std::string& key, int64_t variant) const {
+  return key + "-aug" + augmentation_id_ + "v" + std::to_string(variant);
+}
+
+std::vector<float> ChatMLDataset::variant_samples(const ChatMLContent& audio, int rate,
+                                                  const std::string& where, const std::string& key,
+                                                  int64_t variant) const {
+  std::vector<float> wav = load_samples(audio, rate, where);
+  const std::string stream = variant_key(key, variant);
+  std::mt19937_64 rng(std::stoull(xxh64_hex(stream.data(), stream.size()), nullptr, 16));
+  try {
+    for (const auto& a : augmentation_) a->maybe_apply(wav, rate, rng);
+  } catch (const std::exception& e) {
+    throw SampleError(where, std::string("reference augmentation failed: ") + e.what());
+  }
+  return wav;
+}
+
+int64_t ChatMLDataset::variant_of(size_t index, size_t clip, int64_t epoch) const {
+  const std::string what = std::to_string(seed_) + "/" + std::to_string(epoch) + "/" +
+                           samples_.at(index).source + "/" + std::to_string(clip);
+  return static_cast<int64_t>(std::stoull(xxh64_hex(what.data(), what.size()), nullptr, 16) %
+                              static_cast<uint64_t>(o_.reference_variants));
+}
+
+at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::string& where,
+                                    int64_t variant) const {
+  const std::string clip_key = cache_key(audio, where);
+  const std::string key = variant >= 0 ? variant_key(clip_key, variant) : clip_key;
   std::promise<at::Tensor> promise;
   std::shared_future<at::Tensor> fut;
   bool owner = false;
@@ -130,7 +197,9 @@ at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::strin
     if (auto cached = cache_->get(key)) {
       codes = *cached;
     } else {
-      auto wav = load_samples(audio, static_cast<int>(audio_->sample_rate()), where);
+      const int rate = static_cast<int>(audio_->sample_rate());
+      auto wav = variant >= 0 ? variant_samples(audio, rate, where, clip_key, variant)
+                              : load_samples(audio, rate, where);
       torch::NoGradGuard no_grad;
       codes = audio_->encode(
           torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())}, torch::kFloat32)
@@ -149,8 +218,16 @@ at::Tensor ChatMLDataset::codes_for(const ChatMLContent& audio, const std::strin
   return fut.get();
 }
 
-Example ChatMLDataset::get(size_t index) const {
+Example ChatMLDataset::load(size_t index, int64_t epoch) const {
   const ChatMLSample& s = samples_.at(index);
+  // Which audio items are references (augmented in training), in the order of audio_contents.
+  std::vector<bool> is_reference;
+  for (size_t mi = 0; mi < s.messages.size(); ++mi)
+    for (const ChatMLContent& c : s.messages[mi].content)
+      if (c.is_audio())
+        is_reference.push_back(!(s.messages[mi].role == "assistant" &&
+                                 static_cast<int64_t>(mi) >= s.start_index.value_or(0)));
+  const bool augment = epoch >= 0 && !augmentation_.empty();
   ChatMLTokens tokens = prepare_chatml_sample(s, *text_);
   bool has_target = false;
   for (size_t i = 0; i < tokens.label_ids.size(); ++i) has_target |= tokens.label_ids[i] >= 0;
@@ -175,7 +252,9 @@ Example ChatMLDataset::get(size_t index) const {
     const auto& audio = tokens.audio_contents[a];
     std::string where = s.source + " audio " + std::to_string(a) +
                         (audio.audio_path.empty() ? "" : " (" + audio.audio_path + ")");
-    codes.push_back(codes_for(audio, where));
+    const bool reference = a < is_reference.size() && is_reference[a];
+    codes.push_back(
+        codes_for(audio, where, augment && reference ? variant_of(index, a, epoch) : int64_t(-1)));
     frames += codes.back().size(1);
     if (o_.load_waveforms) {
       auto w = load_samples(audio, 16000, where);

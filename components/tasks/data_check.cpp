@@ -181,7 +181,7 @@ class DataCheckTask : public Task {
           "Show progress over the samples: a bar on a terminal, a line every 30 s otherwise.");
   }
   explicit DataCheckTask(const Options& o) : o_(o) {}
-  std::vector<std::string> required_keys() const override { return {"train_data"}; }
+  std::vector<std::string> required_keys() const override { return {"train_data|train_mix"}; }
 
   int run(TaskContext& ctx) override {
     RecipeParts parts(ctx);
@@ -197,7 +197,7 @@ class DataCheckTask : public Task {
     const int64_t num_codebooks = model_cfg ? model_cfg->audio_num_codebooks : 8;
     Json splits = Json::array();
     for (const std::string split : {"train_data", "eval_data"}) {
-      if (!ctx.components.has(split)) continue;
+      if (!parts.has_dataset(split)) continue;
       auto ds = parts.dataset(split);
       SplitReport r =
           check_split(split, *ds, static_cast<int>(o_.workers), num_codebooks, o_.progress_bar);

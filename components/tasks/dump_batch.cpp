@@ -19,10 +19,10 @@ int dump_batch(const RecipePlan& plan, const std::string& split, int64_t index,
   std::string key = split == "eval" ? "eval_data" : "train_data";
   if (split != "train" && split != "eval")
     throw RecipeError("--split must be train or eval, got \"" + split + "\"");
-  if (!plan.components.count(key))
-    throw RecipeError(plan.config.source() + ": the recipe has no " + key);
   ComponentBuilder components(plan);
   RecipeParts parts(components, RunSettings{plan.settings.seed, plan.settings.device, {}});
+  if (!parts.has_dataset(key))
+    throw RecipeError(plan.config.source() + ": the recipe has no " + key);
   const int64_t batch_size = parts.trainer()->batch_sizes().train;  // the batches the run trains on
   auto ds = parts.dataset(key);
   auto collator = parts.collator();

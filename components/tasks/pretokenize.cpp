@@ -22,6 +22,7 @@
 #include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
+#include "framework/train/mixed_dataset.h"
 #include "framework/util/progress_bar.h"
 
 namespace higgs {
@@ -31,6 +32,7 @@ namespace {
 struct Item {
   const ChatMLDataset* ds = nullptr;
   ChatMLDataset::AudioRef ref;
+  int64_t variant = -1;  // >= 0: that augmented variant of a reference clip
 };
 
 struct Totals {
@@ -61,7 +63,7 @@ class PretokenizeTask : public Task {
   }
   explicit PretokenizeTask(const Options& o) : o_(o) {}
   std::vector<std::string> required_keys() const override {
-    return {"train_data", "audio_tokenizer"};
+    return {"train_data|train_mix", "audio_tokenizer"};
   }
 
   int run(TaskContext& ctx) override {
@@ -81,33 +83,59 @@ class PretokenizeTask : public Task {
   }
 
  private:
+  // The ChatML datasets of a split: the one dataset, or each of its mix (named by recipe path).
+  static std::vector<std::pair<std::string, std::shared_ptr<ChatMLDataset>>> chatml_members(
+      RecipeParts& parts, const std::string& split) {
+    std::vector<std::pair<std::string, std::shared_ptr<Dataset>>> all;
+    auto ds = parts.dataset(split);
+    if (auto mixed = std::dynamic_pointer_cast<MixedDataset>(ds)) {
+      for (const auto& m : mixed->members())
+        all.push_back({split + " (" + m.name + ")", m.dataset});
+    } else {
+      all.push_back({split, ds});
+    }
+    std::vector<std::pair<std::string, std::shared_ptr<ChatMLDataset>>> out;
+    for (const auto& [name, d] : all) {
+      auto chatml = std::dynamic_pointer_cast<ChatMLDataset>(d);
+      if (!chatml)
+        throw std::runtime_error(name +
+                                 " is not a ChatML dataset: pretokenize has no audio to encode");
+      out.push_back({name, chatml});
+    }
+    return out;
+  }
+
   // Every distinct audio item of the recipe's datasets (by cache folder and file slice).
   std::vector<Item> collect(RecipeParts& parts) {
     std::vector<Item> items;
     std::set<std::string> seen;
     for (const std::string split : {"train_data", "eval_data"}) {
-      if (!parts.components().has(split)) continue;
-      auto ds = std::dynamic_pointer_cast<ChatMLDataset>(parts.dataset(split));
-      if (!ds)
-        throw std::runtime_error(split + " (type \"" +
-                                 parts.components().plan().components.at(split).entry->name +
-                                 "\") is not a ChatML dataset: pretokenize has no audio to encode");
-      if (!ds->code_cache().enabled())
-        throw std::runtime_error(split +
-                                 ".code_cache_dir is \"none\": pretokenize writes codes to the "
-                                 "code cache; set a directory or leave it \"\"");
-      datasets_.push_back(ds);
+      if (!parts.has_dataset(split)) continue;
       size_t before = items.size();
-      for (auto& ref : ds->audio_refs()) {
-        const ChatMLContent& a = ref.audio;
-        std::string id = ds->code_cache().dir() + "\n" +
-                         (a.audio_path.empty() ? "raw:" + a.raw_audio.value_or("") : a.audio_path) +
-                         "\n" + std::to_string(a.offset.value_or(0.0)) + "\n" +
-                         std::to_string(a.duration.value_or(0.0));
-        if (seen.insert(id).second) items.push_back({ds.get(), std::move(ref)});
+      for (const auto& [name, member] : chatml_members(parts, split)) {
+        const auto& ds = member;
+        if (!ds->code_cache().enabled())
+          throw std::runtime_error(name +
+                                   ".code_cache_dir is \"none\": pretokenize writes codes to the "
+                                   "code cache; set a directory or leave it \"\"");
+        datasets_.push_back(ds);
+        for (auto& ref : ds->audio_refs()) {
+          const ChatMLContent& a = ref.audio;
+          std::string id =
+              ds->code_cache().dir() + "\n" +
+              (a.audio_path.empty() ? "raw:" + a.raw_audio.value_or("") : a.audio_path) + "\n" +
+              std::to_string(a.offset.value_or(0.0)) + "\n" +
+              std::to_string(a.duration.value_or(0.0));
+          // A reference of augmented training data: its variants too (an epoch draws one).
+          const int64_t variants = ref.reference ? ds->reference_variants() : 0;
+          for (int64_t v = 0; v < variants; ++v)
+            if (seen.insert(id + "\nvariant " + std::to_string(v)).second)
+              items.push_back({ds.get(), ref, v});
+          if (seen.insert(id).second) items.push_back({ds.get(), std::move(ref)});
+        }
       }
       spdlog::info("pretokenize: {}: {} distinct audio files, codes in {}", split,
-                   items.size() - before, ds->code_cache().dir());
+                   items.size() - before, datasets_.back()->code_cache().dir());
     }
     return items;
   }
@@ -182,7 +210,8 @@ class PretokenizeTask : public Task {
         const Item& it = items[i];
         const ChatMLDataset& ds = *it.ds;
         try {
-          std::string key = ds.cache_key(it.ref.audio, it.ref.where);
+          const std::string clip_key = ds.cache_key(it.ref.audio, it.ref.where);
+          const std::string key = it.variant >= 0 ? ds.variant_key(clip_key, it.variant) : clip_key;
           bool first;
           {
             std::lock_guard<std::mutex> lock(mu);
@@ -202,8 +231,10 @@ class PretokenizeTask : public Task {
             });
             continue;
           }
-          auto wav = ds.load_samples(
-              it.ref.audio, static_cast<int>(ds.audio_tokenizer().sample_rate()), it.ref.where);
+          const int rate = static_cast<int>(ds.audio_tokenizer().sample_rate());
+          auto wav = it.variant >= 0 ? ds.variant_samples(it.ref.audio, rate, it.ref.where,
+                                                          clip_key, it.variant)
+                                     : ds.load_samples(it.ref.audio, rate, it.ref.where);
           at::Tensor w =
               torch::from_blob(wav.data(), {static_cast<int64_t>(wav.size())}, torch::kFloat32)
                   .clone();

@@ -1,6 +1,7 @@
 #include "components/tasks/recipe_parts.h"
 
 #include "components/audio/audio_tokenizer.h"
+#include "components/audio/augmentation.h"
 #include "components/audio/feature_extractor.h"
 #include "components/generation/checks.h"
 #include "components/text/text_tokenizer.h"
@@ -8,6 +9,8 @@
 #include "framework/run/task.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
+#include "framework/train/mixed_dataset.h"
+#include "framework/train/sampler.h"
 #include "framework/train/scheduler.h"
 
 namespace higgs {
@@ -41,10 +44,54 @@ std::shared_ptr<FeatureExtractor> RecipeParts::feature_extractor() {
   return components_.build_optional<FeatureExtractor>("feature_extractor");
 }
 
+namespace {
+// "train_data" -> "train_mix": the list key that may hold the split's datasets instead.
+std::string mix_key(const std::string& key) {
+  const auto cut = key.rfind("_data");
+  return cut == std::string::npos ? "" : key.substr(0, cut) + "_mix";
+}
+}  // namespace
+
+bool RecipeParts::has_dataset(const std::string& key) const {
+  return components_.has(key) || !components_.list_paths(mix_key(key)).empty();
+}
+
 std::shared_ptr<Dataset> RecipeParts::dataset(const std::string& key) {
+  const auto mixed = components_.list_paths(mix_key(key));
+  if (!components_.has(key) && !mixed.empty()) {
+    auto& built = mixed_[key];
+    if (built) return built;
+    std::vector<MixedDataset::Member> members;
+    for (const auto& path : mixed) {
+      auto ds = components_.build<Dataset>(path, dataset_args(key));
+      const std::string name = ds->name();
+      members.push_back({name.empty() ? path : name, ds});
+    }
+    try {
+      built = std::make_shared<MixedDataset>(std::move(members));
+    } catch (const std::invalid_argument& e) {
+      throw RecipeError(mix_key(key) + ": " + e.what());
+    }
+    return built;
+  }
   if (!components_.has(key)) return components_.build<Dataset>(key);  // says the task needs it
-  return components_.build<Dataset>(
-      key, DatasetArgs{text_tokenizer(), audio_tokenizer(), model_config()});
+  return components_.build<Dataset>(key, dataset_args(key));
+}
+
+DatasetArgs RecipeParts::dataset_args(const std::string& key) {
+  DatasetArgs args{text_tokenizer(), audio_tokenizer(), model_config()};
+  args.seed = run_.seed;
+  // Only what is trained on gets augmented references; evaluation measures clean ones.
+  if (key == "train_data" && !components_.list_paths("reference_augmentation").empty()) {
+    args.reference_augmentation = components_.build_list<Augmentation>("reference_augmentation");
+    args.augmentation_identity =
+        components_.plan().resolved.value("reference_augmentation", Json::array()).dump();
+  }
+  return args;
+}
+
+std::shared_ptr<Sampler> RecipeParts::sampler() {
+  return components_.build_optional<Sampler>("sampler");
 }
 
 std::shared_ptr<Collator> RecipeParts::collator() {

@@ -4,6 +4,7 @@
 // is the one place that knows which recipe key feeds which creator argument.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "components/audio/feature_extractor.h"
 #include "framework/train/adapter.h"
 #include "framework/train/callback.h"
+#include "framework/train/dataset.h"
 #include "framework/train/freezing.h"
 #include "framework/train/run_settings.h"
 #include "framework/train/scheduler.h"
@@ -25,6 +27,7 @@ class AudioTokenizer;
 class FeatureExtractor;
 class Dataset;
 class Collator;
+class Sampler;
 struct TaskContext;
 
 class RecipeParts {
@@ -46,8 +49,13 @@ class RecipeParts {
   std::shared_ptr<AudioTokenizer> audio_tokenizer();
   std::shared_ptr<FeatureExtractor> feature_extractor();
 
-  /// A dataset key ("train_data", "eval_data") with the tokenizers and the model config.
+  /// A dataset key ("train_data", "eval_data") with the tokenizers and the model config; the
+  /// datasets of "train_mix" / "eval_mix" read as one (MixedDataset) when the recipe mixes.
   std::shared_ptr<Dataset> dataset(const std::string& key);
+  /// Whether the recipe has that dataset, as one component or as a mix.
+  bool has_dataset(const std::string& key) const;
+  /// The recipe's sampler; null when it has none (fixed-size batches).
+  std::shared_ptr<Sampler> sampler();
   /// The recipe's `collator` with the model config and the feature extractor.
   std::shared_ptr<Collator> collator();
 
@@ -65,6 +73,9 @@ class RecipeParts {
   ComponentBuilder& components_;
   RunSettings run_;
   bool model_built_ = false;
+  std::map<std::string, std::shared_ptr<Dataset>> mixed_;
+  /// What a dataset at recipe path `path` of split `key` is built from.
+  DatasetArgs dataset_args(const std::string& key);
 };
 
 }  // namespace higgs

@@ -24,7 +24,7 @@ class TrainTask : public Task {
   static void bind(Binder&, Options&) {}
   explicit TrainTask(const Options&) {}
   std::vector<std::string> required_keys() const override {
-    return {"model", "train_data", "collator", "optimizer", "output_dir"};
+    return {"model", "train_data|train_mix", "collator", "optimizer", "output_dir"};
   }
 
   int run(TaskContext& ctx) override {
@@ -50,7 +50,8 @@ class TrainTask : public Task {
     parts.callbacks = recipe.callbacks();
     parts.collator = recipe.collator();
     parts.train_data = recipe.dataset("train_data");
-    if (ctx.components.has("eval_data")) parts.eval_data = recipe.dataset("eval_data");
+    if (recipe.has_dataset("eval_data")) parts.eval_data = recipe.dataset("eval_data");
+    parts.sampler = recipe.sampler();
 
     TrainerRun run;
     run.output_dir = dir.path();

@@ -1,5 +1,6 @@
 #include "framework/run/runner.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -23,12 +24,31 @@ void check_task_keys(RecipePlan& plan) {
   ComponentBuilder probe(plan);
   auto task = probe.build<Task>("task");
   Diagnostics diags;
-  for (const auto& key : task->required_keys()) {
-    bool present = plan.components.count(key) || plan.lists.count(key);
-    if (key == "output_dir") present = !plan.settings.output_dir.empty();
-    if (!present)
-      diags.error(key, "required by task \"" + plan.components.at("task").entry->name +
-                           "\" but missing from the recipe");
+  const std::string task_name = plan.components.at("task").entry->name;
+  for (const auto& required : task->required_keys()) {
+    // "train_data|train_mix": one of them (and not both).
+    std::vector<std::string> present, alternatives;
+    for (size_t b = 0, e; b <= required.size(); b = e + 1) {
+      e = std::min(required.find('|', b), required.size());
+      const std::string key = required.substr(b, e - b);
+      alternatives.push_back(key);
+      const bool here = key == "output_dir"
+                            ? !plan.settings.output_dir.empty()
+                            : plan.components.count(key) ||
+                                  (plan.lists.count(key) && !plan.lists.at(key).empty());
+      if (here) present.push_back(key);
+    }
+    auto joined = [](const std::vector<std::string>& keys, const char* sep) {
+      std::string out;
+      for (const auto& k : keys) out += (out.empty() ? "" : sep) + k;
+      return out;
+    };
+    if (present.empty())
+      diags.error(alternatives.front(),
+                  (alternatives.size() > 1 ? "one of " + joined(alternatives, ", ") + " is " : "") +
+                      "required by task \"" + task_name + "\" but missing from the recipe");
+    if (present.size() > 1)
+      diags.error(present[1], "give " + joined(present, " or ") + ", not both");
   }
   diags.throw_if_any(plan.config.source());
 }

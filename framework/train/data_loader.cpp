@@ -10,40 +10,27 @@ namespace higgs {
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
                        std::shared_ptr<const Collator> collator, LoaderOptions opts)
     : dataset_(std::move(dataset)), collator_(std::move(collator)), opts_(std::move(opts)) {
-  if (opts_.batch_size < 1) throw std::invalid_argument("batch_size must be at least 1");
+  if (!opts_.plan && opts_.batch_size < 1)
+    throw std::invalid_argument("batch_size must be at least 1");
 }
 
 DataLoader::~DataLoader() { stop_workers(); }
 
+BatchPlan DataLoader::plan_of(int64_t epoch) const {
+  if (opts_.plan) return opts_.plan(epoch);
+  return fixed_size_batches(epoch_permutation(dataset_->size(), opts_.seed, epoch, opts_.shuffle),
+                            opts_.batch_size, opts_.rank, opts_.world_size, opts_.even_shards,
+                            opts_.drop_last);
+}
+
 std::vector<size_t> DataLoader::epoch_indices(int64_t epoch) const {
-  size_t n = dataset_->size();
-  std::vector<size_t> idx(n);
-  for (size_t i = 0; i < n; ++i) idx[i] = i;
-  if (opts_.shuffle) {
-    // A 64-bit Mersenne twister seeded from (seed, epoch): identical on every platform.
-    std::mt19937_64 rng(static_cast<uint64_t>(opts_.seed) * 1000003ULL +
-                        static_cast<uint64_t>(epoch));
-    for (size_t i = n; i > 1; --i) std::swap(idx[i - 1], idx[rng() % i]);
-  }
-  // Rank r takes every world_size-th sample from r: a global batch is a contiguous run of the
-  // permutation, the same samples one process with a world_size times larger batch would take.
-  size_t per_rank = shard_size();
   std::vector<size_t> mine;
-  mine.reserve(per_rank);
-  for (size_t i = 0; i < per_rank; ++i) mine.push_back(idx[i * opts_.world_size + opts_.rank]);
+  for (const auto& batch : plan_of(epoch)) mine.insert(mine.end(), batch.begin(), batch.end());
   return mine;
 }
 
-size_t DataLoader::shard_size() const {
-  size_t n = dataset_->size(), w = static_cast<size_t>(opts_.world_size);
-  size_t r = static_cast<size_t>(opts_.rank);
-  if (opts_.even_shards) return n / w;  // the same on every rank: the tail is dropped
-  return r < n ? (n - r + w - 1) / w : 0;
-}
-
 int64_t DataLoader::batches_per_epoch() const {
-  int64_t n = static_cast<int64_t>(shard_size());
-  return opts_.drop_last ? n / opts_.batch_size : (n + opts_.batch_size - 1) / opts_.batch_size;
+  return planned_ ? num_batches_ : static_cast<int64_t>(plan_of(0).size());
 }
 
 void DataLoader::stop_workers() {
@@ -59,8 +46,10 @@ void DataLoader::stop_workers() {
 
 void DataLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   stop_workers();
-  order_ = epoch_indices(epoch);
-  num_batches_ = batches_per_epoch();
+  plan_ = plan_of(epoch);
+  planned_ = true;
+  epoch_ = epoch;
+  num_batches_ = static_cast<int64_t>(plan_.size());
   ready_.clear();
   errors_.clear();
   next_to_produce_ = first_batch;
@@ -69,13 +58,14 @@ void DataLoader::start_epoch(int64_t epoch, int64_t first_batch) {
 }
 
 std::optional<Batch> DataLoader::produce(int64_t batch_index) {
-  size_t begin = static_cast<size_t>(batch_index * opts_.batch_size);
-  size_t end = std::min(order_.size(), begin + static_cast<size_t>(opts_.batch_size));
+  const std::vector<size_t>& planned = plan_[static_cast<size_t>(batch_index)];
   std::vector<Example> examples;
+  std::vector<size_t> indices;
   int64_t skipped = 0;
-  for (size_t i = begin; i < end; ++i) {
+  for (size_t index : planned) {
     try {
-      examples.push_back(dataset_->get(order_[i]));
+      examples.push_back(dataset_->get(index, epoch_));
+      indices.push_back(index);
     } catch (const SampleError& e) {
       ++skipped;
       spdlog::warn("{}: skipping {}: {}", opts_.name, e.source(), e.reason());
@@ -83,11 +73,12 @@ std::optional<Batch> DataLoader::produce(int64_t batch_index) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stats_.seen += static_cast<int64_t>(end - begin);
+    stats_.seen += static_cast<int64_t>(planned.size());
     stats_.skipped += skipped;
   }
   if (examples.empty()) return std::nullopt;
   Batch batch = collator_->collate(examples);
+  batch.indices = std::move(indices);
   if (opts_.pin_memory)
     for (auto& [name, t] : batch.tensors)
       if (t.defined() && t.is_cpu() && !t.is_pinned()) t = t.pin_memory();

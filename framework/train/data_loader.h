@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "framework/train/batch_plan.h"
 #include "framework/train/collator.h"
 #include "framework/train/dataset.h"
 
@@ -31,6 +33,9 @@ struct LoaderOptions {
   // device can overlap compute (non_blocking). Needs a CUDA device: the trainer sets it for one.
   bool pin_memory = false;
   std::string name = "train";  // for messages
+  // This rank's batches of an epoch (a sampler's plan); unset: fixed-size batches of
+  // batch_size from the seeded permutation (fixed_size_batches with the options above).
+  std::function<BatchPlan(int64_t epoch)> plan;
 };
 
 /// Counts of samples seen and skipped, for the max_bad_fraction check and data-check.
@@ -38,16 +43,20 @@ struct SkipStats {
   int64_t seen = 0, skipped = 0;
 };
 
-/// The order is a permutation of the dataset seeded by (seed, epoch), sharded by rank, cut into
-/// batches; a bad sample (SampleError) is skipped with one warning and counted. Batches come out
-/// in order whatever the thread timing, so a run can be resumed at any batch.
+/// The batches are the plan's (by default a permutation of the dataset seeded by (seed, epoch),
+/// sharded by rank, cut into batches of batch_size); a bad sample (SampleError) is skipped with one
+/// warning and counted. Batches come out in order whatever the thread timing, so a run can be
+/// resumed at any batch.
 class DataLoader {
  public:
   DataLoader(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Collator> collator,
              LoaderOptions opts);
   ~DataLoader();
 
+  /// Batches of the current epoch (of epoch 0 before the first start_epoch).
   int64_t batches_per_epoch() const;
+  /// The batches of `epoch` for this rank.
+  BatchPlan plan_of(int64_t epoch) const;
   /// Starts producing the batches of `epoch`, beginning at batch `first_batch`.
   void start_epoch(int64_t epoch, int64_t first_batch = 0);
   /// The next batch of the epoch, or nullopt at its end. Throws when the fraction of skipped
@@ -60,7 +69,6 @@ class DataLoader {
   std::vector<size_t> epoch_indices(int64_t epoch) const;
 
  private:
-  size_t shard_size() const;
   std::optional<Batch> produce(int64_t batch_index);
   void stop_workers();
   void worker_loop();
@@ -68,7 +76,9 @@ class DataLoader {
   std::shared_ptr<const Dataset> dataset_;
   std::shared_ptr<const Collator> collator_;
   LoaderOptions opts_;
-  std::vector<size_t> order_;
+  BatchPlan plan_;
+  bool planned_ = false;
+  int64_t epoch_ = 0;
   int64_t num_batches_ = 0;
 
   mutable std::mutex mu_;

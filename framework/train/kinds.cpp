@@ -9,14 +9,21 @@
 #include "framework/train/freezing.h"
 #include "framework/train/model.h"
 #include "framework/train/optimizer.h"
+#include "framework/train/sampler.h"
 #include "framework/train/scheduler.h"
 #include "framework/train/trainer.h"
 
 namespace higgs {
 
 HIGGS_DECLARE_KIND(Model, 10, "The network trained and its loss.", {"model"});
-HIGGS_DECLARE_KIND(Dataset, 50, "Produces training examples (train_data, eval_data).",
-                   {"train_data"}, {"eval_data"});
+HIGGS_DECLARE_KIND(Dataset, 50,
+                   "Produces training examples (train_data, eval_data; train_mix and eval_mix "
+                   "list datasets mixed into one).",
+                   {"train_data"}, {"eval_data"}, {"train_mix", true}, {"eval_mix", true});
+HIGGS_DECLARE_KIND(Sampler, 55,
+                   "Chooses the examples of each batch (fixed size, token budget, curriculum) "
+                   "and draws mixed datasets.",
+                   {"sampler"});
 HIGGS_DECLARE_KIND(Collator, 60, "Turns a list of examples into a batch.", {"collator"});
 HIGGS_DECLARE_KIND(Adapter, 70, "Adds trainable parameters to the model (e.g. LoRA).",
                    {"adapters", true});

@@ -17,6 +17,7 @@ namespace higgs {
 
 class Dataset;
 class Collator;
+class Sampler;
 class Communicator;
 
 /// The components a trainer trains with, built and wired by the train task: adapters attached,
@@ -31,6 +32,7 @@ struct TrainerParts {
   std::shared_ptr<Dataset> train_data;
   std::shared_ptr<Dataset> eval_data;  // null: no evaluation
   std::shared_ptr<Collator> collator;
+  std::shared_ptr<Sampler> sampler;  // null: fixed-size batches of the trainer's batch_size
 };
 
 /// Where and how a trainer runs: the prepared (and locked) run directory, the resolved recipe it

@@ -8,6 +8,7 @@ Json TrainState::to_json() const {
   return Json{{"step", step},
               {"epoch", epoch},
               {"batch_in_epoch", batch_in_epoch},
+              {"epoch_start_step", epoch_start_step},
               {"bad_steps", bad_steps},
               {"world_size", world_size},
               {"best_value", has_best ? Json(best_value) : Json(nullptr)},
@@ -21,6 +22,7 @@ TrainState TrainState::from_json(const Json& j) {
   p.step = j.at("step").get<int64_t>();
   p.epoch = j.at("epoch").get<int64_t>();
   p.batch_in_epoch = j.at("batch_in_epoch").get<int64_t>();
+  p.epoch_start_step = j.value("epoch_start_step", int64_t{0});
   p.bad_steps = j.value("bad_steps", int64_t{0});
   p.world_size = j.value("world_size", int64_t{1});
   if (j.contains("best_value") && !j["best_value"].is_null()) {

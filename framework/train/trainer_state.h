@@ -10,12 +10,13 @@ namespace higgs {
 
 struct TrainState {
   // ---- Saved in every checkpoint.
-  int64_t step = 0;            // optimizer steps done
-  int64_t epoch = 0;           // current epoch
-  int64_t batch_in_epoch = 0;  // next batch of the epoch to consume (per rank)
-  int64_t bad_steps = 0;       // consecutive non-finite steps
-  int64_t world_size = 1;      // processes of the run that wrote it (batch_in_epoch is per rank)
-  bool has_best = false;       // best_value holds a value of the trainer's best_metric
+  int64_t step = 0;              // optimizer steps done
+  int64_t epoch = 0;             // current epoch
+  int64_t batch_in_epoch = 0;    // next batch of the epoch to consume (per rank)
+  int64_t epoch_start_step = 0;  // the step the current epoch began at (a curriculum's plan)
+  int64_t bad_steps = 0;         // consecutive non-finite steps
+  int64_t world_size = 1;        // processes of the run that wrote it (batch_in_epoch is per rank)
+  bool has_best = false;         // best_value holds a value of the trainer's best_metric
   double best_value = 0.0;
   std::string best_checkpoint;  // a name inside the run directory ("checkpoint-40"); "": none
   Json callback_states = Json::array();  // each callback's state(), in recipe order

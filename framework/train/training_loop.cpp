@@ -13,6 +13,7 @@
 #include "framework/train/data_fingerprint.h"
 #include "framework/train/dataset.h"
 #include "framework/train/evaluation.h"
+#include "framework/train/sampler.h"
 #include "framework/train/stop_signals.h"
 #include "framework/train/trainer_resume.h"
 #include "framework/util/autocast.h"
@@ -84,21 +85,64 @@ TrainingLoop::TrainingLoop(const DefaultTrainer::Options& o, const TrainerParts&
       main_rank_(run.settings.placement.is_main()),
       device_(checked_trainable(parts).front().tensor.device()),
       loader_options_(train_loader_options(o, run, device_)),
-      loader_(parts.train_data, parts.collator, loader_options_),
+      loader_(parts.train_data, parts.collator, with_sampler_plan(loader_options_)),
       checkpoints_(run.output_dir),
       best_(o.best_metric, o.best_mode, o.save_best) {
+  if (loader_.batches_per_epoch() == 0 && parts.sampler)
+    throw RecipeError("sampler: " + parts.sampler->describe() + " makes no batch of train_data (" +
+                      std::to_string(parts.train_data->size()) + " samples) for each of " +
+                      std::to_string(loader_options_.world_size) +
+                      " processes; check its options against the data (see data-check)");
   if (loader_.batches_per_epoch() == 0)
     throw RecipeError("train_data has " + std::to_string(parts.train_data->size()) +
                       " samples: not enough for one batch of " + std::to_string(o.batch_size) +
                       " on each of " + std::to_string(loader_options_.world_size) + " processes");
   steps_per_epoch_ = (loader_.batches_per_epoch() + o.grad_accum_steps - 1) / o.grad_accum_steps;
   schedule_.total_steps = o.max_steps > 0 ? o.max_steps : o.epochs * steps_per_epoch_;
+  if (parts.sampler) {
+    if (parts.sampler->depends_on_step() && o.max_steps <= 0)
+      throw RecipeError("trainer.max_steps: sampler " + parts.sampler->describe() +
+                        " widens its pool over the steps, so its epochs differ in length; give "
+                        "the run's length as trainer.max_steps instead of epochs");
+    if (o.allow_world_size_change)
+      throw RecipeError(
+          "trainer.allow_world_size_change: it re-counts a checkpoint's position "
+          "in fixed-size batches, and this recipe's sampler plans its own batches; "
+          "resume with the same number of processes");
+    // Epochs of a sampler's plan differ in length (token budgets): the run's steps are theirs.
+    if (o.max_steps <= 0) {
+      schedule_.total_steps = 0;
+      for (int64_t e = 0; e < o.epochs; ++e)
+        schedule_.total_steps +=
+            (static_cast<int64_t>(loader_.plan_of(e).size()) + o.grad_accum_steps - 1) /
+            o.grad_accum_steps;
+    }
+  }
   schedule_.log_every = o.log_every;
   schedule_.eval_every = o.eval_every;
   schedule_.save_every = o.save_every;
 }
 
 TrainingLoop::~TrainingLoop() = default;
+
+LoaderOptions TrainingLoop::with_sampler_plan(LoaderOptions lo) const {
+  if (!parts_.sampler) return lo;
+  // The plan of an epoch begins at the step the epoch began at (read when the epoch starts).
+  lo.plan = [this](int64_t epoch) {
+    PlanContext ctx;
+    ctx.epoch = epoch;
+    ctx.start_step = epoch == state_.epoch ? state_.epoch_start_step : 0;
+    ctx.total_steps = schedule_.total_steps;
+    ctx.seed = loader_options_.seed;
+    ctx.rank = loader_options_.rank;
+    ctx.world_size = loader_options_.world_size;
+    ctx.batch_size = o_.batch_size;
+    ctx.grad_accum_steps = o_.grad_accum_steps;
+    ctx.shuffle = o_.shuffle;
+    return parts_.sampler->plan(*parts_.train_data, ctx);
+  };
+  return lo;
+}
 
 void TrainingLoop::start() {
   // The data files as they are now: every checkpoint records them, and resuming refuses a file
@@ -133,9 +177,14 @@ int TrainingLoop::run() {
   bar.plain_every_seconds = 0;
   progress_ = std::make_unique<ProgressBar>(bar);
   for (auto& cb : parts_.callbacks) cb->on_train_begin(state_);
-  spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)",
-               state_.total_steps, steps_per_epoch_, o_.batch_size, o_.grad_accum_steps,
-               loader_options_.world_size);
+  if (parts_.sampler)
+    spdlog::info("training {} steps ({} in epoch 0: {}, x {} accumulation x {} processes)",
+                 state_.total_steps, steps_per_epoch_, parts_.sampler->describe(),
+                 o_.grad_accum_steps, loader_options_.world_size);
+  else
+    spdlog::info("training {} steps ({} per epoch, batch {} x {} accumulation x {} processes)",
+                 state_.total_steps, steps_per_epoch_, o_.batch_size, o_.grad_accum_steps,
+                 loader_options_.world_size);
   if (run_.dry_run) {
     spdlog::info("--dry-run: every component built; not training");
     return 0;
@@ -144,7 +193,10 @@ int TrainingLoop::run() {
   loader_.start_epoch(state_.epoch, state_.batch_in_epoch);
   while (state_.step < state_.total_steps) {
     const Step done = step();
-    if (done == Step::kEpochOver) loader_.start_epoch(++state_.epoch, 0);
+    if (done == Step::kEpochOver) {
+      state_.epoch_start_step = state_.step;
+      loader_.start_epoch(++state_.epoch, 0);
+    }
     if (done != Step::kDone) continue;
     if (schedule_.log_now(state_.step)) log_train_metrics();
     progress_->update(state_.step, "loss " + c10::str(last_loss_));
@@ -258,6 +310,7 @@ void TrainingLoop::evaluate() {
   if (!parts_.eval_data) return;
   EvaluationOptions eo;
   eo.loader = loader_options_;
+  eo.loader.plan = nullptr;  // evaluation batches every example once, by labels
   eo.loader.batch_size = o_.eval_batch_size > 0 ? o_.eval_batch_size : o_.batch_size;
   eo.loader.name = "eval";
   eo.max_batches = o_.eval_batches;

@@ -29,6 +29,8 @@ class TrainingLoop {
 
  private:
   enum class Step { kDone, kEpochOver, kSkipped };
+  /// The loader's options with the recipe's sampler as its plan (unchanged without one).
+  LoaderOptions with_sampler_plan(LoaderOptions lo) const;
   /// Makes the run's TrainState: resumed or fresh, with this run's plan and data files.
   void start();
   /// One optimizer step over grad_accum_steps micro-batches on every rank.

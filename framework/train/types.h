@@ -23,7 +23,8 @@ struct Example {
 /// A collated batch.
 struct Batch {
   TensorMap tensors;
-  std::vector<Json> infos;  // one per example
+  std::vector<Json> infos;      // one per example
+  std::vector<size_t> indices;  // the examples' dataset indices (set by the DataLoader)
   size_t size() const { return infos.size(); }
   const at::Tensor& at(const std::string& name) const;
   bool has(const std::string& name) const {
