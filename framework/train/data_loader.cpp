@@ -17,7 +17,15 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset,
 DataLoader::~DataLoader() { stop_workers(); }
 
 BatchPlan DataLoader::plan_of(int64_t epoch) const {
-  if (opts_.plan) return opts_.plan(epoch);
+  if (opts_.plan) {
+    // A sampler's plan may be costly (lengths of every example): made once per epoch.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cached_plan_ || cached_epoch_ != epoch) {
+      cached_plan_ = opts_.plan(epoch);
+      cached_epoch_ = epoch;
+    }
+    return *cached_plan_;
+  }
   return fixed_size_batches(epoch_permutation(dataset_->size(), opts_.seed, epoch, opts_.shuffle),
                             opts_.batch_size, opts_.rank, opts_.world_size, opts_.even_shards,
                             opts_.drop_last);

@@ -77,6 +77,8 @@ class DataLoader {
   std::shared_ptr<const Collator> collator_;
   LoaderOptions opts_;
   BatchPlan plan_;
+  mutable std::optional<BatchPlan> cached_plan_;  // the sampler's plan of cached_epoch_
+  mutable int64_t cached_epoch_ = -1;
   bool planned_ = false;
   int64_t epoch_ = 0;
   int64_t num_batches_ = 0;

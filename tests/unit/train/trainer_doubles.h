@@ -60,13 +60,29 @@ struct SyntheticData : Dataset {
     int64_t dim = 4;
     std::vector<int64_t> bad;  // indices that raise SampleError
     double max_bad = 0.0;
+    bool lengths = true;                 // info(): lengths 1 + (37 i mod 50)
+    std::vector<std::string> languages;  // labels(): language/languages[i mod n]
+    std::string name;
   };
   static void bind(Binder& b, Options& o) {
     b.opt("size", o.size, "Samples.");
     b.opt("dim", o.dim, "Input size.");
     b.opt("bad", o.bad, "Indices that fail.");
     b.opt("max_bad_fraction", o.max_bad, "Allowed bad fraction.");
+    b.opt("lengths", o.lengths, "Whether info() tells lengths.");
+    b.opt("languages", o.languages, "Language labels, cycled over the samples.");
+    b.opt("name", o.name, "Dataset name.");
   }
+  static int64_t length_of(size_t i) { return 1 + static_cast<int64_t>((37 * i) % 50); }
+  std::optional<SampleInfo> info(size_t i) const override {
+    if (!o_.lengths) return std::nullopt;
+    return SampleInfo{length_of(i), {{"difficulty", double(i % 10)}}};
+  }
+  std::vector<std::string> labels(size_t i) const override {
+    if (o_.languages.empty()) return {};
+    return {"language/" + o_.languages[i % o_.languages.size()]};
+  }
+  std::string name() const override { return o_.name; }
   explicit SyntheticData(const Options& o) : o_(o) {}
   size_t size() const override { return o_.size; }
   Example get(size_t i) const override {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "framework/run/runner.h"
+#include "framework/train/batch_plan.h"
 #include "framework/train/checkpointer.h"
 #include "framework/train/data_loader.h"
 #include "framework/train/default_trainer.h"
@@ -247,4 +248,60 @@ TEST_CASE("trainer precision bf16: forward in bf16, fp32 weights, close to the f
   const auto la = losses(dir.file("fp32")), lb = losses(dir.file("bf16"));
   REQUIRE(la.size() == lb.size());
   for (size_t i = 0; i < la.size(); ++i) CHECK(lb[i] == doctest::Approx(la[i]).epsilon(0.05));
+}
+
+TEST_CASE("a token-budget run resumed from its checkpoint reproduces the whole run bit for bit") {
+  higgs::test::TempDir dir("trainer-budget-resume");
+  auto recipe = [&](const std::string& out, int64_t steps) {
+    Json r = base_recipe(out);
+    r["train_data"]["size"] = 40;
+    r["sampler"] = {{"type", "token_budget"}, {"max_tokens_per_batch", 90}, {"buckets", 4}};
+    r["trainer"]["max_steps"] = steps;
+    r["trainer"]["grad_accum_steps"] = 2;
+    return r;
+  };
+  REQUIRE(run_json(recipe(dir.file("full"), 14)) == 0);
+  REQUIRE(run_json(recipe(dir.file("part"), 8)) == 0);
+  higgs::RunFlags flags;
+  flags.resume = dir.file("part/checkpoint-8");
+  fs::remove_all(dir.file("part/checkpoint-12"));
+  REQUIRE(run_json(recipe(dir.file("part"), 14), flags) == 0);
+  CHECK(torch::equal(final_weight(dir.file("full")), final_weight(dir.file("part"))));
+  // The epochs of a token-budget run have as many steps as its batches make: epochs = 1 runs
+  // one pass over the plan of epoch 0.
+  Json one = recipe(dir.file("epoch"), 0);
+  one["trainer"]["epochs"] = 1;
+  REQUIRE(run_json(one) == 0);
+  const auto batches = higgs::token_budget_batches(higgs::epoch_permutation(40, 7, 0),
+                                                   higgs::test::SyntheticData::length_of,
+                                                   {90, 0, 4, false}, 7, 0, true)
+                           .batches.size();
+  const int64_t steps = static_cast<int64_t>(batches + 1) / 2;
+  CHECK(steps > 4);
+  CHECK(read_jsonl(dir.file("epoch/metrics.jsonl")).back()["step"].get<int64_t>() == steps);
+}
+
+TEST_CASE("a curriculum needs max_steps, and evaluation reports each language apart") {
+  higgs::test::TempDir dir("trainer-curriculum");
+  Json r = base_recipe(dir.file("run"));
+  r["sampler"] = {{"type", "curriculum"}, {"pool_steps", {0, 4}}, {"pool_fractions", {0.5, 1.0}}};
+  r["trainer"]["max_steps"] = 0;
+  r["trainer"]["epochs"] = 2;
+  CHECK_THROWS_WITH(run_json(r), doctest::Contains("give the run's length as trainer.max_steps"));
+  r["output_dir"] = dir.file("run2");
+  r["trainer"]["max_steps"] = 8;
+  r["trainer"]["eval_every"] = 4;
+  r["eval_data"]["languages"] = {"en", "de"};
+  REQUIRE(run_json(r) == 0);
+  Json last;
+  for (const auto& rec : read_jsonl(dir.file("run2/metrics.jsonl")))
+    if (rec.contains("eval/loss")) last = rec;
+  REQUIRE(last.contains("eval/language/en/loss"));
+  REQUIRE(last.contains("eval/language/de/loss"));
+  // The whole is the two halves' mean (equal sample counts; each term's count-weighted mean).
+  CHECK(last["eval/language/en/loss"].get<double>() != last["eval/language/de/loss"].get<double>());
+  CHECK(std::min(last["eval/language/en/loss"].get<double>(),
+                 last["eval/language/de/loss"].get<double>()) <= last["eval/loss"].get<double>());
+  CHECK(std::max(last["eval/language/en/loss"].get<double>(),
+                 last["eval/language/de/loss"].get<double>()) >= last["eval/loss"].get<double>());
 }
