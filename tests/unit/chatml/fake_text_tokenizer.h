@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,7 +54,10 @@ class FakeTextTokenizer : public TextTokenizer {
   }
 
   std::vector<int64_t> encode(const std::string& text) const override {
-    calls.push_back(text);
+    {
+      std::lock_guard<std::mutex> lock(calls_mu_);  // datasets measure on several threads
+      calls.push_back(text);
+    }
     std::vector<int64_t> out;
     for (size_t i = 0; i < text.size();) {
       bool matched = false;
@@ -92,6 +96,7 @@ class FakeTextTokenizer : public TextTokenizer {
   mutable std::vector<std::string> calls;
 
  private:
+  mutable std::mutex calls_mu_;
   std::map<std::string, int64_t> special_;
   std::map<int64_t, std::string> by_id_;
 };

@@ -3,6 +3,8 @@
 // the same batches again on resume.
 #include <torch/torch.h>
 
+#include "framework/train/batch_plan.h"
+
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -12,7 +14,6 @@
 
 #include "framework/run/component_builder.h"
 #include "framework/run/recipe_plan.h"
-#include "framework/train/batch_plan.h"
 #include "framework/train/data_loader.h"
 #include "framework/train/mixed_dataset.h"
 #include "framework/train/sampler.h"
@@ -48,8 +49,7 @@ struct PlanTestSampler {
       : plan(higgs::plan_recipe(higgs::Config(recipe, "plan_test.json"))) {
     builder = std::make_shared<higgs::ComponentBuilder>(plan);
     sampler = builder->build<higgs::Sampler>("sampler");
-    if (plan.components.count("train_data"))
-      data = builder->build<higgs::Dataset>("train_data");
+    if (plan.components.count("train_data")) data = builder->build<higgs::Dataset>("train_data");
   }
 };
 
@@ -209,9 +209,10 @@ TEST_CASE("sampler token_budget: the loader's batches keep the budget and resume
 }
 
 TEST_CASE("sampler token_budget: a dataset that cannot tell lengths is a clear error") {
-  PlanTestSampler s(Json{{"train_data", {{"type", "test_synthetic"}, {"size", 4}, {"lengths", false}}},
-                         {"collator", "test_stack"},
-                         {"sampler", {{"type", "token_budget"}, {"max_tokens_per_batch", 100}}}});
+  PlanTestSampler s(
+      Json{{"train_data", {{"type", "test_synthetic"}, {"size", 4}, {"lengths", false}}},
+           {"collator", "test_stack"},
+           {"sampler", {{"type", "token_budget"}, {"max_tokens_per_batch", 100}}}});
   CHECK_THROWS_WITH(s.sampler->plan(*s.data, {}),
                     doctest::Contains("needs the length of every example"));
 }
@@ -268,19 +269,20 @@ TEST_CASE("sampler options are checked with the recipe before anything is built"
   CHECK(errors({{"type", "token_budget"}}).find("max_tokens_per_batch") != std::string::npos);
   CHECK(errors({{"type", "random"}, {"mix_weights", {1, 2}}}).find("need datasets in train_mix") !=
         std::string::npos);
-  auto bad = errors({{"type", "curriculum"}, {"pool_steps", {0, 10}}, {"pool_fractions", {0.5, 0.2}}});
+  auto bad =
+      errors({{"type", "curriculum"}, {"pool_steps", {0, 10}}, {"pool_fractions", {0.5, 0.2}}});
   CHECK(bad.find("must not shrink") != std::string::npos);
   CHECK(errors({{"type", "curriculum"}, {"pool_steps", {3}}, {"pool_fractions", {1.0}}})
             .find("must start at step 0") != std::string::npos);
 }
 
 TEST_CASE("mixed datasets: parts, labels and mixing weights in a sampler's epochs") {
-  auto recipe = Json{{"train_mix",
-                      {{{"type", "test_synthetic"}, {"size", 30}, {"name", "big"}},
-                       {{"type", "test_synthetic"}, {"size", 10}, {"name", "small"}}}},
-                     {"collator", "test_stack"},
-                     {"sampler",
-                      {{"type", "random"}, {"mix_weights", {1.0, 1.0}}, {"epoch_size", 2000}}}};
+  auto recipe =
+      Json{{"train_mix",
+            {{{"type", "test_synthetic"}, {"size", 30}, {"name", "big"}},
+             {{"type", "test_synthetic"}, {"size", 10}, {"name", "small"}}}},
+           {"collator", "test_stack"},
+           {"sampler", {{"type", "random"}, {"mix_weights", {1.0, 1.0}}, {"epoch_size", 2000}}}};
   auto plan = higgs::plan_recipe(higgs::Config(recipe, "plan_test.json"));
   higgs::ComponentBuilder builder(plan);
   std::vector<higgs::MixedDataset::Member> members;
