@@ -1,6 +1,8 @@
 // Task `data_check`: loads every sample of train_data and eval_data (audio, codes, tokens) and
-// reports counts, each skipped sample with its reason, audio hours and token-length statistics, as
-// text or (--json) one JSON object.
+// reports counts, each skipped sample with its reason, audio hours and token-length statistics,
+// the samples the filters dropped (by reason), counts per language and mixed dataset, duration
+// and speaking-rate histograms and the padding of the sampler's batches, as text or (--json)
+// one JSON object.
 //
 //   higgs-run data-check RECIPE [--json]   (same as: higgs-run RECIPE --set task=data_check)
 #include <torch/torch.h>
@@ -19,6 +21,7 @@
 #include "components/models/higgs_audio/config.h"
 #include "components/models/higgs_audio/max_positions.h"
 #include "components/models/higgs_audio/memory_estimate.h"
+#include "components/tasks/data_composition.h"
 #include "components/tasks/recipe_parts.h"
 #include "framework/registry/registry.h"
 #include "framework/run/task.h"
@@ -194,6 +197,7 @@ class DataCheckTask : public Task {
     std::optional<HiggsAudioConfig> model_cfg;
     if (auto j = parts.model_config()) model_cfg = HiggsAudioConfig::from_json(*j);
     const BatchSizes batches = parts.trainer()->batch_sizes();
+    const std::shared_ptr<Sampler> sampler = parts.sampler();
     const int64_t num_codebooks = model_cfg ? model_cfg->audio_num_codebooks : 8;
     Json splits = Json::array();
     for (const std::string split : {"train_data", "eval_data"}) {
@@ -201,6 +205,9 @@ class DataCheckTask : public Task {
       auto ds = parts.dataset(split);
       SplitReport r =
           check_split(split, *ds, static_cast<int>(o_.workers), num_codebooks, o_.progress_bar);
+      const CompositionReport made_of =
+          composition_of(*ds, split == "train_data" ? sampler.get() : nullptr,
+                         split == "eval_data" ? batches.eval : batches.train, ctx.run.seed);
       const double frac = r.total ? double(r.skipped.size()) / double(r.total) : 0.0;
       const double hours = double(r.audio_frames) * hop_seconds / 3600.0;
       const bool split_failed = frac > r.max_bad_fraction;
@@ -226,6 +233,7 @@ class DataCheckTask : public Task {
           j["total_tokens"] = stats_json(length_stats(r.total_tokens));
         }
         if (memory) j["memory_estimate"] = memory_json(*memory);
+        j["composition"] = composition_json(made_of);
         splits.push_back(std::move(j));
         continue;
       }
@@ -244,6 +252,7 @@ class DataCheckTask : public Task {
         print_stats("text tokens + audio frames", length_stats(r.total_tokens));
         if (memory) print_memory_estimate(*memory);
       }
+      print_composition(made_of);
       if (split_failed)
         std::printf("  FAILED: more samples skipped than max_bad_fraction allows\n");
     }

@@ -85,13 +85,13 @@ struct ScaleData {
     higgs::save_wav(dir.file("silent.wav"), scale_sine(2.0, 0.0005), 16000);
     const std::string fine = "Hello there, my friend.";  // 23 characters in 2 s
     std::vector<Json> samples = {
-        scale_sample("ref.wav", "ok.wav", fine),                            // 1: kept
-        scale_sample("ref.wav", "short.wav", fine),                         // 2: too short
-        scale_sample("ref.wav", "long.wav", fine),                          // 3: too long
-        scale_sample("ref.wav", "ok.wav", std::string(200, 'a')),           // 4: 100 chars/s
-        scale_sample("ref.wav", "ref_copy.wav", fine),                      // 5: reference = target
-        scale_sample("ref.wav", "clipped.wav", fine),                       // 6: clipping
-        scale_sample("ref.wav", "silent.wav", fine),                        // 7: near-silence
+        scale_sample("ref.wav", "ok.wav", fine),                   // 1: kept
+        scale_sample("ref.wav", "short.wav", fine),                // 2: too short
+        scale_sample("ref.wav", "long.wav", fine),                 // 3: too long
+        scale_sample("ref.wav", "ok.wav", std::string(200, 'a')),  // 4: 100 chars/s
+        scale_sample("ref.wav", "ref_copy.wav", fine),             // 5: reference = target
+        scale_sample("ref.wav", "clipped.wav", fine),              // 6: clipping
+        scale_sample("ref.wav", "silent.wav", fine),               // 7: near-silence
         scale_sample("ref.wav", "ok.wav", "Guten Tag, mein Freund.", "de"),  // 8: kept, German
     };
     std::string text;
