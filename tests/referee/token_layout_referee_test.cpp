@@ -75,6 +75,62 @@ TEST_CASE("referee: token layout equals Boson's prepare_chatml_sample on 36 samp
   CHECK(labelled > 0);
 }
 
+// One zero-shot voice-cloning sample per language (the five Higgs v2 was trained on, English,
+// Chinese, Korean, German, Spanish, and others), as a user writes them: compact layout with a
+// `language` field. Ours: parsed (language kept), converted to the training layout and laid out.
+// Boson's: the converted sample without the field it does not know, through its
+// prepare_chatml_sample. Input ids and labels equal in every language.
+TEST_CASE("referee: zero-shot samples in each language equal Boson's prepare_chatml_sample") {
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> by_language = {
+      {"en", {"The quick brown fox jumps over the lazy dog.", "Please call Stella tomorrow."}},
+      {"zh", {"今天天气很好，我们去公园散步吧。", "请把这份文件发给我，谢谢！"}},
+      {"ko", {"안녕하세요, 오늘 날씨가 정말 좋네요.", "내일 아침 일곱 시에 만나요."}},
+      {"de", {"Grüße aus München, schön dich zu hören!", "Der Zug fährt um halb acht ab."}},
+      {"es", {"¿Dónde está la estación de tren más cercana?", "Mañana será un día soleado."}},
+      {"ja", {"こんにちは、お元気ですか？", "東京駅で午後三時に会いましょう。"}},
+      {"fr", {"Où est la boulangerie la plus proche ?", "Je t'appellerai ce soir, promis."}},
+      {"ru", {"Доброе утро! Как твои дела?", "Встретимся завтра у вокзала."}},
+  };
+  fs::path dir = work_dir("token-layout-languages");
+  const std::string tokenizer = higgs_tokenizer_json();
+  higgs::Llama3BpeTokenizer tok(tokenizer);
+  std::vector<higgs::ChatMLSample> ours;
+  {
+    std::ofstream theirs(dir / "samples.jsonl");
+    for (const auto& [lang, texts] : by_language) {
+      Json compact = {{"messages",
+                       {msg("user", Json::array({text(texts.first), audio("ref_" + lang + ".wav"),
+                                                 text(texts.second)})),
+                        msg("assistant", Json::array({audio("target_" + lang + ".wav")}))}},
+                      {"language", lang}};
+      auto parsed = higgs::parse_chatml_sample(compact, "languages:" + lang, "");
+      REQUIRE(parsed.language.value_or("") == lang);
+      higgs::ChatMLSample converted = higgs::to_zero_shot_layout(parsed);
+      CHECK(converted.language.value_or("") == lang);
+      ours.push_back(converted);
+      Json j = higgs::chatml_to_json(converted);
+      j.erase("language");
+      theirs << j.dump() << "\n";
+    }
+  }
+  run_referee("boson_prepare_chatml.py", quote(tokenizer) + " " +
+                                             quote((dir / "samples.jsonl").string()) + " " +
+                                             quote((dir / "boson.json").string()));
+  Json boson = read_json(dir / "boson.json");
+  REQUIRE(boson.size() == by_language.size());
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const std::string& lang = by_language[i].first;
+    CAPTURE(lang);
+    higgs::ChatMLTokens t = higgs::prepare_chatml_sample(ours[i], tok);
+    auto ids = boson[i]["input_ids"].get<std::vector<int64_t>>();
+    auto labels = boson[i]["label_ids"].get<std::vector<int64_t>>();
+    CHECK_MESSAGE(t.input_ids == ids, lang << ": " << show_diff(t.input_ids, ids, tok));
+    CHECK_MESSAGE(t.label_ids == labels, lang << ": " << show_diff(t.label_ids, labels, tok));
+    // The target text reached the ids: more tokens than the layout's fixed parts.
+    CHECK(ids.size() > 40);
+  }
+}
+
 }  // namespace token_layout_referee
 
 namespace text_tokenizer_referee {
