@@ -6,9 +6,12 @@ transcript) and a target utterance of the same speaker, in the ChatML layout tha
 (system, user reference text, assistant reference audio, user target text, assistant target
 audio, start_index on the final assistant turn). Audio is written at mixed sample rates and in
 mixed formats (WAV, FLAC, OGG/Vorbis, MP3, stereo WAV) to exercise the loader. A sentencepiece
-model is trained on the text with the Higgs special tokens as user-defined symbols.
+model is trained on the text with the Higgs special tokens as user-defined symbols. Besides the
+English speakers, --german-speakers voices speak German (espeak-ng's "de"), so the data has two
+languages: every sample names its own ("language": "en" or "de"), which data-check counts and
+evaluation reports apart (eval/language/de/loss).
 
-    recipes/demo/make_demo_data.py OUT_DIR [--speakers 6] [--per-speaker 12]
+    recipes/demo/make_demo_data.py OUT_DIR [--speakers 6] [--per-speaker 12] [--german-speakers 1]
 
 Needs espeak-ng, sox (with libsox-fmt-all) and spm_train (scripts/setup.sh installs them).
 Deterministic: the same arguments give the same files.
@@ -34,6 +37,16 @@ OBJECTS = ["the lazy dog", "a red balloon", "the open window", "a quiet garden",
            "a wooden boat", "the bright moon", "a green apple", "the busy market", "a warm fire"]
 ENDINGS = ["today.", "every morning.", "in the rain.", "before dinner.", "at noon.",
            "without a word.", "once again.", "near the sea."]
+GERMAN_VOICES = ["de", "de+f3", "de+m3"]
+GERMAN = {
+    "subjects": ["der schnelle Fuchs", "ein kleiner Roboter", "mein alter Nachbar", "die mutige Kapitänin",
+                 "unser kleiner Hund", "die kluge Studentin", "ein müder Bauer", "der fröhliche Bäcker"],
+    "verbs": ["springt über", "schaut auf", "spricht mit", "läuft an", "wartet auf", "träumt von"],
+    "objects": ["den faulen Hund", "einen roten Ballon", "das offene Fenster", "einen stillen Garten",
+                "den hohen Turm", "ein hölzernes Boot", "den hellen Mond", "einen grünen Apfel"],
+    "endings": ["heute.", "jeden Morgen.", "im Regen.", "vor dem Abendessen.", "am Mittag.",
+                "ohne ein Wort.", "noch einmal.", "am Meer."],
+}
 SPECIAL_TOKENS = [
     "<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>",
     "<|eom_id|>", "<|eot_id|>", "<|audio_bos|>", "<|audio_eos|>", "<|audio_out_bos|>",
@@ -48,7 +61,12 @@ def run(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def sentence(rng):
+def sentence(rng, language="en"):
+    if language == "de":
+        w = GERMAN
+        subject = rng.choice(w["subjects"])
+        return (f"{subject[0].upper() + subject[1:]} {rng.choice(w['verbs'])} {rng.choice(w['objects'])} "
+                f"{rng.choice(w['endings'])}")
     return (f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(OBJECTS)} "
             f"{rng.choice(ENDINGS)}")
 
@@ -70,9 +88,15 @@ def main():
     ap.add_argument("--per-speaker", type=int, default=12)
     ap.add_argument("--eval-per-speaker", type=int, default=2)
     ap.add_argument("--vocab-size", type=int, default=320)
+    ap.add_argument("--german-speakers", type=int, default=1,
+                    help="German voices besides the English ones (a second language)")
     args = ap.parse_args()
     if args.speakers > len(VOICES):
         sys.exit(f"at most {len(VOICES)} speakers")
+    if args.german_speakers > len(GERMAN_VOICES):
+        sys.exit(f"at most {len(GERMAN_VOICES)} German speakers")
+    speakers = [(VOICES[s], "en") for s in range(args.speakers)] + \
+               [(GERMAN_VOICES[g], "de") for g in range(args.german_speakers)]
     rng = random.Random(1234)
     audio_dir = os.path.join(args.out, "audio")
     os.makedirs(audio_dir, exist_ok=True)
@@ -80,12 +104,11 @@ def main():
     splits = {"train": [], "eval": []}
     n_utt = args.per_speaker + args.eval_per_speaker + 1
     k = 0
-    for s in range(args.speakers):
-        voice = VOICES[s]
+    for s, (voice, language) in enumerate(speakers):
         speed = 150 + 10 * (s % 3)
         utts = []
         for u in range(n_utt):
-            text = sentence(rng)
+            text = sentence(rng, language)
             path = speak(text, voice, os.path.join(audio_dir, f"spk{s}_{u:02d}"), k, speed)
             k += 1
             utts.append((os.path.relpath(path, args.out), text))
@@ -103,6 +126,7 @@ def main():
                 ],
                 "start_index": 4,
                 "speaker": f"spk{s}",
+                "language": language,
                 "misc": {"voice": voice},
             }
             split = "eval" if u > args.per_speaker else "train"

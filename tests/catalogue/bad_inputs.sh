@@ -19,7 +19,7 @@ rm -rf "$W" && mkdir -p "$W"
 doc=$src/docs/troubleshooting.md
 
 if [[ ! -f $demo/model/config.json ]]; then
-  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 1 --per-speaker 4 --eval-per-speaker 1 > /dev/null || exit 1
+  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 1 --per-speaker 4 --eval-per-speaker 1 --german-speakers 0 > /dev/null || exit 1
   "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null || exit 1
   mkdir -p "$demo/model"
   "$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \

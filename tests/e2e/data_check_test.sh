@@ -13,7 +13,7 @@ rm -rf "$work" && mkdir -p "$work/audio"
 cd "$work"
 
 # Tokenizers and model config as the demo makes them (one speaker is enough for the sentencepiece model).
-"$py" "$src/recipes/demo/make_demo_data.py" assets/data --speakers 1 --per-speaker 3 > /dev/null
+"$py" "$src/recipes/demo/make_demo_data.py" assets/data --speakers 1 --per-speaker 3 --german-speakers 0 > /dev/null
 "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out assets/audio_tokenizer \
   --seed 3 > /dev/null
 mkdir -p assets/model

@@ -21,7 +21,7 @@ mkdir -p "$work" && rm -rf "${work:?}"/*
 exec 9> "$build/test_tmp/dist-demo-assets.lock"
 flock 9
 if [[ ! -f $demo/model/config.json ]]; then
-  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 2 --per-speaker 8 --eval-per-speaker 1 > /dev/null
+  "$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 2 --per-speaker 8 --eval-per-speaker 1 --german-speakers 0 > /dev/null
   "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" --seed 3 > /dev/null
   mkdir -p "$demo/model"
   "$py" "$src/recipes/demo/make_tiny_model_config.py" "$src/tests/golden/higgs_audio_v2_3b/config.json" \

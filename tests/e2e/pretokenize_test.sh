@@ -12,7 +12,7 @@ run="$build/higgs-run"
 work=$build/test_tmp/e2e-pretokenize
 demo=$work/assets
 rm -rf "$work" && mkdir -p "$work"
-"$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 > /dev/null
+"$py" "$src/recipes/demo/make_demo_data.py" "$demo/data" --speakers 3 --per-speaker 6 --german-speakers 0 > /dev/null
 "$run" init-audio-tokenizer --config "$src/recipes/demo/tiny_audio_tokenizer.json" --out "$demo/audio_tokenizer" \
   --seed 3 > /dev/null
 recipe="$src/recipes/demo/tiny_zero_shot.jsonnet"
