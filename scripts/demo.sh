@@ -10,7 +10,7 @@ py=${HIGGS_PYTHON:-.venv/bin/python}
 cmake -S . -B build -G Ninja
 cmake --build build --target higgs-run
 demo=${HIGGS_DEMO_DIR:-demo_runs}
-if [[ ! -f $demo/data/train.jsonl ]]; then
+if [[ ! -f $demo/data/train_de.jsonl ]]; then  # (older demo data has one language)
   "$py" recipes/demo/make_demo_data.py "$demo/data"
 fi
 if [[ ! -f $demo/audio_tokenizer/model.safetensors ]]; then

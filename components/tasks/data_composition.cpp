@@ -106,9 +106,8 @@ CompositionReport composition_of(const Dataset& ds, const Sampler* sampler, int6
 }
 
 Json composition_json(const CompositionReport& r) {
-  Json j = {{"dropped", r.dropped},
-            {"dropped_by_reason", r.dropped_by_reason},
-            {"labels", r.labels}};
+  Json j = {
+      {"dropped", r.dropped}, {"dropped_by_reason", r.dropped_by_reason}, {"labels", r.labels}};
   if (r.has_info) {
     j["target_seconds_histogram"] = r.target_seconds.to_json();
     j["reference_seconds_histogram"] = r.reference_seconds.to_json();

@@ -135,6 +135,12 @@ def main():
         with open(os.path.join(args.out, f"{split}.jsonl"), "w") as f:
             for sm in samples:
                 f.write(json.dumps(sm) + "\n")
+        # Each language apart too (train_en.jsonl, train_de.jsonl): datasets a recipe can mix.
+        for language in sorted({lang for _, lang in speakers}):
+            with open(os.path.join(args.out, f"{split}_{language}.jsonl"), "w") as f:
+                for sm in samples:
+                    if sm["language"] == language:
+                        f.write(json.dumps(sm) + "\n")
     # Text for the tokenizer: transcripts plus the fixed prompt pieces, many times over.
     corpus = os.path.join(args.out, "text_corpus.txt")
     with open(corpus, "w") as f:

@@ -303,3 +303,30 @@ TEST_CASE(
   REQUIRE(run_in_process(recipe(run, 8, dim), "auto") == 0);
   CHECK(fs::exists(run + "/checkpoint-8/trainer_state.json"));
 }
+
+TEST_CASE("SIGKILL in a token-budget curriculum run: --resume auto gives the same batches") {
+  // Token-budget batches of a widening pool (half the samples, all from step 2): the checkpoint
+  // of step 4 is inside the epoch that began at step 2, and the resumed run must plan that epoch
+  // from the step it began at (TrainState::epoch_start_step), not from step 0's smaller pool.
+  higgs::test::TempDir dir("fault-sigkill-sampler");
+  auto with_sampler = [](Json r) {
+    r["train_data"]["size"] = 40;
+    r["sampler"] = {{"type", "curriculum"},
+                    {"max_tokens_per_batch", 90},
+                    {"buckets", 3},
+                    {"pool_steps", {0, 2}},
+                    {"pool_fractions", {0.5, 1.0}}};
+    return r;
+  };
+  REQUIRE(run_in_process(with_sampler(recipe(dir.file("full"), 12))) == 0);
+  const at::Tensor expected = final_weight(dir.file("full"));
+  const std::string run = dir.file("killed");
+  higgs::test::write_text(dir.file("r.json"), with_sampler(recipe(run, 12)).dump());
+  auto killed = run_child(dir.file("r.json"), "file.write/optimizer.pt@2");
+  REQUIRE_MESSAGE(killed.exit_code == 128 + SIGKILL, killed.output);
+  CHECK_FALSE(fs::exists(run + "/checkpoint-8"));
+  auto resumed = run_child(dir.file("r.json"), "", "auto");
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(contains(resumed.output, "resumed from " + run + "/checkpoint-4 at step 4"));
+  CHECK(torch::equal(final_weight(run), expected));
+}

@@ -47,7 +47,8 @@ std::string demo_assets() {
   if (fs::exists(demo + "/model/config.json")) return demo;
   auto q = test::shell_quote;
   auto r = test::run_command(py + " " + q(src + "/recipes/demo/make_demo_data.py") + " " +
-                             q(demo + "/data") + " --speakers 2 --per-speaker 6 --german-speakers 0 > /dev/null");
+                             q(demo + "/data") +
+                             " --speakers 2 --per-speaker 6 --german-speakers 0 > /dev/null");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   r = test::run_command(run + " init-audio-tokenizer --config " +
                         q(src + "/recipes/demo/tiny_audio_tokenizer.json") + " --out " +
