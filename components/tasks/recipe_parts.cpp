@@ -58,6 +58,8 @@ bool RecipeParts::has_dataset(const std::string& key) const {
 
 std::shared_ptr<Dataset> RecipeParts::dataset(const std::string& key) {
   const auto mixed = components_.list_paths(mix_key(key));
+  if (components_.has(key) && !mixed.empty())
+    throw RecipeError(mix_key(key) + ": give " + key + " or " + mix_key(key) + ", not both");
   if (!components_.has(key) && !mixed.empty()) {
     auto& built = mixed_[key];
     if (built) return built;

@@ -75,7 +75,7 @@ PY
 #     give the run's final eval metrics (same code, same batches: equal to the last digit).
 "$run" evaluate "$work/a" --threads 1 --out "$work/eval-run.json" > "$work/evaluate.log" 2>&1 || {
   cat "$work/evaluate.log"; exit 1; }
-grep -q "evaluated .*checkpoint-12 on eval_data: 6 samples in 2 batches (0 skipped)" "$work/evaluate.log"
+grep -q "evaluated .*checkpoint-12 on eval_data: 8 samples in 3 batches (0 skipped)" "$work/evaluate.log"  # 6 English, 2 German: batches never mix languages
 "$run" evaluate "$recipe" "${common[@]}" --adapter "$work/a/final" --out "$work/eval-adapter.json" \
   > "$work/evaluate-adapter.log" 2>&1 || { cat "$work/evaluate-adapter.log"; exit 1; }
 "$run" evaluate "$work/a" --threads 1 --data train_data --max-batches 2 --batch-size 2 \

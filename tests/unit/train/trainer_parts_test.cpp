@@ -97,6 +97,7 @@ TEST_CASE("train state: what a checkpoint saves, under its file's keys") {
   s.step = 12;
   s.epoch = 1;
   s.batch_in_epoch = 3;
+  s.epoch_start_step = 7;
   s.bad_steps = 1;
   s.world_size = 2;
   s.callback_states = Json::array({Json{{"best", 1.0}}});
@@ -106,6 +107,7 @@ TEST_CASE("train state: what a checkpoint saves, under its file's keys") {
   CHECK(j == Json{{"step", 12},
                   {"epoch", 1},
                   {"batch_in_epoch", 3},
+                  {"epoch_start_step", 7},
                   {"bad_steps", 1},
                   {"world_size", 2},
                   {"best_value", nullptr},
@@ -115,6 +117,7 @@ TEST_CASE("train state: what a checkpoint saves, under its file's keys") {
   const auto back = higgs::TrainState::from_json(j);
   CHECK(back.step == 12);
   CHECK(back.batch_in_epoch == 3);
+  CHECK(back.epoch_start_step == 7);
   CHECK(back.callback_states == s.callback_states);
   CHECK(back.total_steps == 0);
   CHECK_FALSE(back.has_best);

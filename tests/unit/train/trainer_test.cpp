@@ -305,3 +305,32 @@ TEST_CASE("a curriculum needs max_steps, and evaluation reports each language ap
   CHECK(std::max(last["eval/language/en/loss"].get<double>(),
                  last["eval/language/de/loss"].get<double>()) >= last["eval/loss"].get<double>());
 }
+
+TEST_CASE("a weighted mix of two datasets resumes bit for bit and reports each dataset") {
+  higgs::test::TempDir dir("trainer-mix-resume");
+  auto recipe = [&](const std::string& out, int64_t steps) {
+    Json r = base_recipe(out);
+    r.erase("train_data");
+    r.erase("eval_data");
+    r["train_mix"] = {{{"type", "test_synthetic"}, {"size", 24}, {"name", "big"}},
+                      {{"type", "test_synthetic"}, {"size", 6}, {"name", "small"}}};
+    r["eval_mix"] = r["train_mix"];
+    r["sampler"] = {{"type", "random"}, {"mix_weights", {1, 1}}, {"epoch_size", 20}};
+    r["trainer"]["max_steps"] = steps;
+    r["trainer"]["eval_every"] = 4;
+    return r;
+  };
+  REQUIRE(run_json(recipe(dir.file("full"), 12)) == 0);
+  REQUIRE(run_json(recipe(dir.file("part"), 8)) == 0);
+  higgs::RunFlags flags;
+  flags.resume = dir.file("part/checkpoint-8");
+  REQUIRE(run_json(recipe(dir.file("part"), 12), flags) == 0);
+  CHECK(torch::equal(final_weight(dir.file("full")), final_weight(dir.file("part"))));
+  const Json last = read_jsonl(dir.file("full/metrics.jsonl")).back();
+  CHECK(last.contains("eval/dataset/big/loss"));
+  CHECK(last.contains("eval/dataset/small/loss"));
+  // Both train_data and train_mix: refused before anything is built.
+  Json both = recipe(dir.file("both"), 4);
+  both["train_data"] = {{"type", "test_synthetic"}};
+  CHECK_THROWS_WITH(run_json(both), doctest::Contains("give train_data or train_mix, not both"));
+}

@@ -31,6 +31,8 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"callback", {"early_stopping", "listen_samples", "metrics_csv", "tensorboard"}},
       {"scorer", {"asr", "command", "speaker_similarity"}},
       {"trainer", {"default"}},
+      {"sampler", {"curriculum", "random", "token_budget"}},
+      {"augmentation", {"band_limit", "gain", "noise", "reverb", "speed", "tempo"}},
       {"task", {"data_check", "evaluate", "export", "generate", "pretokenize", "train"}},
   };
   // One `list --json` for all kinds (the text form is checked in machine_output_test.cpp).
