@@ -2,6 +2,7 @@
 
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"
+#include "framework/util/portable_random.h"
 
 namespace higgs {
 
@@ -24,8 +25,7 @@ void Augmentation::maybe_apply(std::vector<float>& samples, int rate, std::mt199
 }
 
 double uniform_between(std::mt19937_64& rng, double lo, double hi) {
-  const double u = double(rng() >> 11) * (1.0 / 9007199254740992.0);
-  return lo + (hi - lo) * u;
+  return lo + (hi - lo) * uniform01(rng);
 }
 
 void bind_probability(Binder& b, double& probability) {

@@ -5,6 +5,8 @@
 #include <complex>
 #include <cstdio>
 
+#include "components/audio/fft.h"
+
 namespace higgs::generation {
 namespace {
 
@@ -14,30 +16,6 @@ double to_db(double amplitude) {
   return amplitude > 1e-6 ? 20.0 * std::log10(amplitude) : kSilenceDb;
 }
 
-// In-place iterative radix-2 FFT; `a.size()` is a power of two.
-void fft(std::vector<std::complex<double>>& a) {
-  const size_t n = a.size();
-  for (size_t i = 1, j = 0; i < n; ++i) {
-    size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (size_t len = 2; len <= n; len <<= 1) {
-    const double angle = -2.0 * M_PI / static_cast<double>(len);
-    const std::complex<double> w_len(std::cos(angle), std::sin(angle));
-    for (size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1.0);
-      for (size_t k = 0; k < len / 2; ++k) {
-        const auto u = a[i + k], v = a[i + k + len / 2] * w;
-        a[i + k] = u + v;
-        a[i + k + len / 2] = u - v;
-        w *= w_len;
-      }
-    }
-  }
-}
-
 // Geometric over arithmetic mean of the power spectrum (without DC) of a Hann-windowed frame.
 double spectral_flatness(const float* x, size_t n, size_t fft_size) {
   std::vector<std::complex<double>> a(fft_size);
@@ -45,7 +23,7 @@ double spectral_flatness(const float* x, size_t n, size_t fft_size) {
     const double hann = 0.5 - 0.5 * std::cos(2.0 * M_PI * double(i) / double(n - 1));
     a[i] = double(x[i]) * hann;
   }
-  fft(a);
+  higgs::fft(a);
   double log_sum = 0, sum = 0;
   const size_t bins = fft_size / 2;
   for (size_t k = 1; k <= bins; ++k) {

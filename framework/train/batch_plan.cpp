@@ -7,6 +7,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "framework/util/portable_random.h"
+
 namespace higgs {
 
 namespace {
@@ -22,9 +24,6 @@ template <class T>
 void fisher_yates(std::vector<T>& v, std::mt19937_64& rng) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
 }
-
-// Uniform in [0, 1) from 53 random bits: the same on every platform.
-double uniform01(std::mt19937_64& rng) { return double(rng() >> 11) * (1.0 / 9007199254740992.0); }
 
 }  // namespace
 
