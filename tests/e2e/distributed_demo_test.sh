@@ -33,6 +33,35 @@ common=(--tla-str demo_dir="$demo" --threads 1 --set trainer.progress_bar=false 
         --set trainer.eval_every=0 --set trainer.num_workers=1 --set trainer.shuffle=true)
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+if [[ $mode == sampler ]]; then
+  # Token-budget batches over 2 processes with accumulation: each rank gets as many batches of
+  # the global plan (round-robin), so both step in lockstep to the end and none waits.
+  pids=()
+  for r in 0 1; do
+    RANK=$r WORLD_SIZE=2 LOCAL_RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$port HIGGS_DIST_TIMEOUT=120 \
+      "$run" "$recipe" "${common[@]}" --set trainer.max_steps=0 --set trainer.epochs=2 \
+      --set trainer.grad_accum_steps=2 --set trainer.save_every=0 --set trainer.eval_every=0 \
+      --set 'sampler={"type": "token_budget", "max_tokens_per_batch": 900, "buckets": 3}' \
+      --output-dir "$work/budget" > "$work/budget$r.log" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || { cat "$work"/budget*.log; exit 1; }; done
+  "$py" - "$work" <<'PY'
+import json, re, sys
+w = sys.argv[1]
+logs = [open(f"{w}/budget{r}.log").read() for r in (0, 1)]
+planned = re.search(r"training (\d+) steps \((\d+) in epoch 0: token-budget", logs[0])
+assert planned, logs[0]
+steps = int(planned.group(1))
+# Rank 0 logged every step of the planned run (rank 1 exited 0 after the same steps: every
+# step all-reduces, so a rank with fewer batches would have hung or failed).
+recs = [json.loads(l) for l in open(f"{w}/budget/metrics.jsonl")]
+assert [r["step"] for r in recs if "train/loss" in r] == list(range(1, steps + 1)), recs
+print(f"token budget on 2 processes: {steps} steps over 2 epochs, both ranks to the end")
+PY
+  echo "distributed sampler passed"
+  exit 0
+fi
 if [[ $mode == equivalence ]]; then
   steps=(--set trainer.max_steps=3 --set trainer.save_every=0)
   "$run" "$recipe" "${common[@]}" "${steps[@]}" --set trainer.batch_size=4 --output-dir "$work/one" > "$work/one.log" 2>&1
