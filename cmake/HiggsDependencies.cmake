@@ -28,6 +28,8 @@ pkg_check_modules(SPM REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Unicode NFC for Qwen2/Qwen3 tokenizer.json files (the Higgs Audio v3 text tokenizer).
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 # The asr scorer's speech recognition (Debian's libpocketsphinx-dev; its model pocketsphinx-en-us).
 pkg_check_modules(POCKETSPHINX REQUIRED pocketsphinx)
 # Jsonnet ships no CMake or pkg-config file.

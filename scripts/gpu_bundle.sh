@@ -20,6 +20,7 @@ PKGS=(
   libvorbisenc2 libvorbisfile3 libopus-dev libopus0 libmpg123-dev libmpg123-0 libmp3lame0
   libsoxr-dev libsoxr0 libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 doctest-dev nlohmann-json3-dev
   libcli11-dev libpcre2-dev libpcre2-8-0 libpcre2-16-0 libpcre2-32-0 libpcre2-posix3 libgloo-dev
+  libicu-dev libicu72 icu-devtools libpocketsphinx-dev libpocketsphinx3 libsphinxbase-dev libsphinxbase3
   pkgconf pkgconf-bin libpkgconf3
 )
 rm -rf "$out/debs" "$out/prefix"

@@ -15,6 +15,7 @@ PKGS=(
   libgloo-dev
   libyaml-cpp-dev libjsonnet-dev jsonnet libsentencepiece-dev sentencepiece
   libsndfile1-dev libsoxr-dev libspdlog-dev doctest-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
+  libicu-dev
   libpocketsphinx-dev pocketsphinx-en-us
   espeak-ng sox libsox-fmt-all
   tmux zsh

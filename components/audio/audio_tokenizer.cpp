@@ -4,6 +4,11 @@
 
 namespace higgs {
 
+int64_t AudioTokenizer::num_frames(int64_t samples) const {
+  const int64_t hop = hop_length();
+  return samples <= 0 ? 0 : (samples + hop - 1) / hop;
+}
+
 std::vector<at::Tensor> AudioTokenizer::encode_batch(const std::vector<at::Tensor>& waveforms) {
   std::vector<at::Tensor> out;
   out.reserve(waveforms.size());

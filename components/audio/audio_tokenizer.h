@@ -21,6 +21,9 @@ class AudioTokenizer {
   virtual int64_t num_codebooks() const = 0;  // 8
   virtual int64_t codebook_size() const = 0;  // 1024
   virtual int64_t hop_length() const = 0;     // samples per frame (960)
+  /// Frames encode() gives for `samples` samples at sample_rate() (what a sampler counts before
+  /// encoding); by default ceil(samples / hop_length()).
+  virtual int64_t num_frames(int64_t samples) const;
   /// Encodes a mono float waveform at sample_rate() to int64 codes (num_codebooks, T).
   virtual at::Tensor encode(const at::Tensor& waveform) = 0;
   /// Encodes several waveforms together where the implementation can batch.

@@ -21,17 +21,35 @@ namespace higgs {
 
 namespace {
 
-// Seconds of one audio item: its slice, else the file's header (a raw_audio item is decoded).
-double clip_seconds(const ChatMLContent& a) {
-  if (a.duration && *a.duration > 0) return *a.duration;
-  double total = 0;
+// Seconds of one audio item and its samples at `rate` as load_audio would give them: the slice
+// cut by truncation (int(seconds * rate), as librosa), then soxr's ceil(n * rate / file rate).
+// Exact where the header counts frames exactly (WAV, FLAC, Ogg); for MP3 libsndfile estimates.
+struct ClipLength {
+  double seconds = 0;
+  int64_t samples = 0;
+};
+
+ClipLength clip_length(const ChatMLContent& a, int rate) {
+  int file_rate = 0;
+  int64_t frames = 0;
   if (a.raw_audio && a.audio_path.empty()) {
-    total = load_audio_from_memory(decode_base64(*a.raw_audio, "raw_audio"), {}, "raw_audio")
-                .duration_seconds();
+    AudioBuffer b =
+        load_audio_from_memory(decode_base64(*a.raw_audio, "raw_audio"), {}, "raw_audio");
+    file_rate = b.sample_rate;
+    frames = static_cast<int64_t>(b.samples.size());
   } else {
-    total = probe_audio(a.audio_path).duration_seconds();
+    AudioInfo info = probe_audio(a.audio_path);
+    file_rate = info.sample_rate;
+    frames = info.frames;
   }
-  return std::max(0.0, total - a.offset.value_or(0.0));
+  if (file_rate <= 0) return {};
+  const int64_t start = static_cast<int64_t>(a.offset.value_or(0.0) * file_rate);
+  int64_t n = std::max<int64_t>(0, frames - start);
+  if (a.duration && *a.duration > 0) n = std::min(n, static_cast<int64_t>(*a.duration * file_rate));
+  ClipLength c;
+  c.seconds = double(n) / file_rate;
+  c.samples = file_rate == rate ? n : (n * rate + file_rate - 1) / file_rate;
+  return c;
 }
 
 int64_t code_points(const std::string& text) {
@@ -63,7 +81,7 @@ SampleFacts ChatMLDataset::measure(const ChatMLSample& s, bool decode) const {
   SampleFacts f;
   f.text_tokens = static_cast<int64_t>(prepare_chatml_sample(s, *text_).input_ids.size());
   const int64_t first_trained = s.start_index.value_or(0);
-  const double frames_per_second = double(audio_->sample_rate()) / double(audio_->hop_length());
+  const int rate = static_cast<int>(audio_->sample_rate());
   std::vector<const ChatMLContent*> targets, references;
   std::string last_user_text, target_text;
   for (size_t m = 0; m < s.messages.size(); ++m) {
@@ -74,9 +92,9 @@ SampleFacts ChatMLDataset::measure(const ChatMLSample& s, bool decode) const {
       if (c.is_text()) text += c.text;
       if (!c.is_audio()) continue;
       (trained ? targets : references).push_back(&c);
-      const double seconds = clip_seconds(c);
-      (trained ? f.target_seconds : f.reference_seconds) += seconds;
-      f.audio_frames += static_cast<int64_t>(std::ceil(seconds * frames_per_second));
+      const ClipLength len = clip_length(c, rate);
+      (trained ? f.target_seconds : f.reference_seconds) += len.seconds;
+      f.audio_frames += audio_->num_frames(len.samples);
     }
     if (msg.role == "user" && !text.empty()) last_user_text = text;
     // The target's transcript: the user turn before a trained audio turn.

@@ -9,6 +9,7 @@
 
 #include "components/text/added_tokens.h"
 #include "components/text/byte_level_bpe.h"
+#include "components/text/nfc.h"
 #include "components/text/regex_split.h"
 #include "components/text/tiktoken_bpe.h"
 #include "components/text/utf8.h"
@@ -69,8 +70,8 @@ namespace {
 [[noreturn]] void unsupported(const std::string& file, const std::string& field,
                               const std::string& what) {
   throw std::runtime_error(file + ": " + field + ": " + what +
-                           " is not supported by llama3_bpe (it reads byte-level BPE "
-                           "tokenizers such as Llama-3's)");
+                           " is not supported by llama3_bpe / byte_level_bpe (they read "
+                           "byte-level BPE tokenizers such as Llama-3's and Qwen's)");
 }
 
 bool is_null_or(const json& j, const char* key, const json& ok) {
@@ -79,6 +80,7 @@ bool is_null_or(const json& j, const char* key, const json& ok) {
 
 // What a tokenizer file defines: the BPE model, the pre-tokenizer regexes, the added tokens.
 struct Loaded {
+  bool nfc = false;  // the NFC normalizer of Qwen2/Qwen3 files
   std::unique_ptr<ByteLevelBpe> bpe;
   std::vector<std::unique_ptr<RegexSplitter>> splitters;
   std::vector<AddedToken> added;
@@ -93,8 +95,11 @@ Loaded load_tokenizer_json(const std::string& content, const std::string& f) {
     throw std::runtime_error(f + ": not valid JSON: " + e.what());
   }
 
-  if (root.contains("normalizer") && !root["normalizer"].is_null())
-    unsupported(f, "normalizer", "type \"" + root["normalizer"].value("type", "?") + "\"");
+  if (root.contains("normalizer") && !root["normalizer"].is_null()) {
+    if (root["normalizer"].value("type", "") != "NFC")
+      unsupported(f, "normalizer", "type \"" + root["normalizer"].value("type", "?") + "\"");
+    out.nfc = true;
+  }
 
   // Pre-tokenizer: Split(s) then ByteLevel, or ByteLevel alone.
   json pre = root.value("pre_tokenizer", json());
@@ -179,7 +184,9 @@ Loaded load_tokenizer_json(const std::string& content, const std::string& f) {
       a.lstrip = t.value("lstrip", false);
       a.rstrip = t.value("rstrip", false);
       a.special = t.value("special", false);
-      // normalized only matters with a normalizer, and this reader accepts none.
+      // Added tokens are matched in the raw text, before NFC, which is what a tokenizer.json
+      // with `normalized: false` (Qwen's) asks; with `normalized: true` it differs only for a
+      // token whose own text NFC would change.
       out.added.push_back(std::move(a));
     }
   }
@@ -238,6 +245,7 @@ Llama3BpeTokenizer::Llama3BpeTokenizer(const std::string& path) {
                       ? load_tokenizer_json(content, file_)
                       : load_tiktoken(content, file_);
   bpe_ = std::move(loaded.bpe);
+  nfc_ = loaded.nfc;
   splitters_ = std::move(loaded.splitters);
   for (const AddedToken& a : loaded.added) {
     added_ids_.emplace(a.content, a.id);
@@ -261,18 +269,24 @@ std::vector<int64_t> Llama3BpeTokenizer::encode(const std::string& text) const {
       ids.push_back(seg.token_id);
       continue;
     }
-    pieces.assign(1, {seg.begin, seg.end});
+    // The text between added tokens, NFC-composed first when the file says so.
+    std::string composed;
+    std::string_view segment = std::string_view(text).substr(seg.begin, seg.end - seg.begin);
+    if (nfc_) {
+      composed = to_nfc(segment);
+      segment = composed;
+    }
+    pieces.assign(1, {0, segment.size()});
     for (const auto& splitter : splitters_) {
       next.clear();
       for (const auto& [b, e] : pieces) {
         size_t first = next.size();
-        splitter->split(std::string_view(text).substr(b, e - b), next);
+        splitter->split(segment.substr(b, e - b), next);
         for (size_t k = first; k < next.size(); ++k) next[k].first += b, next[k].second += b;
       }
       pieces.swap(next);
     }
-    for (const auto& [b, e] : pieces)
-      bpe_->encode_word(std::string_view(text).substr(b, e - b), ids);
+    for (const auto& [b, e] : pieces) bpe_->encode_word(segment.substr(b, e - b), ids);
   }
   return ids;
 }
@@ -313,5 +327,10 @@ std::string Llama3BpeTokenizer::id_to_token(int64_t id) const {
 HIGGS_REGISTER(higgs::TextTokenizer, higgs::Llama3BpeTokenizer, "llama3_bpe",
                "Byte-level BPE from a Hugging Face tokenizer.json (the Llama-3 tokenizer of Higgs "
                "Audio v2).");
+// The same reader for any byte-level BPE tokenizer.json: Qwen2/Qwen3's (NFC, the Qwen2 split
+// regex, 84 added tokens of Higgs Audio v3) as well as Llama-3's.
+HIGGS_REGISTER(higgs::TextTokenizer, higgs::Llama3BpeTokenizer, "byte_level_bpe",
+               "Byte-level BPE from any Hugging Face tokenizer.json: Qwen2/Qwen3 (NFC normalizer; "
+               "Higgs Audio v3) or Llama-3.");
 
 }  // namespace higgs

@@ -1,5 +1,6 @@
-// Registered as text_tokenizer `llama3_bpe`: byte-level BPE read from a Hugging Face
-// tokenizer.json (Llama-3, the Higgs Audio v2 text tokenizer) or from Meta's original tiktoken
+// Registered as text_tokenizers `llama3_bpe` and `byte_level_bpe`: byte-level BPE read from a
+// Hugging Face tokenizer.json (Llama-3, the Higgs Audio v2 text tokenizer; Qwen2/Qwen3 with its
+// NFC normalizer, the Higgs Audio v3 text tokenizer) or from Meta's original tiktoken
 // tokenizer.model (with Llama-3's regex and special tokens).
 //
 //   text_tokenizer: { type: "llama3_bpe", path: "/models/higgs-audio-v2-generation-3B-base" }
@@ -50,6 +51,7 @@ class Llama3BpeTokenizer : public TextTokenizer {
   std::unordered_map<std::string, int64_t> added_ids_;
   std::unordered_map<int64_t, std::string> added_content_;
   int64_t vocab_size_ = 0;
+  bool nfc_ = false;  // the file's normalizer is NFC (Qwen2/Qwen3)
 };
 
 /// The tokenizer file of `path`: the file itself, or in a directory the first of tokenizer.json,

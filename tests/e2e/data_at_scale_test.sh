@@ -34,6 +34,12 @@ assert 0 <= c["sampler"]["padding_fraction"] < 1 and c["sampler"]["examples"] > 
 assert sum(b["count"] for b in c["target_seconds_histogram"]) == train["samples"], c
 assert sum(b["count"] for b in c["chars_per_second_histogram"]) == train["samples"], c
 assert set(ev["composition"]["labels"]) >= {"dataset/en", "dataset/de"}, ev["composition"]
+# The lengths measured from the headers (WAV, FLAC, Ogg and MP3 in the demo) are the lengths of
+# the loaded samples: text tokens + code frames, summed over the split.
+for s in (train, ev):
+    f = s["composition"]["fixed_size_batches"]
+    assert f["examples"] == s["samples"], f
+    assert abs(f["positions"] - s["total_tokens"]["mean"] * s["samples"]) < 1e-6, (f, s["total_tokens"])
 print("data-check: train", train["samples"], "samples,", c["labels"], "padding",
       round(c["sampler"]["padding_fraction"], 3), "vs fixed",
       round(c["fixed_size_batches"]["padding_fraction"], 3))

@@ -35,6 +35,7 @@ class HiggsAudioTokenizer : public AudioTokenizer {
   int64_t num_codebooks() const override;
   int64_t codebook_size() const override;
   int64_t hop_length() const override;
+  int64_t num_frames(int64_t samples) const override { return model_->num_frames(samples); }
   at::Tensor encode(const at::Tensor& waveform) override;
   std::vector<at::Tensor> encode_batch(const std::vector<at::Tensor>& waveforms) override;
   at::Tensor decode(const at::Tensor& codes) override;

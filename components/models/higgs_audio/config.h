@@ -40,6 +40,9 @@ struct LlamaTextConfig {
   int64_t pretraining_tp = 1;
   std::optional<int64_t> bos_token_id, eos_token_id, pad_token_id;
   bool tie_word_embeddings = false;  // not honoured by Higgs Audio (separate text_lm_head)
+  // Qwen3 (Higgs Audio v3): an RMSNorm over head_dim on every query and key head, after the
+  // projections and before RoPE. Not read from a v2 config (Llama has none).
+  bool qk_norm = false;
   double initializer_range = 0.02;
 
   int64_t resolved_head_dim() const {

@@ -98,13 +98,23 @@ LlamaAttentionImpl::LlamaAttentionImpl(const LlamaTextConfig& c)
   k_proj = register_module("k_proj", make_linear(c.hidden_size, num_kv_heads * head_dim, b));
   v_proj = register_module("v_proj", make_linear(c.hidden_size, num_kv_heads * head_dim, b));
   o_proj = register_module("o_proj", make_linear(num_heads * head_dim, c.hidden_size, b));
+  if (c.qk_norm) {
+    q_norm = register_module("q_norm", RMSNorm(head_dim, c.rms_norm_eps));
+    k_norm = register_module("k_norm", RMSNorm(head_dim, c.rms_norm_eps));
+  }
 }
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> LlamaAttentionImpl::project(
     const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   const int64_t bsz = x.size(0), len = x.size(1);
-  auto q = q_proj(x).view({bsz, len, num_heads, head_dim}).transpose(1, 2);
-  auto k = k_proj(x).view({bsz, len, num_kv_heads, head_dim}).transpose(1, 2);
+  auto q = q_proj(x).view({bsz, len, num_heads, head_dim});
+  auto k = k_proj(x).view({bsz, len, num_kv_heads, head_dim});
+  if (q_norm) {  // Qwen3: each head normalised over head_dim, before RoPE
+    q = q_norm(q);
+    k = k_norm(k);
+  }
+  q = q.transpose(1, 2);
+  k = k.transpose(1, 2);
   auto v = v_proj(x).view({bsz, len, num_kv_heads, head_dim}).transpose(1, 2);
   auto c = cos.unsqueeze(1), s = sin.unsqueeze(1);
   q = q * c + rotate_half(q) * s;

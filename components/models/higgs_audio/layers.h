@@ -57,7 +57,8 @@ std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_fr
                                                      const torch::Tensor& position_ids,
                                                      torch::ScalarType dtype);
 
-/// Grouped-query self-attention with RoPE and an additive (B,1,L,L) mask.
+/// Grouped-query self-attention with RoPE and an additive (B,1,L,L) mask; with qk_norm, Qwen3's
+/// per-head RMSNorm of queries and keys before RoPE (q_norm, k_norm).
 class LlamaAttentionImpl : public torch::nn::Module {
  public:
   explicit LlamaAttentionImpl(const LlamaTextConfig& c);
@@ -70,6 +71,7 @@ class LlamaAttentionImpl : public torch::nn::Module {
                                const torch::Tensor& sin, const torch::Tensor& mask,
                                torch::Tensor& cache_k, torch::Tensor& cache_v);
   LinearLayer q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only (LlamaTextConfig::qk_norm)
   int64_t num_heads, num_kv_heads, head_dim;
 
  private:

@@ -21,7 +21,7 @@ TEST_CASE("higgs-run registers exactly the built-in components") {
       {"dataset", {"chatml", "zero_shot_voice_cloning"}},
       {"collator", {"higgs_audio"}},
       {"model", {"higgs_audio"}},
-      {"text_tokenizer", {"llama3_bpe", "sentencepiece"}},
+      {"text_tokenizer", {"byte_level_bpe", "llama3_bpe", "sentencepiece"}},
       {"audio_tokenizer", {"higgs_audio"}},
       {"feature_extractor", {"whisper_log_mel"}},
       {"adapter", {"lora"}},
