@@ -22,6 +22,7 @@
 #include "components/generation/run_weights.h"
 #include "components/models/higgs_audio/higgs_audio.h"
 #include "components/models/higgs_audio/model.h"
+#include "components/tasks/recipe_parts.h"
 #include "components/text/text_tokenizer.h"
 #include "framework/config/diagnostics.h"
 #include "framework/registry/registry.h"

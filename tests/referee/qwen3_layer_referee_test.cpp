@@ -40,7 +40,8 @@ TEST_CASE("referee: Qwen3 decoder layers equal transformers' Qwen3Model within 1
     stack->push_back(layers.back());
   }
   ha::RMSNorm norm(c.hidden_size, c.rms_norm_eps);
-  auto weights = higgs::tensor_io::SafetensorsFile::open((dir / "qwen3.safetensors").string()).tensors();
+  auto weights =
+      higgs::tensor_io::SafetensorsFile::open((dir / "qwen3.safetensors").string()).tensors();
   size_t loaded = 0;
   torch::NoGradGuard no_grad;
   for (auto& item : stack->named_parameters()) {
@@ -59,7 +60,8 @@ TEST_CASE("referee: Qwen3 decoder layers equal transformers' Qwen3Model within 1
   const int64_t len = x.size(1);
   ha::LayerInputs in;
   std::tie(in.cos, in.sin) = ha::rope_cos_sin(ha::rope_inv_freq(c), pos, torch::kFloat32);
-  in.attn_mask = torch::full({len, len}, ha::mask_lowest(torch::kFloat32)).triu(1).view({1, 1, len, len});
+  in.attn_mask =
+      torch::full({len, len}, ha::mask_lowest(torch::kFloat32)).triu(1).view({1, 1, len, len});
   for (auto& layer : layers) x = layer->forward(x, in);
   x = norm(x);
   const double diff = (x - io.at("last_hidden_state")).abs().max().item<double>();

@@ -1,7 +1,8 @@
 // byte_level_bpe on a Qwen2-style tokenizer.json (NFC normalizer, the Qwen2 split regex,
 // ByteLevel without its regex, added tokens as Higgs Audio v3's prompt and control tags) against
-// Hugging Face `tokenizers`, the peer that made the file (tests/text/qwen2_peer/make_qwen2_peer.py):
-// the same ids on every line of a corpus in twelve languages, NFD lines included.
+// Hugging Face `tokenizers`, the peer that made the file
+// (tests/text/qwen2_peer/make_qwen2_peer.py): the same ids on every line of a corpus in twelve
+// languages, NFD lines included.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
