@@ -1,9 +1,10 @@
 // The Higgs Audio v3 prompt and delay pattern, hand-computed (docs/higgs-v3.md).
 #include <torch/torch.h>
 
+#include "components/models/higgs_audio_v3/v3_prompt.h"
+
 #include <doctest/doctest.h>
 
-#include "components/models/higgs_audio_v3/v3_prompt.h"
 #include "tests/unit/chatml/fake_text_tokenizer.h"
 
 namespace {
@@ -38,7 +39,8 @@ TEST_CASE("v3_prompt: voice cloning with transcript, without, and zero-shot") {
   expect.insert(expect.end(), {151672, 'H', 'i', 151670});
   CHECK(full == expect);
   const auto no_text = v3::v3_prompt(ids, tok, "Hi", 3);
-  CHECK(no_text == std::vector<int64_t>{151667, 151679, -100, -100, -100, 151672, 'H', 'i', 151670});
+  CHECK(no_text ==
+        std::vector<int64_t>{151667, 151679, -100, -100, -100, 151672, 'H', 'i', 151670});
   CHECK(v3::v3_prompt(ids, tok, "Hi") == std::vector<int64_t>{151667, 151672, 'H', 'i', 151670});
   // Inline control tags are text: passed to the tokenizer untouched.
   tok.calls.clear();
@@ -54,9 +56,9 @@ TEST_CASE("v3_delay: codebook c shifted by c rows between BOC and EOC, and back"
   auto codes = torch::tensor({1, 2, 3, 11, 12, 13, 21, 22, 23}, torch::kLong).view({3, 3});
   auto d = v3::v3_delay(codes);
   CHECK(d.sizes() == torch::IntArrayRef({3, 5}));
-  CHECK(torch::equal(d, torch::tensor({1, 2, 3, 1025, 1025,        //
-                                       1024, 11, 12, 13, 1025,     //
-                                       1024, 1024, 21, 22, 23},    //
+  CHECK(torch::equal(d, torch::tensor({1, 2, 3, 1025, 1025,      //
+                                       1024, 11, 12, 13, 1025,   //
+                                       1024, 1024, 21, 22, 23},  //
                                       torch::kLong)
                             .view({3, 5})));
   CHECK(torch::equal(v3::v3_undelay(d), codes));
