@@ -58,6 +58,13 @@ struct ChatMLSample {
   std::string source;  // "data.jsonl:12" for messages
 };
 
+/// Whether the audio of turn `turn` is a trained target: an assistant turn at or after
+/// start_index (what prepare_chatml_sample labels). Any other audio is context: a reference.
+inline bool is_trained_audio_turn(const ChatMLSample& s, size_t turn) {
+  return s.messages.at(turn).role == "assistant" &&
+         static_cast<int64_t>(turn) >= s.start_index.value_or(0);
+}
+
 /// Reads one sample object. `where` prefixes errors ("data.jsonl:12"); relative audio_url values
 /// are resolved against `base_dir` (absolute ones are kept).
 ChatMLSample parse_chatml_sample(const Json& j, const std::string& where,

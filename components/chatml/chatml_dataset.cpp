@@ -130,8 +130,7 @@ std::vector<ChatMLDataset::AudioRef> ChatMLDataset::audio_refs() const {
     size_t a = 0;
     for (size_t mi = 0; mi < s.messages.size(); ++mi) {
       const ChatMLMessage& m = s.messages[mi];
-      const bool trained =
-          m.role == "assistant" && static_cast<int64_t>(mi) >= s.start_index.value_or(0);
+      const bool trained = is_trained_audio_turn(s, mi);
       for (const ChatMLContent& c : m.content) {
         if (!c.is_audio()) continue;
         out.push_back({c,
@@ -224,9 +223,7 @@ Example ChatMLDataset::load(size_t index, int64_t epoch) const {
   std::vector<bool> is_reference;
   for (size_t mi = 0; mi < s.messages.size(); ++mi)
     for (const ChatMLContent& c : s.messages[mi].content)
-      if (c.is_audio())
-        is_reference.push_back(!(s.messages[mi].role == "assistant" &&
-                                 static_cast<int64_t>(mi) >= s.start_index.value_or(0)));
+      if (c.is_audio()) is_reference.push_back(!is_trained_audio_turn(s, mi));
   const bool augment = epoch >= 0 && !augmentation_.empty();
   ChatMLTokens tokens = prepare_chatml_sample(s, *text_);
   bool has_target = false;

@@ -80,13 +80,12 @@ bool same_clip(const ChatMLContent& a, const ChatMLContent& b) {
 SampleFacts ChatMLDataset::measure(const ChatMLSample& s, bool decode) const {
   SampleFacts f;
   f.text_tokens = static_cast<int64_t>(prepare_chatml_sample(s, *text_).input_ids.size());
-  const int64_t first_trained = s.start_index.value_or(0);
   const int rate = static_cast<int>(audio_->sample_rate());
   std::vector<const ChatMLContent*> targets, references;
   std::string last_user_text, target_text;
   for (size_t m = 0; m < s.messages.size(); ++m) {
     const ChatMLMessage& msg = s.messages[m];
-    const bool trained = msg.role == "assistant" && static_cast<int64_t>(m) >= first_trained;
+    const bool trained = is_trained_audio_turn(s, m);
     std::string text;
     for (const ChatMLContent& c : msg.content) {
       if (c.is_text()) text += c.text;
